@@ -1,0 +1,33 @@
+//! padan: privacy-preserving record matching for Indonesian beneficiary lists.
+//!
+//! This crate is a **pure core**: it reads from `io::Read`, writes to `io::Write`, spawns
+//! no threads and makes no OS calls, so the same code runs natively (the `padan` command
+//! line) and in WebAssembly (the browser app). See `ARCHITECTURE.md`.
+
+pub mod check;
+pub mod columns;
+pub mod compare;
+pub mod date;
+pub mod demo;
+pub mod error;
+pub mod keys;
+pub mod name;
+pub mod nik;
+pub mod pipeline;
+pub mod quality;
+pub mod reattach;
+pub mod record;
+pub mod result;
+pub mod sex;
+pub mod table;
+pub mod tokens;
+pub mod wilayah;
+pub mod workflow;
+
+#[cfg(target_arch = "wasm32")]
+mod wasm;
+
+pub use error::{Error, Result};
+
+/// The software version written into every file header and receipt.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
