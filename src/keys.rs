@@ -1,1 +1,324 @@
-//! TODO
+//! The shared secret, its key check value, and everything derived from it.
+//!
+//! - The **secret** is 32 random bytes made by the key custodian (the caller supplies the
+//!   randomness: the OS in the CLI, `crypto.getRandomValues` in the browser).
+//! - The **KCV** (key check value) is the first 6 bytes, hex, of
+//!   `HMAC-SHA256(secret, "padan key check value v1")`: safe to read out by phone, and it
+//!   is not a plain hash of the key.
+//! - Per workflow and match key, a **token key** is derived with HKDF-SHA256
+//!   (salt = workflow digest, info = `"padan/1 token" || 0x00 || key name`); a token is
+//!   `HMAC-SHA256(token key, encode(fields))` truncated to 128 bits.
+//! - Per workflow and party, a **reference key** (info = `"padan/1 ref" || 0x00 || party`)
+//!   makes each row's opaque record reference (see [`RefKey`]).
+//!
+//! The field encoding is unambiguous: a 4-byte big-endian field count, then for each field
+//! its 4-byte big-endian length and its UTF-8 bytes, so `["ab","c"]` and `["a","bc"]`
+//! never encode alike.
+
+use hkdf::Hkdf;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+use crate::error::{Error, Result};
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// Bytes kept of every token and record reference.
+pub const TOKEN_LEN: usize = 16;
+
+/// A token or record reference.
+pub type Token = [u8; TOKEN_LEN];
+
+const KCV_LABEL: &[u8] = b"padan key check value v1";
+const KEY_FILE_TAG: &str = "padan-key/1";
+
+/// The shared secret. Zeroed on drop; never printed (its `Debug` shows only the KCV).
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct Secret([u8; 32]);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Secret(kcv={})", self.kcv())
+    }
+}
+
+impl Secret {
+    pub fn from_bytes(bytes: [u8; 32]) -> Secret {
+        Secret(bytes)
+    }
+
+    /// The key check value: 12 upper-case hex digits.
+    pub fn kcv(&self) -> String {
+        let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.0).expect("any key length");
+        mac.update(KCV_LABEL);
+        hex::encode_upper(&mac.finalize().into_bytes()[..6])
+    }
+
+    /// The key file's text. It names itself so that a coordinator tool can recognize and
+    /// refuse it.
+    pub fn to_key_file(&self) -> String {
+        format!(
+            "{KEY_FILE_TAG}\n\
+             # Kunci rahasia bersama padan. JANGAN dikirim ke koordinator.\n\
+             # Shared padan secret. NEVER give it to the coordinator.\n\
+             kcv: {}\n\
+             key: {}\n",
+            self.kcv(),
+            hex::encode(self.0)
+        )
+    }
+
+    /// Reads a key file and checks its KCV line.
+    pub fn parse_key_file(bytes: &[u8], file_name: &str) -> Result<Secret> {
+        let bad = |line: Option<u64>, what: &str| Error::invalid(file_name, line, None, what);
+        let text = std::str::from_utf8(bytes).map_err(|_| bad(None, "bukan berkas kunci padan (bukan teks)."))?;
+        let mut lines = text.lines().enumerate().map(|(i, l)| (i as u64 + 1, l.trim()));
+        match lines.next() {
+            Some((_, l)) if l.trim_start_matches('\u{feff}') == KEY_FILE_TAG => {}
+            _ => return Err(bad(Some(1), "bukan berkas kunci padan: baris pertama harus 'padan-key/1'.")),
+        }
+        let (mut key, mut kcv) = (None, None);
+        for (n, line) in lines {
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            if let Some(v) = line.strip_prefix("key:") {
+                let mut raw = [0u8; 32];
+                hex::decode_to_slice(v.trim(), &mut raw)
+                    .map_err(|_| bad(Some(n), "nilai 'key' harus 64 digit heksadesimal."))?;
+                key = Some(Secret(raw));
+                raw.zeroize();
+            } else if let Some(v) = line.strip_prefix("kcv:") {
+                kcv = Some(v.trim().to_ascii_uppercase());
+            } else {
+                return Err(bad(Some(n), "baris tidak dikenal dalam berkas kunci."));
+            }
+        }
+        let key = key.ok_or_else(|| bad(None, "berkas kunci tidak memuat baris 'key:'."))?;
+        if let Some(kcv) = kcv {
+            if kcv != key.kcv() {
+                return Err(bad(
+                    None,
+                    "KCV dalam berkas tidak cocok dengan kuncinya: berkas rusak atau diubah. Minta salinan baru dari pemegang kunci.",
+                ));
+            }
+        }
+        Ok(key)
+    }
+
+    /// True when `bytes` look like a key file (used by the coordinator to refuse one).
+    pub fn looks_like_key_file(bytes: &[u8]) -> bool {
+        let b = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        b.starts_with(KEY_FILE_TAG.as_bytes())
+    }
+
+    fn derive(&self, salt: &[u8], label: &str, name: &str) -> [u8; 32] {
+        let hk = Hkdf::<Sha256>::new(Some(salt), &self.0);
+        let mut info = Vec::with_capacity(label.len() + 1 + name.len());
+        info.extend_from_slice(label.as_bytes());
+        info.push(0);
+        info.extend_from_slice(name.as_bytes());
+        let mut okm = [0u8; 32];
+        hk.expand(&info, &mut okm).expect("32 bytes is a valid HKDF length");
+        okm
+    }
+
+    /// The token key of one match key of one workflow.
+    pub fn token_key(&self, workflow_digest: &[u8; 32], match_key: &str) -> TokenKey {
+        let mut k = self.derive(workflow_digest, "padan/1 token", match_key);
+        let mac = <HmacSha256 as Mac>::new_from_slice(&k).expect("any key length");
+        k.zeroize();
+        TokenKey(mac)
+    }
+
+    /// The record-reference key of one party in one workflow.
+    pub fn ref_key(&self, workflow_digest: &[u8; 32], party: &str) -> RefKey {
+        let mut k = self.derive(workflow_digest, "padan/1 ref", party);
+        let mac = <HmacSha256 as Mac>::new_from_slice(&k).expect("any key length");
+        k.zeroize();
+        RefKey(mac)
+    }
+}
+
+/// A keyed HMAC state for one match key (the inner/outer pads are computed once).
+#[derive(Clone)]
+pub struct TokenKey(HmacSha256);
+
+impl TokenKey {
+    /// The token of a list of normalized field values.
+    pub fn token<S: AsRef<[u8]>>(&self, fields: &[S]) -> Token {
+        let mut mac = self.0.clone();
+        mac.update(&(fields.len() as u32).to_be_bytes());
+        for f in fields {
+            let f = f.as_ref();
+            mac.update(&(f.len() as u32).to_be_bytes());
+            mac.update(f);
+        }
+        let out = mac.finalize().into_bytes();
+        let mut t = [0u8; TOKEN_LEN];
+        t.copy_from_slice(&out[..TOKEN_LEN]);
+        t
+    }
+}
+
+/// The keyed state that makes record references.
+///
+/// A row's reference is `HMAC(ref key, row number (8 bytes BE) || SHA-256 of the row's raw
+/// fields, length-prefixed)`, truncated to 128 bits. To the coordinator it is random: it
+/// reveals neither the position nor the content. The office recomputes it from its original
+/// file and the key alone, so no mapping table must be kept; a row that was edited after
+/// tokenizing no longer matches its reference and is reported as changed.
+#[derive(Clone)]
+pub struct RefKey(HmacSha256);
+
+impl RefKey {
+    pub fn reference<'a, I>(&self, row: u64, raw_fields: I) -> Token
+    where
+        I: ExactSizeIterator<Item = &'a [u8]>,
+    {
+        use sha2::Digest;
+        let mut h = Sha256::new();
+        h.update((raw_fields.len() as u32).to_be_bytes());
+        for f in raw_fields {
+            h.update((f.len() as u32).to_be_bytes());
+            h.update(f);
+        }
+        let mut mac = self.0.clone();
+        mac.update(&row.to_be_bytes());
+        mac.update(&h.finalize());
+        let out = mac.finalize().into_bytes();
+        let mut t = [0u8; TOKEN_LEN];
+        t.copy_from_slice(&out[..TOKEN_LEN]);
+        t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hmac_hex(key: &[u8], data: &[u8]) -> String {
+        let mut m = <HmacSha256 as Mac>::new_from_slice(key).unwrap();
+        m.update(data);
+        hex::encode(m.finalize().into_bytes())
+    }
+
+    /// RFC 4231 test cases 1-4, 6, 7 (case 5 is a truncation test, covered by case 1's prefix).
+    #[test]
+    fn rfc4231_hmac_sha256() {
+        let cases: &[(Vec<u8>, Vec<u8>, &str)] = &[
+            (vec![0x0b; 20], b"Hi There".to_vec(), "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"),
+            (b"Jefe".to_vec(), b"what do ya want for nothing?".to_vec(), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"),
+            (vec![0xaa; 20], vec![0xdd; 50], "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe"),
+            (
+                (1..=25u8).collect(),
+                vec![0xcd; 50],
+                "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b",
+            ),
+            (
+                vec![0xaa; 131],
+                b"Test Using Larger Than Block-Size Key - Hash Key First".to_vec(),
+                "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54",
+            ),
+            (
+                vec![0xaa; 131],
+                b"This is a test using a larger than block-size key and a larger than block-size data. The key needs to be hashed before being used by the HMAC algorithm.".to_vec(),
+                "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2",
+            ),
+        ];
+        for (key, data, want) in cases {
+            assert_eq!(&hmac_hex(key, data), want);
+        }
+        // Test case 5: truncated output.
+        assert_eq!(&hmac_hex(&[0x0c; 20], b"Test With Truncation")[..32], "a3b6167473100ee06e0c796c2955552b");
+    }
+
+    /// RFC 5869 test cases 1-3 (SHA-256).
+    #[test]
+    fn rfc5869_hkdf_sha256() {
+        let cases: &[(&str, &str, &str, usize, &str)] = &[
+            (
+                "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b",
+                "000102030405060708090a0b0c",
+                "f0f1f2f3f4f5f6f7f8f9",
+                42,
+                "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865",
+            ),
+            (
+                "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f404142434445464748494a4b4c4d4e4f",
+                "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9fa0a1a2a3a4a5a6a7a8a9aaabacadaeaf",
+                "b0b1b2b3b4b5b6b7b8b9babbbcbdbebfc0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedfe0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff",
+                82,
+                "b11e398dc80327a1c8e7f78c596a49344f012eda2d4efad8a050cc4c19afa97c59045a99cac7827271cb41c65e590e09da3275600c2f09b8367793a9aca3db71cc30c58179ec3e87c14c01d5c1f3434f1d87",
+            ),
+            (
+                "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b",
+                "",
+                "",
+                42,
+                "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d9d201395faa4b61a96c8",
+            ),
+        ];
+        for (ikm, salt, info, len, want) in cases {
+            let (ikm, salt, info) = (hex::decode(ikm).unwrap(), hex::decode(salt).unwrap(), hex::decode(info).unwrap());
+            let hk = Hkdf::<Sha256>::new(Some(&salt), &ikm);
+            let mut okm = vec![0u8; *len];
+            hk.expand(&info, &mut okm).unwrap();
+            assert_eq!(&hex::encode(okm), want);
+        }
+    }
+
+    #[test]
+    fn key_file_round_trip_and_kcv() {
+        let s = Secret::from_bytes([7u8; 32]);
+        let text = s.to_key_file();
+        assert!(Secret::looks_like_key_file(text.as_bytes()));
+        let back = Secret::parse_key_file(text.as_bytes(), "k.key").unwrap();
+        assert_eq!(back.kcv(), s.kcv());
+        assert_eq!(s.kcv().len(), 12);
+        // The KCV is not a plain hash of the key.
+        use sha2::Digest;
+        let plain = hex::encode_upper(Sha256::digest([7u8; 32]));
+        assert!(!plain.starts_with(&s.kcv()));
+        assert!(!format!("{s:?}").contains(&hex::encode([7u8; 32])));
+    }
+
+    #[test]
+    fn key_file_errors_are_clear() {
+        let s = Secret::from_bytes([7u8; 32]);
+        let tampered = s.to_key_file().replace("key: 07", "key: 08");
+        let e = Secret::parse_key_file(tampered.as_bytes(), "k.key").unwrap_err().to_string();
+        assert!(e.contains("k.key") && e.contains("KCV"), "{e}");
+        let e = Secret::parse_key_file(b"hello", "x.key").unwrap_err().to_string();
+        assert!(e.contains("x.key") && e.contains("padan-key/1"), "{e}");
+        let e = Secret::parse_key_file(b"padan-key/1\nkey: 12\n", "x.key").unwrap_err().to_string();
+        assert!(e.contains("baris 2"), "{e}");
+    }
+
+    #[test]
+    fn encoding_is_injective() {
+        let s = Secret::from_bytes([1u8; 32]);
+        let k = s.token_key(&[0u8; 32], "name_dob");
+        assert_ne!(k.token(&["ab", "c"]), k.token(&["a", "bc"]));
+        assert_ne!(k.token(&["ab"]), k.token(&["ab", ""]));
+        assert_ne!(k.token::<&str>(&[]), k.token(&[""]));
+        // Separate keys per match key and per workflow.
+        let k2 = s.token_key(&[0u8; 32], "nik");
+        let k3 = s.token_key(&[1u8; 32], "name_dob");
+        assert_ne!(k.token(&["x"]), k2.token(&["x"]));
+        assert_ne!(k.token(&["x"]), k3.token(&["x"]));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn encoding_injective_prop(a in proptest::collection::vec(".{0,6}", 0..4), b in proptest::collection::vec(".{0,6}", 0..4)) {
+            let k = Secret::from_bytes([3u8; 32]).token_key(&[9u8; 32], "k");
+            if a != b {
+                proptest::prop_assert_ne!(k.token(&a), k.token(&b));
+            } else {
+                proptest::prop_assert_eq!(k.token(&a), k.token(&b));
+            }
+        }
+    }
+}

@@ -43,8 +43,3 @@ pub struct Context<'a> {
     pub today: Date,
 }
 
-pub use crate::check::CheckReport;
-pub use crate::compare::CompareOutput;
-pub use crate::reattach::ReattachSummary;
-pub use crate::table::Inspection;
-pub use crate::tokens::TokenizeSummary;

@@ -1,1 +1,237 @@
-//! TODO
+//! One row, normalized: the fields of DOMAIN.md read from their columns, with every
+//! problem found along the way. Shared by `check`, `tokenize` and `reattach`, so the three
+//! always agree on what a row is.
+
+use crate::columns::{Field, Mapping};
+use crate::date::{parse_date, split_place_date, Date, DateError};
+use crate::name::{normalize_name, NormalName};
+use crate::nik::{check_nik, clean_kk, NikInfo, NikProblem};
+use crate::sex::{parse_sex, Sex};
+use crate::wilayah::{normalize_desa, normalize_kecamatan};
+
+/// A problem of a row that is not a problem of a single NIK value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RowIssue {
+    /// The birth date in the NIK disagrees with the birth-date column.
+    NikBirthDateMismatch,
+    /// The sex in the NIK disagrees with the sex column.
+    NikSexMismatch,
+    /// NIK equal to the No. KK of the same row: the NIK is not used.
+    NikEqualsKk,
+    /// The NIK ends in 0 in a column where far too many do: Excel's 15-digit damage.
+    NikColumnDamage,
+    /// The birth-date cell could not be read.
+    BadBirthDate,
+    /// The birth date was empty and was taken from the NIK.
+    BirthDateFromNik,
+    /// The sex cell could not be read.
+    BadSex,
+    /// The row has another number of fields than the header.
+    Ragged,
+}
+
+impl RowIssue {
+    pub fn code(self) -> &'static str {
+        match self {
+            RowIssue::NikBirthDateMismatch => "nik_birth_date_mismatch",
+            RowIssue::NikSexMismatch => "nik_sex_mismatch",
+            RowIssue::NikEqualsKk => "nik_equals_kk",
+            RowIssue::NikColumnDamage => "nik_column_damage",
+            RowIssue::BadBirthDate => "bad_birth_date",
+            RowIssue::BirthDateFromNik => "birth_date_from_nik",
+            RowIssue::BadSex => "bad_sex",
+            RowIssue::Ragged => "ragged_row",
+        }
+    }
+    pub fn describe_id(self) -> &'static str {
+        match self {
+            RowIssue::NikBirthDateMismatch => "tanggal lahir di NIK berbeda dengan kolom tanggal lahir",
+            RowIssue::NikSexMismatch => "jenis kelamin di NIK berbeda dengan kolom jenis kelamin",
+            RowIssue::NikEqualsKk => "NIK sama dengan No. KK (NIK tidak dipakai)",
+            RowIssue::NikColumnDamage => "NIK berakhiran 0 di kolom yang rusak oleh spreadsheet (tidak dipakai)",
+            RowIssue::BadBirthDate => "tanggal lahir tidak terbaca",
+            RowIssue::BirthDateFromNik => "tanggal lahir kosong, diambil dari NIK",
+            RowIssue::BadSex => "jenis kelamin tidak terbaca",
+            RowIssue::Ragged => "jumlah kolom baris berbeda dengan baris judul",
+        }
+    }
+    pub fn describe_en(self) -> &'static str {
+        match self {
+            RowIssue::NikBirthDateMismatch => "birth date in the NIK differs from the birth-date column",
+            RowIssue::NikSexMismatch => "sex in the NIK differs from the sex column",
+            RowIssue::NikEqualsKk => "NIK equals the family-card number (NIK not used)",
+            RowIssue::NikColumnDamage => "NIK ends in 0 in a spreadsheet-damaged column (not used)",
+            RowIssue::BadBirthDate => "birth date unreadable",
+            RowIssue::BirthDateFromNik => "birth date empty, taken from the NIK",
+            RowIssue::BadSex => "sex unreadable",
+            RowIssue::Ragged => "row has a different number of fields than the header",
+        }
+    }
+}
+
+/// A normalized row.
+#[derive(Clone, Debug, Default)]
+pub struct NormalRow {
+    /// The NIK when usable for matching.
+    pub nik: Option<NikInfo>,
+    /// NIK problems (empty when there is no NIK column).
+    pub nik_problems: Vec<NikProblem>,
+    /// True when the NIK cell was empty.
+    pub nik_empty: bool,
+    pub name: Option<NormalName>,
+    pub birth_date: Option<Date>,
+    pub sex: Option<Sex>,
+    pub kecamatan: Option<String>,
+    pub desa: Option<String>,
+    pub no_kk: Option<String>,
+    pub issues: Vec<RowIssue>,
+    /// Mapped fields whose cell was empty.
+    pub empty: Vec<Field>,
+}
+
+impl NormalRow {
+    /// The normalized value of a match-key field, if the row has it.
+    pub fn key_value(&self, field: &str) -> Option<String> {
+        match field {
+            "nik" => self.nik.as_ref().map(|n| n.nik.clone()),
+            "name" => self.name.as_ref().map(|n| n.key.clone()),
+            "birth_date" => self.birth_date.map(|d| d.iso()),
+            "sex" => self.sex.map(|s| s.code().to_string()),
+            "kecamatan" => self.kecamatan.clone(),
+            "desa" => self.desa.clone(),
+            _ => None,
+        }
+    }
+}
+
+/// Normalizes rows of one list.
+#[derive(Clone, Debug)]
+pub struct Normalizer {
+    pub mapping: Mapping,
+    pub header_len: usize,
+    /// Resolves two-digit years (the year the job runs).
+    pub reference_year: u16,
+}
+
+fn cell<'a>(fields: &'a [String], i: Option<usize>) -> Option<&'a str> {
+    i.and_then(|i| fields.get(i)).map(|s| s.as_str())
+}
+
+fn is_blank(s: &str) -> bool {
+    s.chars().all(|c| c.is_whitespace() || c == '-' || c == '.' || c == '\u{a0}')
+}
+
+impl Normalizer {
+    pub fn normalize(&self, fields: &[String]) -> NormalRow {
+        let m = &self.mapping;
+        let mut r = NormalRow::default();
+        if fields.len() != self.header_len {
+            r.issues.push(RowIssue::Ragged);
+        }
+        for f in Field::ALL {
+            if let Some(v) = cell(fields, m.get(f)) {
+                if is_blank(v) {
+                    r.empty.push(f);
+                }
+            } else if m.get(f).is_some() {
+                r.empty.push(f);
+            }
+        }
+
+        if let Some(kk) = cell(fields, m.get(Field::NoKk)) {
+            r.no_kk = clean_kk(kk);
+        }
+        if m.get(Field::Nik).is_some() {
+            let raw = cell(fields, m.get(Field::Nik)).unwrap_or("");
+            let c = check_nik(raw, self.reference_year);
+            r.nik_empty = c.problems.contains(&NikProblem::Empty);
+            r.nik_problems = c.problems;
+            r.nik = c.info;
+        }
+        if let Some(v) = cell(fields, m.get(Field::Name)) {
+            r.name = normalize_name(v).ok();
+        }
+        let date = if let Some(v) = cell(fields, m.get(Field::BirthDate)) {
+            Some(parse_date(v))
+        } else {
+            cell(fields, m.get(Field::PlaceBirthDate)).map(|v| split_place_date(v).1)
+        };
+        match date {
+            Some(Ok(d)) => r.birth_date = Some(d),
+            Some(Err(DateError::Empty)) | None => {}
+            Some(Err(_)) => r.issues.push(RowIssue::BadBirthDate),
+        }
+        if let Some(v) = cell(fields, m.get(Field::Sex)) {
+            match parse_sex(v) {
+                Ok(s) => r.sex = s,
+                Err(()) => r.issues.push(RowIssue::BadSex),
+            }
+        }
+        if let Some(v) = cell(fields, m.get(Field::Kecamatan)) {
+            r.kecamatan = normalize_kecamatan(v);
+        }
+        if let Some(v) = cell(fields, m.get(Field::Desa)) {
+            r.desa = normalize_desa(v);
+        }
+
+        if let Some(n) = &r.nik {
+            if r.no_kk.as_deref() == Some(n.nik.as_str()) {
+                r.issues.push(RowIssue::NikEqualsKk);
+                r.nik = None;
+            }
+        }
+        if let Some(n) = &r.nik {
+            if let Some(d) = r.birth_date {
+                if (d.day, d.month, d.year % 100) != (n.birth_date.day, n.birth_date.month, n.birth_date.year % 100) {
+                    r.issues.push(RowIssue::NikBirthDateMismatch);
+                }
+            } else if !r.nik_problems.contains(&NikProblem::StandInBirthDate)
+                && !r.issues.contains(&RowIssue::BadBirthDate)
+            {
+                r.birth_date = Some(n.birth_date);
+                r.issues.push(RowIssue::BirthDateFromNik);
+            }
+            if let Some(s) = r.sex {
+                if s != n.sex {
+                    r.issues.push(RowIssue::NikSexMismatch);
+                }
+            }
+        }
+        r
+    }
+
+    /// Marks a NIK ending in 0 as damaged, for lists whose NIK column went through a
+    /// spreadsheet's number format (see [`NikColumnStats::damaged`]).
+    pub fn apply_column_damage(row: &mut NormalRow) -> bool {
+        if row.nik.as_ref().is_some_and(|n| n.nik.ends_with('0')) {
+            row.nik = None;
+            row.issues.push(RowIssue::NikColumnDamage);
+            return true;
+        }
+        false
+    }
+}
+
+/// Counts that reveal Excel's 15-significant-digit damage over a whole column: the last
+/// NIK digit is a serial digit, 0 about one time in ten; a column where far more end in 0
+/// lost its last digit.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NikColumnStats {
+    pub valid: u64,
+    pub ending_in_zero: u64,
+}
+
+impl NikColumnStats {
+    pub fn add(&mut self, row: &NormalRow) {
+        if let Some(n) = &row.nik {
+            self.valid += 1;
+            if n.nik.ends_with('0') {
+                self.ending_in_zero += 1;
+            }
+        }
+    }
+    /// More than a quarter of at least 20 valid NIKs end in 0 (expected: a tenth).
+    pub fn damaged(&self) -> bool {
+        self.valid >= 20 && self.ending_in_zero * 4 > self.valid
+    }
+}

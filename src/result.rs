@@ -1,1 +1,282 @@
-//! TODO
+//! Result files: what goes back to an office. Format `padan-result/1` (see
+//! `docs/formats.md`): a first line `#` + header JSON, then CSV with the columns
+//! `ref,status,duplicate[,in_reference][,other_lists]`, one row per record of that office,
+//! in reference order. No tokens, no scores, nothing about other offices' records beyond
+//! what the workflow's disclosure rule allows.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::compare::Summary;
+use crate::error::{Error, Result};
+use crate::keys::{Token, TOKEN_LEN};
+use crate::workflow::{Disclosure, Workflow};
+
+pub const FORMAT: &str = "padan-result/1";
+
+/// A record's status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Linked to another list by the strongest match key (the NIK).
+    Matched,
+    /// Linked to another list only by a weaker match key.
+    MatchedWeaker,
+    /// Part of a link refused because stronger keys disagree: to verify.
+    Conflict,
+    /// In no other list.
+    NotFound,
+}
+
+impl Status {
+    pub const ALL: [Status; 4] = [Status::Matched, Status::MatchedWeaker, Status::Conflict, Status::NotFound];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Status::Matched => "matched",
+            Status::MatchedWeaker => "matched_weaker",
+            Status::Conflict => "conflict",
+            Status::NotFound => "not_found",
+        }
+    }
+    pub fn from_code(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|x| x.code() == s)
+    }
+    pub fn label_id(self) -> &'static str {
+        match self {
+            Status::Matched => "COCOK",
+            Status::MatchedWeaker => "COCOK (KUNCI LEMAH)",
+            Status::Conflict => "PERLU VERIFIKASI (KONFLIK)",
+            Status::NotFound => "TIDAK DITEMUKAN",
+        }
+    }
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Status::Matched => "MATCHED",
+            Status::MatchedWeaker => "MATCHED (WEAKER KEY)",
+            Status::Conflict => "TO VERIFY (CONFLICT)",
+            Status::NotFound => "NOT FOUND",
+        }
+    }
+}
+
+/// One row of a result file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResultRow {
+    pub reference: Token,
+    pub status: Status,
+    pub duplicate: bool,
+    /// `Some` only when the disclosure rule allows it.
+    pub in_reference: Option<bool>,
+    /// `Some` only when the disclosure rule allows it.
+    pub other_lists: Option<Vec<String>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResultHeader {
+    pub format: String,
+    pub workflow_id: String,
+    pub workflow_digest: String,
+    pub party: String,
+    pub kcv: String,
+    pub records: u64,
+    /// Status code -> count, plus `duplicate`.
+    pub counts: BTreeMap<String, u64>,
+    pub columns: Vec<String>,
+    pub created_by: String,
+}
+
+impl ResultHeader {
+    pub fn new(
+        wf: &Workflow,
+        digest: &str,
+        party: &str,
+        kcv: &str,
+        rows: &[ResultRow],
+        rule: &Disclosure,
+        is_reference: bool,
+    ) -> ResultHeader {
+        let mut counts: BTreeMap<String, u64> = Status::ALL.iter().map(|s| (s.code().to_string(), 0)).collect();
+        counts.insert("duplicate".into(), 0);
+        for r in rows {
+            *counts.get_mut(r.status.code()).expect("all statuses") += 1;
+            if r.duplicate {
+                *counts.get_mut("duplicate").expect("present") += 1;
+            }
+        }
+        let mut columns = vec!["ref".to_string(), "status".into(), "duplicate".into()];
+        if rule.in_reference && !is_reference {
+            columns.push("in_reference".into());
+        }
+        if rule.other_lists {
+            columns.push("other_lists".into());
+        }
+        ResultHeader {
+            format: FORMAT.into(),
+            workflow_id: wf.id.clone(),
+            workflow_digest: digest.to_string(),
+            party: party.to_string(),
+            kcv: kcv.to_string(),
+            records: rows.len() as u64,
+            counts,
+            columns,
+            created_by: format!("padan {}", crate::VERSION),
+        }
+    }
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b {
+        "yes"
+    } else {
+        "no"
+    }
+}
+
+/// Serializes a result file (rows sorted by reference).
+pub fn write_result(header: &ResultHeader, mut rows: Vec<ResultRow>) -> Vec<u8> {
+    rows.sort_unstable_by_key(|r| r.reference);
+    let mut out = Vec::with_capacity(64 + rows.len() * 48);
+    out.push(b'#');
+    out.extend_from_slice(&serde_json::to_vec(header).expect("serializable"));
+    out.push(b'\n');
+    out.extend_from_slice(header.columns.join(",").as_bytes());
+    out.push(b'\n');
+    let with_ref = header.columns.iter().any(|c| c == "in_reference");
+    let with_others = header.columns.iter().any(|c| c == "other_lists");
+    for r in rows {
+        out.extend_from_slice(hex::encode(r.reference).as_bytes());
+        out.push(b',');
+        out.extend_from_slice(r.status.code().as_bytes());
+        out.push(b',');
+        out.extend_from_slice(yes_no(r.duplicate).as_bytes());
+        if with_ref {
+            out.push(b',');
+            out.extend_from_slice(yes_no(r.in_reference.unwrap_or(false)).as_bytes());
+        }
+        if with_others {
+            out.push(b',');
+            out.extend_from_slice(r.other_lists.unwrap_or_default().join(";").as_bytes());
+        }
+        out.push(b'\n');
+    }
+    out
+}
+
+/// A parsed result file.
+#[derive(Clone, Debug)]
+pub struct ResultFile {
+    pub header: ResultHeader,
+    pub rows: Vec<ResultRow>,
+}
+
+/// Reads and checks a result file.
+pub fn read_result(bytes: &[u8], file: &str) -> Result<ResultFile> {
+    let bad = |line: u64, what: String| Error::invalid(file, Some(line), None, what);
+    let text = std::str::from_utf8(bytes).map_err(|_| bad(1, "bukan berkas hasil padan (bukan teks).".into()))?;
+    let mut lines = text.split('\n');
+    let first = lines.next().unwrap_or("");
+    let header: ResultHeader = first
+        .strip_prefix('#')
+        .and_then(|j| serde_json::from_str(j).ok())
+        .ok_or_else(|| bad(1, format!("bukan berkas hasil padan: baris pertama harus '#{{\"format\":\"{FORMAT}\",...}}'.")))?;
+    if header.format != FORMAT {
+        return Err(bad(1, format!("format '{}' tidak didukung.", header.format)));
+    }
+    let cols = lines.next().unwrap_or("");
+    if cols.split(',').map(str::to_string).collect::<Vec<_>>() != header.columns {
+        return Err(bad(2, "judul kolom tidak sesuai dengan kepala berkas.".into()));
+    }
+    let ci = |n: &str| header.columns.iter().position(|c| c == n);
+    let (ir, ol) = (ci("in_reference"), ci("other_lists"));
+    let mut rows = Vec::with_capacity(header.records as usize);
+    for (i, line) in lines.enumerate() {
+        let ln = i as u64 + 3;
+        if line.is_empty() {
+            continue;
+        }
+        let f: Vec<&str> = line.split(',').collect();
+        if f.len() != header.columns.len() {
+            return Err(bad(ln, format!("jumlah kolom {} (seharusnya {}).", f.len(), header.columns.len())));
+        }
+        let mut reference = [0u8; TOKEN_LEN];
+        hex::decode_to_slice(f[0], &mut reference).map_err(|_| bad(ln, "ref tidak sah.".into()))?;
+        let status = Status::from_code(f[1]).ok_or_else(|| bad(ln, format!("status '{}' tidak dikenal.", f[1])))?;
+        let yn = |s: &str| match s {
+            "yes" => Ok(true),
+            "no" => Ok(false),
+            _ => Err(bad(ln, format!("nilai '{s}' harus yes atau no."))),
+        };
+        rows.push(ResultRow {
+            reference,
+            status,
+            duplicate: yn(f[2])?,
+            in_reference: ir.map(|j| yn(f[j])).transpose()?,
+            other_lists: ol.map(|j| f[j].split(';').filter(|s| !s.is_empty()).map(str::to_string).collect()),
+        });
+    }
+    if rows.len() as u64 != header.records {
+        return Err(Error::invalid(
+            file,
+            None,
+            None,
+            format!("berkas hasil terpotong: {} baris, kepala berkas menyebut {}.", rows.len(), header.records),
+        ));
+    }
+    Ok(ResultFile { header, rows })
+}
+
+fn show(c: &serde_json::Value) -> String {
+    match c {
+        serde_json::Value::Number(n) => n.to_string(),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The summary as plain text (Bahasa Indonesia) for the terminal and the printed report.
+pub fn summary_text(s: &Summary, wf: &Workflow) -> String {
+    use std::fmt::Write;
+    let mut t = String::new();
+    let _ = writeln!(t, "RINGKASAN PADANAN: {}", wf.title);
+    let _ = writeln!(t, "Alur kerja: {} (digest {}), KCV {}", s.workflow_id, &s.workflow_digest[..16], s.kcv);
+    let _ = writeln!(t, "Angka di bawah k = {} disembunyikan (ditulis \"<{}\").", s.k, s.k);
+    let _ = writeln!(t);
+    let _ = writeln!(t, "Jumlah orang berbeda di semua daftar: {}", show(&s.people_total));
+    let _ = writeln!(t, "Rekaman dalam konflik (perlu verifikasi): {}", show(&s.conflict_records));
+    let _ = writeln!(t);
+    let _ = writeln!(t, "{:<12} {:>10} {:>10} {:>8} {:>10} {:>10} {:>10} {:>10}", "Daftar", "Rekaman", "Orang", "Ganda", "Cocok", "Lemah", "Konflik", "Tdk ada");
+    for l in &s.lists {
+        let g = |k: &str| l.statuses.get(k).map(show).unwrap_or_default();
+        let _ = writeln!(
+            t,
+            "{:<12} {:>10} {:>10} {:>8} {:>10} {:>10} {:>10} {:>10}",
+            l.party,
+            show(&l.records),
+            show(&l.people),
+            show(&l.duplicates),
+            g("matched"),
+            g("matched_weaker"),
+            g("conflict"),
+            g("not_found")
+        );
+    }
+    let _ = writeln!(t);
+    let _ = writeln!(t, "Irisan berpasangan (orang di kedua daftar):");
+    for o in &s.overlaps {
+        let _ = writeln!(t, "  {} & {}: {}", o.a, o.b, show(&o.people));
+    }
+    let _ = writeln!(t);
+    let _ = writeln!(t, "Kombinasi daftar (orang tepat di daftar-daftar ini):");
+    for c in &s.combinations {
+        let _ = writeln!(t, "  {}: {}", c.parties.join(" + "), show(&c.people));
+    }
+    let _ = writeln!(t);
+    let _ = writeln!(t, "Tautan per kunci pencocokan:");
+    for k in &s.links {
+        let _ = writeln!(t, "  {}: {} tautan, {} konflik", k.key, show(&k.links), show(&k.conflicts));
+    }
+    t
+}

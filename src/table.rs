@@ -1,1 +1,394 @@
-//! TODO
+//! Reading a list: delimiter and encoding detection, then a streaming row reader over any
+//! `io::Read` (the `csv` crate underneath). Rows are decoded field by field, so CSV syntax
+//! (all ASCII) is parsed on bytes and only values are transcoded.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+
+use serde::Serialize;
+
+use crate::columns::{Field, Mapping};
+use crate::error::{Error, Result};
+use crate::pipeline::InputOptions;
+
+/// How many bytes of the start of a file are used for detection.
+pub const SNIFF_BYTES: usize = 64 * 1024;
+
+/// A row longer than this is refused: it is almost always an unclosed quote that swallowed
+/// the rest of the file.
+pub const MAX_ROW_BYTES: usize = 1 << 20;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Encoding {
+    #[serde(rename = "utf-8")]
+    Utf8,
+    #[serde(rename = "windows-1252")]
+    Windows1252,
+}
+
+impl Encoding {
+    pub fn name(self) -> &'static str {
+        match self {
+            Encoding::Utf8 => "utf-8",
+            Encoding::Windows1252 => "windows-1252",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Encoding> {
+        match s.to_ascii_lowercase().replace('_', "-").as_str() {
+            "utf-8" | "utf8" => Some(Encoding::Utf8),
+            "windows-1252" | "cp1252" | "latin1" | "iso-8859-1" => Some(Encoding::Windows1252),
+            _ => None,
+        }
+    }
+}
+
+/// Delimiter and encoding of a file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Dialect {
+    pub delimiter: u8,
+    pub encoding: Encoding,
+    pub bom: bool,
+}
+
+const DELIMITERS: [u8; 4] = [b',', b';', b'|', b'\t'];
+
+/// Detects the dialect from the first bytes of a file (see [`SNIFF_BYTES`]).
+pub fn sniff(head: &[u8]) -> Dialect {
+    let bom = head.starts_with(b"\xEF\xBB\xBF");
+    let encoding = if bom {
+        Encoding::Utf8
+    } else {
+        match std::str::from_utf8(head) {
+            Ok(_) => Encoding::Utf8,
+            // Cut in the middle of a character at the end of the sample: still UTF-8.
+            Err(e) if e.error_len().is_none() => Encoding::Utf8,
+            Err(_) => Encoding::Windows1252,
+        }
+    };
+    Dialect { delimiter: sniff_delimiter(head), encoding, bom }
+}
+
+/// Per line (quote-aware), how many times each delimiter occurs; the winner is the one
+/// whose count is the same on most sample lines, then the most frequent.
+fn sniff_delimiter(head: &[u8]) -> u8 {
+    let mut lines: Vec<[u32; 4]> = Vec::new();
+    let mut cur = [0u32; 4];
+    let mut in_quotes = false;
+    for &b in head {
+        match b {
+            b'"' => in_quotes = !in_quotes,
+            b'\n' if !in_quotes => {
+                lines.push(cur);
+                cur = [0; 4];
+                if lines.len() >= 50 {
+                    break;
+                }
+            }
+            _ if !in_quotes => {
+                if let Some(i) = DELIMITERS.iter().position(|d| *d == b) {
+                    cur[i] += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    if lines.is_empty() {
+        lines.push(cur);
+    }
+    let mut best = (0usize, 0u32, b',');
+    for (i, &d) in DELIMITERS.iter().enumerate() {
+        let first = lines[0][i];
+        if first == 0 {
+            continue;
+        }
+        let consistent = lines.iter().filter(|l| l[i] == first).count();
+        if (consistent, first) > (best.0, best.1) {
+            best = (consistent, first, d);
+        }
+    }
+    best.2
+}
+
+/// What the user sees before anything is processed: detected dialect, header, suggested
+/// mapping and the first rows (their own data, on their own screen).
+#[derive(Clone, Debug, Serialize)]
+pub struct Inspection {
+    pub file_name: String,
+    /// The delimiter as text: `,` `;` `|` or `\t`.
+    pub delimiter: String,
+    pub encoding: Encoding,
+    pub bom: bool,
+    pub header: Vec<String>,
+    /// Field code -> header text (null when not found).
+    pub mapping: BTreeMap<String, Option<String>>,
+    /// Up to 10 first rows.
+    pub preview: Vec<Vec<String>>,
+    /// True when the sample holds a quoted field with a line break.
+    pub quoted_newlines: bool,
+}
+
+/// Inspects the first bytes of a file.
+pub fn inspect(head: &[u8], file_name: &str, opts: &InputOptions) -> Result<Inspection> {
+    let dialect = dialect_for(head, opts, file_name)?;
+    let mut reader = TableReader::new(head, file_name, dialect)?;
+    let mapping = Mapping::build(&reader.header, &opts.columns, file_name)?;
+    let mut preview = Vec::new();
+    let mut quoted_newlines = false;
+    while preview.len() < 10 {
+        match reader.next_row() {
+            Ok(Some(row)) => {
+                quoted_newlines |= row.fields.iter().any(|f| f.contains('\n'));
+                preview.push(row.fields.to_vec());
+            }
+            // The sample may end in the middle of a row or a character.
+            Ok(None) | Err(_) => break,
+        }
+    }
+    let header = reader.header.clone();
+    Ok(Inspection {
+        file_name: file_name.to_string(),
+        delimiter: (dialect.delimiter as char).to_string(),
+        encoding: dialect.encoding,
+        bom: dialect.bom,
+        mapping: Field::ALL
+            .iter()
+            .map(|f| (f.code().to_string(), mapping.get(*f).map(|i| header[i].clone())))
+            .collect(),
+        header,
+        preview,
+        quoted_newlines,
+    })
+}
+
+/// The dialect from the user's options, detecting what they left open.
+pub fn dialect_for(head: &[u8], opts: &InputOptions, file: &str) -> Result<Dialect> {
+    let mut d = sniff(head);
+    if let Some(c) = opts.delimiter {
+        if !matches!(c, ',' | ';' | '|' | '\t') {
+            return Err(Error::invalid(file, None, None, format!("pemisah '{c}' tidak didukung; pilih , ; | atau tab.")));
+        }
+        d.delimiter = c as u8;
+    }
+    if let Some(e) = &opts.encoding {
+        d.encoding = Encoding::parse(e).ok_or_else(|| {
+            Error::invalid(file, None, None, format!("pengodean '{e}' tidak didukung; pilih utf-8 atau windows-1252."))
+        })?;
+    }
+    Ok(d)
+}
+
+/// One data row.
+#[derive(Debug)]
+pub struct Row<'a> {
+    /// 1-based data-record number (header excluded).
+    pub row: u64,
+    /// 1-based physical line where the record starts.
+    pub line: u64,
+    /// Decoded fields (as many as the row has: may differ from the header's count).
+    pub fields: &'a [String],
+    /// The raw bytes of each field, undecoded (for record references).
+    pub raw: &'a csv::ByteRecord,
+}
+
+/// A streaming reader of data rows.
+pub struct TableReader<R: Read> {
+    rdr: csv::Reader<R>,
+    pub header: Vec<String>,
+    pub file: String,
+    pub dialect: Dialect,
+    record: csv::ByteRecord,
+    fields: Vec<String>,
+    row: u64,
+}
+
+impl<R: Read> TableReader<R> {
+    /// Reads the header line. Refuses an empty file.
+    pub fn new(input: R, file: &str, dialect: Dialect) -> Result<TableReader<R>> {
+        let rdr = csv::ReaderBuilder::new()
+            .delimiter(dialect.delimiter)
+            .has_headers(false)
+            .flexible(true)
+            .buffer_capacity(256 * 1024)
+            .from_reader(input);
+        let mut t = TableReader {
+            rdr,
+            header: Vec::new(),
+            file: file.to_string(),
+            dialect,
+            record: csv::ByteRecord::new(),
+            fields: Vec::new(),
+            row: 0,
+        };
+        let got = t.read_record()?;
+        if !got {
+            return Err(Error::invalid(file, None, None, "berkas kosong: tidak ada baris judul maupun data."));
+        }
+        let mut header = Vec::with_capacity(t.record.len());
+        for (i, raw) in t.record.iter().enumerate() {
+            let raw = if i == 0 { raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw) } else { raw };
+            let mut s = String::new();
+            decode_into(raw, dialect.encoding, &mut s).map_err(|_| t.utf8_error(1, i))?;
+            header.push(s.trim().to_string());
+        }
+        if header.iter().all(|h| h.is_empty()) {
+            return Err(Error::invalid(file, Some(1), None, "baris judul kosong: baris pertama harus memuat nama kolom."));
+        }
+        t.header = header;
+        Ok(t)
+    }
+
+    fn read_record(&mut self) -> Result<bool> {
+        match self.rdr.read_byte_record(&mut self.record) {
+            Ok(more) => {
+                if self.record.as_slice().len() > MAX_ROW_BYTES {
+                    let line = self.record.position().map(|p| p.line());
+                    return Err(Error::invalid(
+                        &self.file,
+                        line,
+                        None,
+                        format!(
+                            "baris terlalu panjang ({} MB; batas 1 MB). Biasanya ada tanda kutip (\") yang tidak ditutup; perbaiki baris itu dan simpan ulang.",
+                            self.record.as_slice().len() / (1 << 20)
+                        ),
+                    ));
+                }
+                Ok(more)
+            }
+            Err(e) => {
+                let line = e.position().map(|p| p.line());
+                Err(match e.into_kind() {
+                    csv::ErrorKind::Io(io) => Error::io(&self.file, io),
+                    other => Error::invalid(&self.file, line, None, format!("CSV tidak sah: {other:?}")),
+                })
+            }
+        }
+    }
+
+    fn utf8_error(&self, line: u64, col: usize) -> Error {
+        Error::invalid(
+            &self.file,
+            Some(line),
+            self.header.get(col).map(String::as_str),
+            "teks bukan UTF-8 yang sah. Simpan ulang berkas sebagai \"CSV UTF-8\", atau pilih pengodean windows-1252.",
+        )
+    }
+
+    /// The underlying reader (after the end: to drain or hash it).
+    pub fn inner_mut(&mut self) -> &mut R {
+        self.rdr.get_mut()
+    }
+
+    /// Bytes consumed so far.
+    pub fn bytes_read(&self) -> u64 {
+        self.rdr.position().byte()
+    }
+
+    /// The next data row, `None` at the end. Blank lines are skipped by the CSV parser.
+    pub fn next_row(&mut self) -> Result<Option<Row<'_>>> {
+        if !self.read_record()? {
+            return Ok(None);
+        }
+        self.row += 1;
+        let line = self.record.position().map(|p| p.line()).unwrap_or(0);
+        let n = self.record.len();
+        if self.fields.len() < n {
+            self.fields.resize_with(n, String::new);
+        }
+        for i in 0..n {
+            let raw = &self.record[i];
+            let out = &mut self.fields[i];
+            out.clear();
+            if decode_into(raw, self.dialect.encoding, out).is_err() {
+                return Err(self.utf8_error(line, i));
+            }
+        }
+        Ok(Some(Row { row: self.row, line, fields: &self.fields[..n], raw: &self.record }))
+    }
+}
+
+fn decode_into(raw: &[u8], enc: Encoding, out: &mut String) -> std::result::Result<(), ()> {
+    match enc {
+        Encoding::Utf8 => {
+            out.push_str(std::str::from_utf8(raw).map_err(|_| ())?);
+        }
+        Encoding::Windows1252 => {
+            if raw.is_ascii() {
+                out.push_str(std::str::from_utf8(raw).expect("ASCII is UTF-8"));
+            } else {
+                let (s, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(raw);
+                out.push_str(&s);
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(data: &[u8]) -> Result<(Vec<String>, Vec<(u64, u64, Vec<String>)>)> {
+        let d = sniff(data);
+        let mut r = TableReader::new(data, "t.csv", d)?;
+        let mut out = Vec::new();
+        while let Some(row) = r.next_row()? {
+            out.push((row.row, row.line, row.fields.to_vec()));
+        }
+        Ok((r.header.clone(), out))
+    }
+
+    #[test]
+    fn detects_delimiters() {
+        assert_eq!(sniff(b"NIK;NAMA;TGL\n1;A;2\n").delimiter, b';');
+        assert_eq!(sniff(b"NIK|NAMA|TGL\n1|A, B|2\n").delimiter, b'|');
+        assert_eq!(sniff(b"NIK\tNAMA\tTGL\n1\tA\t2\n").delimiter, b'\t');
+        assert_eq!(sniff(b"NIK,NAMA,TGL\n1,\"A; B\",2\n").delimiter, b',');
+        assert_eq!(sniff(b"NIK,NAMA;X\n1,A;B\n").delimiter, b',');
+    }
+
+    #[test]
+    fn detects_encodings() {
+        let d = sniff(b"\xEF\xBB\xBFNIK,NAMA\n1,ANDR\xC3\x89\n");
+        assert_eq!((d.encoding, d.bom), (Encoding::Utf8, true));
+        assert_eq!(sniff(b"NIK,NAMA\n1,ANDR\xC9\n").encoding, Encoding::Windows1252);
+        // A UTF-8 character cut at the end of the sample.
+        assert_eq!(sniff(b"NIK,NAMA\n1,ANDR\xC3").encoding, Encoding::Utf8);
+    }
+
+    #[test]
+    fn reads_bom_1252_quotes_and_newlines() {
+        let (h, r) = rows(b"\xEF\xBB\xBFNIK,NAMA\n1,\"SITI\nAMINAH\"\n2,BUDI\n").unwrap();
+        assert_eq!(h, vec!["NIK", "NAMA"]);
+        assert_eq!(r[0], (1, 2, vec!["1".to_string(), "SITI\nAMINAH".to_string()]));
+        assert_eq!(r[1], (2, 4, vec!["2".to_string(), "BUDI".to_string()]));
+        let (_, r) = rows(b"NIK;NAMA\n1;ANDR\xC9\n").unwrap();
+        assert_eq!(r[0].2[1], "ANDR\u{c9}");
+    }
+
+    #[test]
+    fn errors_name_file_and_line() {
+        let e = rows(b"").unwrap_err().to_string();
+        assert!(e.contains("t.csv") && e.contains("kosong"), "{e}");
+        let d = Dialect { delimiter: b',', encoding: Encoding::Utf8, bom: false };
+        let data = b"NIK,NAMA\n1,A\n2,\xFF\xFE\n";
+        let mut r = TableReader::new(&data[..], "t.csv", d).unwrap();
+        r.next_row().unwrap();
+        let e = r.next_row().unwrap_err().to_string();
+        assert!(e.contains("t.csv, baris 3, kolom NAMA") && e.contains("UTF-8"), "{e}");
+    }
+
+    #[test]
+    fn huge_row_is_refused_with_line() {
+        let mut data = b"NIK,NAMA\n1,A\n2,\"".to_vec();
+        data.extend(std::iter::repeat(b'x').take(MAX_ROW_BYTES + 10));
+        let e = rows(&data).unwrap_err().to_string();
+        assert!(e.contains("baris 3") && e.contains("terlalu panjang"), "{e}");
+    }
+
+    #[test]
+    fn ragged_rows_are_returned_as_they_are() {
+        let (_, r) = rows(b"A,B,C\n1,2\n1,2,3,4\n").unwrap();
+        assert_eq!(r[0].2.len(), 2);
+        assert_eq!(r[1].2.len(), 4);
+    }
+}
