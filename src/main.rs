@@ -1,1 +1,586 @@
-fn main() {}
+//! The `padan` command line: the only code that touches the terminal and the file system.
+//! Every subcommand is a thin adapter over `padan::pipeline`.
+
+use std::collections::BTreeMap;
+use std::fs::{self, File};
+use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+
+use padan::date::Date;
+use padan::error::Error;
+use padan::keys::Secret;
+use padan::pipeline::{self, Context, InputOptions, Progress};
+use padan::workflow::Workflow;
+
+#[derive(Parser)]
+#[command(name = "padan", version, about = "Pencocokan daftar penerima bantuan yang menjaga privasi / privacy-preserving record matching")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(clap::Args, Clone, Default)]
+struct InputArgs {
+    /// Column choice, FIELD=HEADER (fields: nik, name, birth_date, place_birth_date, sex, no_kk, kecamatan, desa).
+    #[arg(long = "column", value_name = "FIELD=HEADER")]
+    columns: Vec<String>,
+    /// Delimiter: , ; | or tab (detected when omitted).
+    #[arg(long)]
+    delimiter: Option<String>,
+    /// Encoding: utf-8 or windows-1252 (detected when omitted).
+    #[arg(long)]
+    encoding: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Key custodian: make a new 256-bit shared secret.
+    Keygen {
+        #[arg(long)]
+        out: PathBuf,
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Privacy officer: validate a workflow and print its digest.
+    Workflow {
+        #[command(subcommand)]
+        cmd: WorkflowCmd,
+    },
+    /// Office: data-quality report of a list (local only).
+    Check {
+        #[arg(long)]
+        workflow: PathBuf,
+        #[arg(long)]
+        party: String,
+        #[arg(long)]
+        input: PathBuf,
+        #[command(flatten)]
+        input_args: InputArgs,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Office: turn a list into a token file.
+    Tokenize {
+        #[arg(long)]
+        workflow: PathBuf,
+        #[arg(long)]
+        key: PathBuf,
+        #[arg(long)]
+        party: String,
+        #[arg(long)]
+        input: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        /// Also write the local receipt (JSON: counts and rejected rows, no tokens).
+        #[arg(long)]
+        receipt: Option<PathBuf>,
+        #[command(flatten)]
+        input_args: InputArgs,
+    },
+    /// Coordinator: compare token files (takes no key, refuses one).
+    Compare {
+        #[arg(long)]
+        workflow: PathBuf,
+        /// Where summary.json, summary.txt and one <party>.result.csv per office go.
+        #[arg(long)]
+        out_dir: PathBuf,
+        /// Token files, one per office.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Office: add the result's status columns to the original list.
+    Reattach {
+        #[arg(long)]
+        workflow: PathBuf,
+        #[arg(long)]
+        key: PathBuf,
+        #[arg(long)]
+        party: String,
+        #[arg(long)]
+        input: PathBuf,
+        #[arg(long)]
+        result: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        input_args: InputArgs,
+    },
+    /// Write a synthetic Kabupaten Cirebon scenario (lists, truth, workflow, key).
+    Demo {
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 20_000)]
+        people: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Run the whole flow on a demo directory and measure precision and recall.
+    Evaluate {
+        #[arg(long)]
+        demo: PathBuf,
+    },
+    /// Benchmark check, tokenize and compare on a large demo scenario.
+    Bench {
+        /// Scenario directory (made when missing).
+        #[arg(long, default_value = "target/bench-demo")]
+        dir: PathBuf,
+        /// People in the scenario (1,900,000 gives a 1.5-million-row DTKS list).
+        #[arg(long, default_value_t = 1_900_000)]
+        people: usize,
+    },
+    #[command(hide = true)]
+    BenchPhase {
+        phase: String,
+        dir: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum WorkflowCmd {
+    /// Validate a workflow and print its digest.
+    Check { file: PathBuf },
+    /// Print the example workflow.
+    Example,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.cmd) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("padan: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+type R<T = ()> = Result<T, Error>;
+
+fn name_of(p: &Path) -> String {
+    p.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| p.display().to_string())
+}
+
+fn read(p: &Path) -> R<Vec<u8>> {
+    fs::read(p).map_err(|e| Error::io(&p.display().to_string(), e))
+}
+
+fn open(p: &Path) -> R<BufReader<File>> {
+    File::open(p).map(|f| BufReader::with_capacity(1 << 20, f)).map_err(|e| Error::io(&p.display().to_string(), e))
+}
+
+/// Today's date from the system clock (UTC).
+fn today() -> Date {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let z = (secs / 86_400) as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u8;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+    let y = (yoe + era * 400 + i64::from(m <= 2)) as u16;
+    Date { year: y, month: m, day: d }
+}
+
+fn load_workflow(p: &Path) -> R<Workflow> {
+    Workflow::parse(&read(p)?, &name_of(p))
+}
+
+fn load_key(p: &Path) -> R<Secret> {
+    Secret::parse_key_file(&read(p)?, &name_of(p))
+}
+
+fn input_options(a: &InputArgs) -> R<InputOptions> {
+    let mut columns = BTreeMap::new();
+    for c in &a.columns {
+        let (f, h) = c.split_once('=').ok_or_else(|| Error::Refused {
+            what: format!("--column '{c}': tulis FIELD=JUDUL, misalnya --column nik=NIK_ART"),
+        })?;
+        columns.insert(f.trim().to_string(), h.to_string());
+    }
+    let delimiter = match a.delimiter.as_deref() {
+        None => None,
+        Some("tab" | "\\t" | "\t") => Some('\t'),
+        Some(s) if s.chars().count() == 1 => s.chars().next(),
+        Some(s) => return Err(Error::Refused { what: format!("--delimiter '{s}': pilih , ; | atau tab") }),
+    };
+    Ok(InputOptions { delimiter, encoding: a.encoding.clone(), columns })
+}
+
+/// An output file written to a temporary name and renamed into place only on success, so
+/// an error never leaves a half-written file.
+struct AtomicOut {
+    tmp: PathBuf,
+    dest: PathBuf,
+    done: bool,
+}
+
+impl AtomicOut {
+    fn new(dest: &Path) -> R<(AtomicOut, BufWriter<File>)> {
+        let dir = dest.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let tmp = dir.join(format!(".{}.padan-tmp", name_of(dest)));
+        let f = File::create(&tmp).map_err(|e| Error::io(&dest.display().to_string(), e))?;
+        Ok((AtomicOut { tmp, dest: dest.to_path_buf(), done: false }, BufWriter::with_capacity(1 << 20, f)))
+    }
+    fn commit(mut self, w: BufWriter<File>) -> R {
+        let f = w.into_inner().map_err(|e| Error::io(&self.dest.display().to_string(), e.into_error()))?;
+        f.sync_all().map_err(|e| Error::io(&self.dest.display().to_string(), e))?;
+        fs::rename(&self.tmp, &self.dest).map_err(|e| Error::io(&self.dest.display().to_string(), e))?;
+        self.done = true;
+        Ok(())
+    }
+}
+
+impl Drop for AtomicOut {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+fn write_atomic(dest: &Path, bytes: &[u8]) -> R {
+    let (guard, mut w) = AtomicOut::new(dest)?;
+    w.write_all(bytes).map_err(|e| Error::io(&dest.display().to_string(), e))?;
+    guard.commit(w)
+}
+
+/// A progress line on stderr when it is a terminal.
+fn progress_printer(label: &'static str, total: u64) -> impl FnMut(Progress) {
+    use std::io::IsTerminal;
+    let tty = io::stderr().is_terminal();
+    let start = Instant::now();
+    move |p: Progress| {
+        if !tty {
+            return;
+        }
+        let secs = start.elapsed().as_secs_f64().max(1e-9);
+        let pct = if total > 0 { format!(" {:>3}%", p.bytes * 100 / total) } else { String::new() };
+        eprint!("\r{label}: {} baris{pct}, {:.0} baris/detik   ", p.rows, p.rows as f64 / secs);
+    }
+}
+
+fn end_progress() {
+    use std::io::IsTerminal;
+    if io::stderr().is_terminal() {
+        eprintln!();
+    }
+}
+
+fn file_len(p: &Path) -> u64 {
+    fs::metadata(p).map(|m| m.len()).unwrap_or(0)
+}
+
+fn run(cmd: Cmd) -> R {
+    match cmd {
+        Cmd::Keygen { out, force } => keygen(&out, force),
+        Cmd::Workflow { cmd: WorkflowCmd::Check { file } } => {
+            let wf = load_workflow(&file)?;
+            println!("Alur kerja sah / workflow valid: {} — {}", wf.id, wf.title);
+            println!("digest: {}", wf.digest_hex());
+            println!("berlaku / valid: {} .. {}, k = {}", wf.valid_from, wf.valid_until, wf.k);
+            for k in &wf.match_keys {
+                println!("kunci / match key {}: [{}]", k.name, k.fields.join(", "));
+            }
+            Ok(())
+        }
+        Cmd::Workflow { cmd: WorkflowCmd::Example } => {
+            print!("{}", include_str!("../docs/example-workflow.json"));
+            Ok(())
+        }
+        Cmd::Check { workflow, party, input, input_args, json } => {
+            let wf = load_workflow(&workflow)?;
+            let wname = name_of(&workflow);
+            let ctx = Context { workflow: &wf, workflow_file: &wname, today: today() };
+            let opts = input_options(&input_args)?;
+            let mut pr = progress_printer("periksa", file_len(&input));
+            let report = pipeline::check(&ctx, &party, open(&input)?, &name_of(&input), &opts, &mut pr)?;
+            end_progress();
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report).expect("serializable"));
+            } else {
+                print!("{}", report.to_text());
+            }
+            Ok(())
+        }
+        Cmd::Tokenize { workflow, key, party, input, out, receipt, input_args } => {
+            let wf = load_workflow(&workflow)?;
+            let secret = load_key(&key)?;
+            let wname = name_of(&workflow);
+            let ctx = Context { workflow: &wf, workflow_file: &wname, today: today() };
+            let opts = input_options(&input_args)?;
+            let (guard, mut w) = AtomicOut::new(&out)?;
+            let mut pr = progress_printer("token", file_len(&input));
+            let start = Instant::now();
+            let summary = pipeline::tokenize(&ctx, &secret, &party, open(&input)?, &name_of(&input), &opts, &mut w, &mut pr)?;
+            guard.commit(w)?;
+            end_progress();
+            if let Some(r) = receipt {
+                write_atomic(&r, &serde_json::to_vec_pretty(&summary).expect("serializable"))?;
+            }
+            println!(
+                "{}: {} baris masuk = {} dijadikan token + {} ditolak ({:.1} detik)",
+                name_of(&input),
+                summary.rows_in,
+                summary.rows_tokenized,
+                summary.rows_rejected,
+                start.elapsed().as_secs_f64()
+            );
+            for (code, c) in &summary.rejected_by_reason {
+                let ex: Vec<String> = c.example_rows.iter().map(u64::to_string).collect();
+                println!("  ditolak: {} ({code}): {} baris; contoh baris {}", c.description, c.count, ex.join(", "));
+            }
+            for (k, f) in &summary.keys_unavailable {
+                println!("  PERINGATAN: kunci '{k}' tidak dibuat: kolom '{f}' tidak ada");
+            }
+            if summary.nik_column_damaged {
+                println!("  PERINGATAN: kolom NIK rusak oleh format angka spreadsheet; NIK berakhiran 0 tidak dipakai.");
+            }
+            println!("KCV {}; berkas token: {}", summary.kcv, out.display());
+            Ok(())
+        }
+        Cmd::Compare { workflow, out_dir, files } => {
+            let wf = load_workflow(&workflow)?;
+            let wname = name_of(&workflow);
+            let ctx = Context { workflow: &wf, workflow_file: &wname, today: today() };
+            let mut inputs: Vec<(String, Box<dyn Read>)> = Vec::new();
+            for f in &files {
+                inputs.push((name_of(f), Box::new(open(f)?)));
+            }
+            let mut pr = progress_printer("banding", 0);
+            let start = Instant::now();
+            let out = pipeline::compare(&ctx, inputs, &mut pr)?;
+            end_progress();
+            fs::create_dir_all(&out_dir).map_err(|e| Error::io(&out_dir.display().to_string(), e))?;
+            write_atomic(&out_dir.join("summary.json"), &serde_json::to_vec_pretty(&out.summary).expect("serializable"))?;
+            write_atomic(&out_dir.join("summary.txt"), out.summary_text.as_bytes())?;
+            for r in &out.results {
+                write_atomic(&out_dir.join(&r.file_name), &r.bytes)?;
+            }
+            print!("{}", out.summary_text);
+            println!("\n({:.2} detik) hasil per OPD di {}", start.elapsed().as_secs_f64(), out_dir.display());
+            Ok(())
+        }
+        Cmd::Reattach { workflow, key, party, input, result, out, input_args } => {
+            let wf = load_workflow(&workflow)?;
+            let secret = load_key(&key)?;
+            let wname = name_of(&workflow);
+            let ctx = Context { workflow: &wf, workflow_file: &wname, today: today() };
+            let opts = input_options(&input_args)?;
+            let res = read(&result)?;
+            let (guard, mut w) = AtomicOut::new(&out)?;
+            let mut pr = progress_printer("lampirkan", file_len(&input));
+            let s = pipeline::reattach(
+                &ctx,
+                &secret,
+                &party,
+                open(&input)?,
+                &name_of(&input),
+                &opts,
+                &res,
+                &name_of(&result),
+                &mut w,
+                &mut pr,
+            )?;
+            guard.commit(w)?;
+            end_progress();
+            println!("{}: {} baris", name_of(&input), s.rows);
+            for (st, c) in &s.statuses {
+                println!("  {st}: {c}");
+            }
+            if s.changed > 0 {
+                println!("  PERINGATAN: {} baris tidak ada di hasil (berubah sejak token dibuat?)", s.changed);
+            }
+            println!("daftar beranotasi: {}", out.display());
+            Ok(())
+        }
+        Cmd::Demo { out, people, seed } => demo(&out, people, seed),
+        Cmd::Evaluate { demo } => {
+            let q = evaluate(&demo)?;
+            println!("{}", serde_json::to_string_pretty(&q).expect("serializable"));
+            Ok(())
+        }
+        Cmd::Bench { dir, people } => bench(&dir, people),
+        Cmd::BenchPhase { phase, dir } => bench_phase(&phase, &dir),
+    }
+}
+
+fn keygen(out: &Path, force: bool) -> R {
+    if out.exists() && !force {
+        return Err(Error::Refused {
+            what: format!("{} sudah ada; kunci lama tidak ditimpa (pakai --force bila memang disengaja).", out.display()),
+        });
+    }
+    let mut bytes = [0u8; 32];
+    getrandom::getrandom(&mut bytes).map_err(|e| Error::Refused { what: format!("sumber acak OS gagal: {e}") })?;
+    let secret = Secret::from_bytes(bytes);
+    bytes.fill(0);
+    let text = secret.to_key_file();
+    let dest = out.display().to_string();
+    let mut opts = fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(out).map_err(|e| Error::io(&dest, e))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(out, fs::Permissions::from_mode(0o600)).map_err(|e| Error::io(&dest, e))?;
+    }
+    f.write_all(text.as_bytes()).and_then(|_| f.sync_all()).map_err(|e| Error::io(&dest, e))?;
+    println!("Kunci dibuat / key written: {dest} (izin 600)");
+    println!("KCV: {}", secret.kcv());
+    println!("Bacakan KCV ini kepada setiap OPD lewat telepon. JANGAN berikan kunci kepada koordinator.");
+    Ok(())
+}
+
+/// The demo key is derived from the seed, so a scenario is reproducible. Demo only.
+fn demo_secret(seed: u64) -> Secret {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(b"padan demo key (never for real data)");
+    h.update(seed.to_be_bytes());
+    Secret::from_bytes(h.finalize().into())
+}
+
+fn demo(out: &Path, people: usize, seed: u64) -> R {
+    let dir = out.display().to_string();
+    fs::create_dir_all(out).map_err(|e| Error::io(&dir, e))?;
+    let start = Instant::now();
+    let cfg = padan::demo::DemoConfig { people, seed };
+    let out_dir = out.to_path_buf();
+    let manifest = padan::demo::generate(&cfg, &mut |name: &str| {
+        let f = File::create(out_dir.join(name))?;
+        Ok(Box::new(BufWriter::with_capacity(1 << 20, f)) as Box<dyn Write>)
+    })
+    .map_err(|e| Error::io(&dir, e))?;
+    let parties: Vec<(&str, &str)> = padan::demo::LISTS.iter().map(|(id, name, _)| (*id, *name)).collect();
+    let wf = padan::workflow::demo_workflow(&parties, "2025-01-01", "2030-12-31");
+    write_atomic(&out.join("workflow.json"), (serde_json::to_string_pretty(&wf).expect("serializable") + "\n").as_bytes())?;
+    let secret = demo_secret(seed);
+    write_atomic(&out.join("demo.key"), secret.to_key_file().as_bytes())?;
+    println!("Skenario contoh di {dir} ({:.1} detik):", start.elapsed().as_secs_f64());
+    for (party, file, rows) in &manifest.lists {
+        println!("  {file:<18} {rows:>9} baris  (pihak {party})");
+    }
+    println!("  truth.csv          {:>9} baris", manifest.truth_rows);
+    println!("  workflow.json      digest {}", wf.digest_hex());
+    println!("  demo.key           KCV {} (kunci contoh; jangan dipakai untuk data nyata)", secret.kcv());
+    Ok(())
+}
+
+fn demo_inputs(dir: &Path) -> R<(Workflow, Secret)> {
+    let wf = load_workflow(&dir.join("workflow.json"))?;
+    let secret = load_key(&dir.join("demo.key"))?;
+    Ok((wf, secret))
+}
+
+fn evaluate(dir: &Path) -> R<padan::quality::Quality> {
+    let (wf, secret) = demo_inputs(dir)?;
+    let ctx = Context { workflow: &wf, workflow_file: "workflow.json", today: today() };
+    let opts = InputOptions::default();
+    let mut tokens: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut refs = std::collections::HashMap::new();
+    for (party, _, file) in padan::demo::LISTS {
+        let p = dir.join(file);
+        let mut buf = Vec::new();
+        pipeline::tokenize(&ctx, &secret, party, open(&p)?, file, &opts, &mut buf, &mut |_| {})?;
+        tokens.push((format!("{party}.tokens"), buf));
+        refs.insert(party.to_string(), padan::quality::list_references(&ctx, &secret, party, open(&p)?, file, &opts)?);
+    }
+    let inputs = tokens.iter().map(|(n, b)| (n.clone(), Box::new(&b[..]) as Box<dyn Read>)).collect();
+    let out = pipeline::compare(&ctx, inputs, &mut |_| {})?;
+    padan::quality::evaluate(&read(&dir.join("truth.csv"))?, &refs, &out.clusters)
+}
+
+/// Peak resident memory of this process, from /proc (Linux).
+fn peak_rss_mb() -> f64 {
+    fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok()))
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(f64::NAN)
+}
+
+fn bench(dir: &Path, people: usize) -> R {
+    if !dir.join("workflow.json").exists() {
+        println!("membuat skenario {people} orang di {} ...", dir.display());
+        demo(dir, people, 1)?;
+    }
+    let exe = std::env::current_exe().map_err(|e| Error::io("padan", e))?;
+    for phase in ["check", "tokenize", "compare"] {
+        let st = std::process::Command::new(&exe)
+            .args(["bench-phase", phase])
+            .arg(dir)
+            .status()
+            .map_err(|e| Error::io("padan bench-phase", e))?;
+        if !st.success() {
+            return Err(Error::Refused { what: format!("fase bench {phase} gagal") });
+        }
+    }
+    Ok(())
+}
+
+/// One benchmark phase in its own process, so its peak memory is its own.
+fn bench_phase(phase: &str, dir: &Path) -> R {
+    let (wf, secret) = demo_inputs(dir)?;
+    let ctx = Context { workflow: &wf, workflow_file: "workflow.json", today: today() };
+    let opts = InputOptions::default();
+    let tok_dir = dir.join("tokens");
+    fs::create_dir_all(&tok_dir).map_err(|e| Error::io("tokens", e))?;
+    match phase {
+        "check" | "tokenize" => {
+            for (party, _, file) in padan::demo::LISTS {
+                let p = dir.join(file);
+                let start = Instant::now();
+                let rows = if phase == "check" {
+                    pipeline::check(&ctx, party, open(&p)?, file, &opts, &mut |_| {})?.rows_read
+                } else {
+                    let out = tok_dir.join(format!("{party}.tokens"));
+                    let (guard, mut w) = AtomicOut::new(&out)?;
+                    let s = pipeline::tokenize(&ctx, &secret, party, open(&p)?, file, &opts, &mut w, &mut |_| {})?;
+                    guard.commit(w)?;
+                    s.rows_in
+                };
+                let secs = start.elapsed().as_secs_f64();
+                println!(
+                    "{phase:<9} {file:<16} {rows:>9} baris {secs:>7.2} s {:>10.0} baris/s  {:>6.1} MB/s",
+                    rows as f64 / secs,
+                    file_len(&p) as f64 / secs / 1e6
+                );
+            }
+        }
+        "compare" => {
+            let mut inputs: Vec<(String, Box<dyn Read>)> = Vec::new();
+            let mut ntokens = 0u64;
+            for (party, _, _) in padan::demo::LISTS {
+                let p = tok_dir.join(format!("{party}.tokens"));
+                let f = padan::tokens::TokenReader::new(open(&p)?, &name_of(&p))?;
+                ntokens += f.header.tokens.values().sum::<u64>();
+                inputs.push((name_of(&p), Box::new(open(&p)?)));
+            }
+            let start = Instant::now();
+            let out = pipeline::compare(&ctx, inputs, &mut |_| {})?;
+            let secs = start.elapsed().as_secs_f64();
+            println!(
+                "compare   {} berkas, {ntokens} token, {secs:.2} s, {:.0} token/s; orang: {}",
+                padan::demo::LISTS.len(),
+                ntokens as f64 / secs,
+                out.summary.people_total
+            );
+        }
+        other => return Err(Error::Refused { what: format!("fase tidak dikenal: {other}") }),
+    }
+    println!("{phase:<9} memori puncak (VmHWM): {:.0} MB", peak_rss_mb());
+    Ok(())
+}

@@ -43,3 +43,69 @@ pub struct Context<'a> {
     pub today: Date,
 }
 
+
+pub use crate::check::CheckReport;
+pub use crate::compare::{CompareOutput, ResultFile, Summary};
+pub use crate::reattach::ReattachSummary;
+pub use crate::table::Inspection;
+pub use crate::tokens::TokenizeSummary;
+
+/// Detected delimiter, encoding, header, suggested mapping and a preview, from the first
+/// bytes of a file (at most [`crate::table::SNIFF_BYTES`] are looked at).
+pub fn inspect(head: &[u8], file_name: &str, opts: &InputOptions) -> Result<Inspection> {
+    let head = &head[..head.len().min(crate::table::SNIFF_BYTES)];
+    crate::table::inspect(head, file_name, opts)
+}
+
+/// The data-quality report of one list (office, local only).
+pub fn check<R: Read>(
+    ctx: &Context,
+    party: &str,
+    input: R,
+    file_name: &str,
+    opts: &InputOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<CheckReport> {
+    crate::check::check(ctx, party, input, file_name, opts, progress)
+}
+
+/// Makes the token file of one list (office). See [`crate::tokens::tokenize`].
+#[allow(clippy::too_many_arguments)]
+pub fn tokenize<R: Read, W: Write>(
+    ctx: &Context,
+    secret: &Secret,
+    party: &str,
+    input: R,
+    file_name: &str,
+    opts: &InputOptions,
+    out: W,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<TokenizeSummary> {
+    crate::tokens::tokenize(ctx, secret, party, input, file_name, opts, out, progress)
+}
+
+/// Compares token files (coordinator; takes no key). See [`crate::compare::compare`].
+pub fn compare(
+    ctx: &Context,
+    inputs: Vec<(String, Box<dyn Read + '_>)>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<CompareOutput> {
+    crate::compare::compare(ctx, inputs, progress)
+}
+
+/// Writes the annotated list (office). See [`crate::reattach::reattach`].
+#[allow(clippy::too_many_arguments)]
+pub fn reattach<R: Read, W: Write>(
+    ctx: &Context,
+    secret: &Secret,
+    party: &str,
+    input: R,
+    file_name: &str,
+    opts: &InputOptions,
+    result: &[u8],
+    result_name: &str,
+    out: W,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<ReattachSummary> {
+    crate::reattach::reattach(ctx, secret, party, input, file_name, opts, result, result_name, out, progress)
+}
