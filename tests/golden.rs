@@ -24,7 +24,8 @@ fn input() -> &'static str {
      ;ABDURRAHMAN;1960-01-01;1;40\n\
      1234567890123456;NUR HAYATI;12-03-1990;P;Sumber\n\
      3209154503900001;-;;P;Sumber\n\
-     3209016401990001;FITRI ZAENAL;24-01-1999;P;Waled\n"
+     3209016401990001;FITRI ZAENAL;24-01-1999;P;Waled\n\
+     ;-;;;Waled\n"
 }
 
 fn workflow_text() -> String {
@@ -83,9 +84,9 @@ fn golden_token_vectors() {
     // The vectors exercise the interesting cases: rows 1 and 2 are one person written two
     // ways; rows 4 and 5 likewise without a NIK; a row without usable fields is rejected.
     let recs = doc["records"].as_array().unwrap();
-    assert_eq!(recs.len(), 7, "8 rows in, 1 rejected");
+    assert_eq!(recs.len(), 8, "9 rows in, 1 rejected");
     let nik_tokens: Vec<&Value> = recs.iter().map(|r| &r["tokens"]["nik"]).filter(|v| !v.is_null()).collect();
-    assert_eq!(nik_tokens.len(), 3);
+    assert_eq!(nik_tokens.len(), 4);
     let name_dob: Vec<&str> = recs.iter().filter_map(|r| r["tokens"]["name_dob"].as_str()).collect();
     let distinct: std::collections::BTreeSet<&str> = name_dob.iter().copied().collect();
     assert!(distinct.len() <= name_dob.len() - 2, "two pairs share a name_dob token");

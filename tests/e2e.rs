@@ -1,0 +1,425 @@
+//! End-to-end test of the browser app (www/) in headless Chromium, driven through
+//! chromedriver with fantoccini.
+//!
+//! `browser_matches_cli_and_stays_local`: makes a demo with the `padan` CLI, serves www/ and
+//! the demo over a local static server (with the app's CSP), and runs the whole workflow as
+//! the users would: the office flow for every demo list (workflow + key, party, list, check,
+//! tokens, receipt), the key custodian's key generation, the coordinator's comparison (also
+//! refusing a file that is not a token file), and the re-attachment for every office. It
+//! asserts that the browser's token files, summary, result files and annotated lists are
+//! byte-for-byte what the CLI makes from the same inputs; that the receipts hold no NIK; that
+//! nothing but the language choice is stored in the browser; and that every request the
+//! browser made went to the local server's own static files (or blob:/data:).
+//!
+//! Needs `www/pkg` (run `cargo xtask build` first), /usr/bin/chromium and
+//! /usr/bin/chromedriver. Screenshots go to target/screenshots/.
+//!
+//! `ui_with_mock_worker` (ignored; `cargo test --test e2e -- --ignored`) runs the pages
+//! against tests/e2e/mock-worker.js, to look at the interface without a wasm build.
+
+#![cfg(not(target_arch = "wasm32"))]
+
+#[path = "e2e/harness.rs"]
+mod harness;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use fantoccini::{Client, Locator};
+use harness::*;
+use serde_json::{json, Value};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A scratch directory under target/, removed on drop.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Scratch {
+        let p = root().join("target/e2e").join(format!("{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).unwrap();
+        Scratch(p)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if std::env::var_os("PADAN_E2E_KEEP").is_none() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+fn padan(args: &[&str]) {
+    let out = Command::new(env!("CARGO_BIN_EXE_padan")).args(args).output().expect("run padan");
+    assert!(
+        out.status.success(),
+        "padan {} failed ({}):\n{}\n{}",
+        args.join(" "),
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().expect("UTF-8 path")
+}
+
+fn require_pkg() {
+    let pkg = root().join("www/pkg");
+    assert!(
+        pkg.join("padan.js").is_file() && pkg.join("padan_bg.wasm").is_file(),
+        "www/pkg is missing (no {}): run `cargo xtask build` first to build the WebAssembly package, then run the tests again",
+        pkg.join("padan_bg.wasm").display()
+    );
+}
+
+fn screenshots_dir() -> PathBuf {
+    root().join("target/screenshots")
+}
+
+async fn click(c: &Client, css: &str) {
+    let e = wait_css(c, css, css, 30).await;
+    e.click().await.unwrap_or_else(|err| panic!("click {css}: {err}"));
+}
+
+/// Waits until a button is enabled, then clicks it.
+async fn click_enabled(c: &Client, css: &str, what: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let e = wait_css(c, css, what, 30).await;
+        if e.is_enabled().await.unwrap_or(false) {
+            e.click().await.unwrap_or_else(|err| panic!("click {what}: {err}"));
+            return;
+        }
+        if std::time::Instant::now() > deadline {
+            panic!("{what} ({css}) stayed disabled; errors on the page: {:?}", visible_errors(c).await);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn upload(c: &Client, input_id: &str, files: &[&Path]) {
+    let input = c.find(Locator::Id(input_id)).await.unwrap_or_else(|e| panic!("file input #{input_id}: {e}"));
+    let list: Vec<&str> = files.iter().map(|f| p(f)).collect();
+    input.send_keys(&list.join("\n")).await.unwrap_or_else(|e| panic!("upload to #{input_id}: {e}"));
+}
+
+async fn open(c: &Client, url: &str) {
+    c.goto(url).await.expect("open page");
+    wait_css(c, "main:not([hidden]) h1", "the page heading", 30).await;
+    install_download_hook(c).await;
+}
+
+/// Office: workflow, key, party, list (the start of both the token and the re-attach flow).
+async fn office_setup(c: &Client, origin: &str, wf: &Path, key: &Path, party: &str, list: &Path) -> String {
+    open(c, &format!("{origin}/index.html#office")).await;
+    upload(c, "office-workflow", &[wf]).await;
+    wait_css(c, "#page-office .workflow-card", "the workflow card", 30).await;
+    upload(c, "office-key", &[key]).await;
+    let kcv = wait_css(c, "#page-office [data-testid=kcv]", "the KCV", 30).await.text().await.unwrap();
+    let select = wait_css(c, "#office-party", "the party select", 30).await;
+    select.select_by_value(party).await.unwrap_or_else(|e| panic!("select party {party}: {e}"));
+    upload(c, "office-list", &[list]).await;
+    wait_css(c, "#page-office .table-preview", "the list preview", 60).await;
+    kcv
+}
+
+struct OfficeOut {
+    token_name: String,
+    tokens: Vec<u8>,
+    receipt: Vec<u8>,
+}
+
+async fn office_tokenize(c: &Client, origin: &str, wf: &Path, key: &Path, party: &str, list: &Path, shot: Option<&str>) -> OfficeOut {
+    office_setup(c, origin, wf, key, party, list).await;
+    click_enabled(c, "#office-check", "the check button").await;
+    wait_css(c, "[data-testid=check-report]", "the data-quality report", 120).await;
+    click_enabled(c, "#office-tokenize", "the tokenize button").await;
+    wait_css(c, "#office-download-tokens", "the token download button", 300).await;
+    wait_css(c, "[data-testid=tokenize-summary]", "the tokenize summary", 10).await;
+    if let Some(name) = shot {
+        c.execute("document.querySelector('[data-region=tokenize]').scrollIntoView({block: 'start'});", vec![]).await.unwrap();
+        screenshot(c, &screenshots_dir(), name).await;
+    }
+    click(c, "#office-download-tokens").await;
+    let (token_name, tokens) = take_download(c, "the token file", |n| !n.contains("tanda-terima")).await;
+    click(c, "#office-download-receipt").await;
+    let (_, receipt) = take_download(c, "the receipt", |n| n.contains("tanda-terima")).await;
+    OfficeOut { token_name, tokens, receipt }
+}
+
+/// Every 16-digit run in a file (the NIKs and family-card numbers of a list).
+fn sixteen_digit_runs(bytes: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(bytes);
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for ch in text.chars().chain(std::iter::once(' ')) {
+        if ch.is_ascii_digit() {
+            cur.push(ch);
+        } else {
+            if cur.len() == 16 {
+                out.push(cur.clone());
+            }
+            cur.clear();
+        }
+    }
+    out
+}
+
+fn assert_local(origin: &str, urls: &[String], phase: &str) {
+    for u in urls {
+        let ok = u.starts_with(&format!("{origin}/")) || u.starts_with("blob:") || u.starts_with("data:");
+        assert!(ok, "during {phase} the browser requested {u}, which is not one of the local server's files ({origin}/...)");
+    }
+}
+
+/// Demo lists: (party id, file name) from the workflow's data parties and the demo table.
+fn demo_lists() -> Vec<(String, String)> {
+    padan::demo::LISTS.iter().map(|(party, _, file)| (party.to_string(), file.to_string())).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_matches_cli_and_stays_local() {
+    require_pkg();
+    let scratch = Scratch::new("run");
+    let demo = scratch.0.join("demo");
+    let cli = scratch.0.join("cli");
+    let browser = scratch.0.join("browser");
+    for d in [&cli, &browser] {
+        std::fs::create_dir_all(d).unwrap();
+    }
+    padan(&["demo", "--out", p(&demo), "--people", "3000", "--seed", "7"]);
+    let wf = demo.join("workflow.json");
+    let key = demo.join("demo.key");
+    assert!(wf.is_file() && key.is_file(), "padan demo wrote no workflow.json / demo.key in {}", demo.display());
+
+    let server = StaticServer::start(vec![("/".into(), root().join("www")), ("/demo/".into(), demo.clone())]);
+    let origin = server.origin();
+    let driver = Driver::start(scratch.0.join("profile"));
+    let c = connect(&driver, capabilities(&driver.profile, &scratch.0.join("downloads"))).await;
+    let mut requests: Vec<(String, Vec<String>)> = Vec::new();
+
+    // Start page, language switch (the only thing stored).
+    open(&c, &format!("{origin}/index.html")).await;
+    screenshot(&c, &screenshots_dir(), "start").await;
+    let h1_id = wait_css(&c, "#page-home h1", "home heading", 10).await.text().await.unwrap();
+    click(&c, "#lang-switch").await;
+    let h1_en = wait_css(&c, "#page-home h1", "home heading", 10).await.text().await.unwrap();
+    assert_ne!(h1_id, h1_en, "the language switch changed nothing");
+    assert!(h1_en.contains("matching"), "English heading expected, got {h1_en:?}");
+    click(&c, "#lang-switch").await;
+    requests.push(("the start page".into(), drain_requests(&driver, &c).await));
+
+    // Key custodian: generate and download a key.
+    open(&c, &format!("{origin}/index.html#custodian")).await;
+    click(&c, "#custodian-keygen").await;
+    let kcv = wait_css(&c, "#page-custodian [data-testid=kcv]", "the new key's KCV", 30).await.text().await.unwrap();
+    assert!(!kcv.trim().is_empty(), "empty KCV");
+    screenshot(&c, &screenshots_dir(), "custodian-keygen").await;
+    click(&c, "#custodian-download").await;
+    let (key_name, key_bytes) = take_download(&c, "the key file", |n| n.ends_with(".key")).await;
+    assert!(key_name.starts_with("kunci-"), "key file name {key_name}");
+    assert!(!key_bytes.is_empty());
+    requests.push(("the key custodian's key generation".into(), drain_requests(&driver, &c).await));
+
+    // Offices: tokens for every list, compared with the CLI's.
+    let lists = demo_lists();
+    let mut browser_tokens = Vec::new();
+    for (i, (party, file)) in lists.iter().enumerate() {
+        let list = demo.join(file);
+        let shot = if i == 0 { Some("office-tokenized") } else { None };
+        let out = office_tokenize(&c, &origin, &wf, &key, party, &list, shot).await;
+        let cli_tokens = cli.join(format!("{party}.tokens"));
+        padan(&["tokenize", "--workflow", p(&wf), "--key", p(&key), "--party", party, "--input", p(&list), "--out", p(&cli_tokens)]);
+        let expected = std::fs::read(&cli_tokens).unwrap();
+        assert!(out.tokens == expected, "{party}: the browser's token file ({} bytes) differs from the CLI's ({} bytes)", out.tokens.len(), expected.len());
+        let list_bytes = std::fs::read(&list).unwrap();
+        let receipt = String::from_utf8_lossy(&out.receipt).into_owned();
+        for nik in sixteen_digit_runs(&list_bytes) {
+            assert!(!receipt.contains(&nik), "{party}: the receipt contains a 16-digit number of the list ({nik})");
+        }
+        assert!(receipt.contains(&out.token_name), "{party}: the receipt does not name the token file");
+        let saved = browser.join(&out.token_name);
+        std::fs::write(&saved, &out.tokens).unwrap();
+        browser_tokens.push(saved);
+    }
+    requests.push(("the office flows".into(), drain_requests(&driver, &c).await));
+
+    // Coordinator: a list that is not a token file is refused with a message naming it.
+    open(&c, &format!("{origin}/index.html#coordinator")).await;
+    let body = c.find(Locator::Css("#page-coordinator")).await.unwrap().text().await.unwrap();
+    assert!(!body.to_lowercase().contains("berkas kunci (.key)"), "the coordinator page must not ask for a key file");
+    assert!(c.find(Locator::Css("#page-coordinator input[accept*='.key']")).await.is_err(), "the coordinator page has a key input");
+    upload(&c, "coord-workflow", &[&wf]).await;
+    wait_css(&c, "#page-coordinator .workflow-card", "the workflow card", 30).await;
+    let bad = demo.join(&lists[0].1);
+    upload(&c, "coord-files", &[&browser_tokens[0], &bad]).await;
+    click_enabled(&c, "#coord-compare", "the compare button").await;
+    let err = wait_css(&c, "#page-coordinator .alert-error", "the refusal of a non-token file", 60).await.text().await.unwrap();
+    assert!(err.contains(&lists[0].1), "the refusal does not name the file: {err}");
+
+    // Coordinator: the real comparison.
+    open(&c, &format!("{origin}/index.html#coordinator")).await;
+    upload(&c, "coord-workflow", &[&wf]).await;
+    wait_css(&c, "#page-coordinator .workflow-card", "the workflow card", 30).await;
+    let refs: Vec<&Path> = browser_tokens.iter().map(|b| b.as_path()).collect();
+    upload(&c, "coord-files", &refs).await;
+    click_enabled(&c, "#coord-compare", "the compare button").await;
+    let summary_el = wait_css(&c, "[data-testid=compare-summary]", "the comparison summary", 300).await;
+    let charts = c.find_all(Locator::Css("#page-coordinator svg.chart")).await.unwrap();
+    assert!(charts.len() >= 2, "expected the heatmap and the UpSet chart, found {} charts", charts.len());
+    c.execute("document.querySelector('#page-coordinator .chart-figure').scrollIntoView({block: 'start'});", vec![]).await.unwrap();
+    screenshot(&c, &screenshots_dir(), "coordinator-charts").await;
+    std::fs::write(screenshots_dir().join("coordinator-summary.png"), summary_el.screenshot().await.unwrap()).unwrap();
+
+    let cli_out = cli.join("compare");
+    let mut args = vec!["compare", "--workflow", p(&wf), "--out-dir", p(&cli_out)];
+    let cli_inputs: Vec<PathBuf> = lists.iter().map(|(party, _)| cli.join(format!("{party}.tokens"))).collect();
+    args.extend(cli_inputs.iter().map(|x| p(x)));
+    padan(&args);
+
+    click(&c, "#coord-summary-json").await;
+    let (_, summary) = take_download(&c, "the summary JSON", |n| n.ends_with(".json")).await;
+    let summary: Value = serde_json::from_slice(&summary).expect("summary JSON");
+    let cli_summary: Value = serde_json::from_slice(&std::fs::read(cli_out.join("summary.json")).expect("CLI summary.json")).unwrap();
+    assert_eq!(summary, cli_summary, "the browser's summary differs from the CLI's summary.json");
+
+    let buttons = c.find_all(Locator::Css("#page-coordinator button[data-party]")).await.unwrap();
+    assert_eq!(buttons.len(), lists.len(), "one result download per office");
+    let mut results = Vec::new();
+    for b in buttons {
+        let party = b.attr("data-party").await.unwrap().unwrap();
+        b.click().await.unwrap();
+        let (name, bytes) = take_download(&c, "a result file", |n| n.contains(&party)).await;
+        let cli_file = [cli_out.join(&name), cli_out.join(format!("{party}.result.csv"))].into_iter().find(|f| f.is_file());
+        let cli_file = cli_file.unwrap_or_else(|| panic!("the CLI wrote no result file for {party} ({name}) in {}", cli_out.display()));
+        assert!(std::fs::read(&cli_file).unwrap() == bytes, "{party}: the browser's result file {name} differs from the CLI's {}", cli_file.display());
+        let saved = browser.join(&name);
+        std::fs::write(&saved, &bytes).unwrap();
+        results.push((party, saved, cli_file));
+    }
+    requests.push(("the coordinator flow".into(), drain_requests(&driver, &c).await));
+
+    // Offices again: re-attach the result to the same list.
+    for (party, file) in &lists {
+        let list = demo.join(file);
+        let (_, result, cli_result) = results.iter().find(|(pp, _, _)| pp == party).expect("a result for every office");
+        office_setup(&c, &origin, &wf, &key, party, &list).await;
+        upload(&c, "office-result", &[result]).await;
+        click_enabled(&c, "#office-reattach", "the re-attach button").await;
+        wait_css(&c, "#office-download-annotated", "the annotated-list download", 300).await;
+        click(&c, "#office-download-annotated").await;
+        let (_, annotated) = take_download(&c, "the annotated list", |_| true).await;
+        let cli_annotated = cli.join(format!("{party}.annotated.csv"));
+        padan(&["reattach", "--workflow", p(&wf), "--key", p(&key), "--party", party, "--input", p(&list), "--result", p(cli_result), "--out", p(&cli_annotated)]);
+        assert!(std::fs::read(&cli_annotated).unwrap() == annotated, "{party}: the browser's annotated list differs from the CLI's");
+    }
+    requests.push(("the re-attachment flows".into(), drain_requests(&driver, &c).await));
+
+    // Nothing but the language choice is stored.
+    let stored = c
+        .execute("return {local: Object.keys(localStorage), session: Object.keys(sessionStorage), cookies: document.cookie};", vec![])
+        .await
+        .unwrap();
+    let local: Vec<String> = serde_json::from_value(stored["local"].clone()).unwrap();
+    assert!(local.iter().all(|k| k == "padan.lang"), "localStorage holds more than the language: {local:?}");
+    assert_eq!(stored["session"], json!([]), "sessionStorage is used");
+    assert_eq!(stored["cookies"], json!(""), "cookies are set");
+    let dbs = c
+        .execute_async("const done = arguments[0]; indexedDB.databases().then((d) => done(d.map((x) => x.name)), () => done([]));", vec![])
+        .await
+        .unwrap();
+    assert_eq!(dbs, json!([]), "IndexedDB is used");
+
+    // Every request went to the local server's own files.
+    let all: Vec<String> = requests.iter().flat_map(|(_, u)| u.clone()).collect();
+    assert!(!all.is_empty(), "the performance log recorded no request at all (logging is broken)");
+    for (phase, urls) in &requests {
+        assert_local(&origin, urls, phase);
+    }
+    let served = server.requests.lock().unwrap().clone();
+    for needed in ["/worker.js", "/pkg/padan_bg.wasm", "/app/main.js", "/style.css"] {
+        assert!(served.iter().any(|s| s.starts_with(needed)), "the server never served {needed}: {served:?}");
+    }
+    c.close().await.ok();
+}
+
+const MOCK_WORKFLOW: &str = r#"{"format":"padan-workflow/1","id":"cirebon-2026-q1","title":"Pencocokan data kemiskinan Kabupaten Cirebon 2026","purpose":"Menyusun satu daftar kemiskinan terpadu","legal_basis":"UU 27/2022; Perbup Cirebon","parties":[{"id":"dtks","name":"Dinas Sosial (DTKS)","role":"data"},{"id":"dinkes","name":"Dinas Kesehatan (PBI-JK)","role":"data"},{"id":"disdik","name":"Dinas Pendidikan (PIP)","role":"data"},{"id":"dpmd","name":"DPMD (BLT Dana Desa)","role":"data"},{"id":"baznas","name":"Baznas","role":"data"},{"id":"bapelitbangda","name":"Bapelitbangda","role":"coordinator"}],"coordinator":"bapelitbangda","reference":"dtks","fields":["nik","name","birth_date"],"match_keys":[{"name":"nik","fields":["nik"]},{"name":"name_dob","fields":["name","birth_date"]}],"k":10,"valid_from":"2026-01-01","valid_until":"2026-12-31"}"#;
+
+const MOCK_LIST: &str = "NIK;NAMA;TGL_LAHIR;JK;NO_KK;KECAMATAN;DESA\n\
+3209014107800001;SITI AMINAH;01-07-1980;P;3209010101100001;WALED;WALED KOTA\n\
+3209021203750002;H. MOCH. SOLEH;12/03/1975;L;3209020202120003;CILEDUG;JATIGUSTI\n\
+3.20901E+15;NUR HAYATI;1990-05-17;P;3209030303130004;LOSARI;ASTANALANGGAR\n\
+3209044508650003;IBU DJUARIAH;05 AGUSTUS 1965;P;3209040404140005;PABEDILAN;SILIH ASIH\n";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "looks at the pages with tests/e2e/mock-worker.js; run with --ignored"]
+async fn ui_with_mock_worker() {
+    let scratch = Scratch::new("mock");
+    let overlay = scratch.0.join("overlay");
+    std::fs::create_dir_all(&overlay).unwrap();
+    std::fs::copy(root().join("tests/e2e/mock-worker.js"), overlay.join("worker.js")).unwrap();
+    let files = scratch.0.join("files");
+    std::fs::create_dir_all(&files).unwrap();
+    let wf = files.join("workflow.json");
+    std::fs::write(&wf, MOCK_WORKFLOW).unwrap();
+    let key = files.join("demo.key");
+    std::fs::write(&key, "padan-key/1\nMOCK\n").unwrap();
+    let list = files.join("dtks.csv");
+    std::fs::write(&list, MOCK_LIST).unwrap();
+
+    let server = StaticServer::start(vec![("/".into(), overlay.clone()), ("/".into(), root().join("www"))]);
+    let origin = server.origin();
+    let driver = Driver::start(scratch.0.join("profile"));
+    let c = connect(&driver, capabilities(&driver.profile, &scratch.0.join("downloads"))).await;
+    let shots = root().join("target/screenshots/mock");
+
+    open(&c, &format!("{origin}/index.html")).await;
+    screenshot(&c, &shots, "start").await;
+    let out = office_tokenize(&c, &origin, &wf, &key, "dtks", &list, None).await;
+    assert!(!out.tokens.is_empty());
+    c.execute("document.querySelector('[data-region=check]').scrollIntoView({block: 'start'});", vec![]).await.unwrap();
+    screenshot(&c, &shots, "office-check").await;
+    c.execute("document.querySelector('[data-region=tokenize]').scrollIntoView({block: 'start'});", vec![]).await.unwrap();
+    screenshot(&c, &shots, "office-tokenized").await;
+    c.execute("window.scrollTo(0, 0);", vec![]).await.unwrap();
+    screenshot(&c, &shots, "office-top").await;
+    c.execute("document.querySelector('#page-office .table-preview').scrollIntoView({block: 'center'});", vec![]).await.unwrap();
+    screenshot(&c, &shots, "office-preview").await;
+    let receipt = String::from_utf8_lossy(&out.receipt).into_owned();
+    std::fs::write(shots.join("receipt.txt"), &receipt).unwrap();
+
+    open(&c, &format!("{origin}/index.html#custodian")).await;
+    click(&c, "#custodian-keygen").await;
+    wait_css(&c, "#page-custodian [data-testid=kcv]", "KCV", 10).await;
+    screenshot(&c, &shots, "custodian-keygen").await;
+
+    open(&c, &format!("{origin}/index.html#coordinator")).await;
+    screenshot(&c, &shots, "coordinator-top").await;
+    upload(&c, "coord-workflow", &[&wf]).await;
+    let a = files.join("dtks.tokens");
+    let b = files.join("dinkes.tokens");
+    std::fs::write(&a, "x").unwrap();
+    std::fs::write(&b, "y").unwrap();
+    upload(&c, "coord-files", &[&a, &b]).await;
+    click_enabled(&c, "#coord-compare", "compare").await;
+    let summary = wait_css(&c, "[data-testid=compare-summary]", "summary", 30).await;
+    c.execute("document.querySelector('#page-coordinator [data-testid=compare-summary]').scrollIntoView({block: 'start'});", vec![]).await.unwrap();
+    screenshot(&c, &shots, "coordinator-summary-top").await;
+    c.execute("document.querySelector('#page-coordinator .chart-figure').scrollIntoView({block: 'start'});", vec![]).await.unwrap();
+    screenshot(&c, &shots, "coordinator-charts").await;
+    std::fs::write(shots.join("coordinator-summary.png"), summary.screenshot().await.unwrap()).unwrap();
+    c.execute("document.getElementById('coord-print').scrollIntoView({block: 'center'});", vec![]).await.unwrap();
+    screenshot(&c, &shots, "coordinator-results").await;
+    click(&c, "#lang-switch").await;
+    screenshot(&c, &shots, "coordinator-en").await;
+    let urls = drain_requests(&driver, &c).await;
+    assert_local(&origin, &urls, "the mock run");
+    c.close().await.ok();
+}

@@ -1,0 +1,84 @@
+//! The Blob-backed `std::io::Read` of the browser binding (`padan::wasm::BlobReader`),
+//! run in a dedicated worker (FileReaderSync exists only in workers).
+#![cfg(target_arch = "wasm32")]
+
+use std::io::{BufRead, Read};
+
+use padan::wasm::BlobReader;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_dedicated_worker);
+
+fn blob(parts_bytes: &[&[u8]]) -> web_sys::Blob {
+    let parts = js_sys::Array::new();
+    for p in parts_bytes {
+        parts.push(&js_sys::Uint8Array::from(*p));
+    }
+    web_sys::Blob::new_with_u8_array_sequence(&parts).expect("Blob")
+}
+
+fn sample() -> Vec<u8> {
+    // Multi-byte UTF-8 (2, 3 and 4 bytes), CRLF, a windows-1252 byte, and NULs.
+    let mut v = "NIK;NAMA\r\n3209010101800001;SITI ÂMINAH – «ÉÉ» 😀\r\n"
+        .as_bytes()
+        .to_vec();
+    v.extend_from_slice(&[0xE9, 0x00, b'\n']);
+    for i in 0..5000u32 {
+        v.extend_from_slice(format!("{i};NUR HAYATI ✓\n").as_bytes());
+    }
+    v
+}
+
+#[wasm_bindgen_test]
+fn round_trips_bytes_exactly_for_every_chunk_size() {
+    let all = sample();
+    for chunk in [1, 2, 3, 5, 7, 64, 1000, 4096, 1 << 20] {
+        // One FileReaderSync call per chunk: keep the tiny-chunk cases small.
+        let data = if chunk < 64 { &all[..3000] } else { &all[..] };
+        let mut r = BlobReader::with_chunk(blob(&[data]), chunk).expect("reader");
+        assert_eq!(r.size() as usize, data.len());
+        let mut got = Vec::new();
+        r.read_to_end(&mut got).expect("read");
+        assert_eq!(got, data, "chunk {chunk}");
+        assert_eq!(r.position() as usize, data.len());
+    }
+}
+
+#[wasm_bindgen_test]
+fn chunk_boundary_inside_a_multibyte_char() {
+    // "😀" is 4 bytes: put a chunk boundary after each of its first 3 bytes.
+    let text = "ab😀cd€é\n";
+    let data = text.as_bytes();
+    let emoji_at = text.find('😀').unwrap();
+    for cut in 1..4 {
+        let chunk = emoji_at + cut;
+        let mut r = BlobReader::with_chunk(blob(&[data]), chunk).expect("reader");
+        let mut s = String::new();
+        r.read_to_string(&mut s)
+            .expect("valid UTF-8 across the boundary");
+        assert_eq!(s, text);
+        // And line-wise, as a BufRead.
+        let r = BlobReader::with_chunk(blob(&[data, data]), chunk).expect("reader");
+        let lines: Vec<String> = r.lines().map(|l| l.expect("line")).collect();
+        assert_eq!(lines, vec![text.trim_end(), text.trim_end()]);
+    }
+}
+
+#[wasm_bindgen_test]
+fn small_reads_and_empty_blob() {
+    let data = sample();
+    let mut r = BlobReader::with_chunk(blob(&[&data[..100], &data[100..]]), 33).expect("reader");
+    let mut got = Vec::new();
+    let mut buf = [0u8; 5];
+    loop {
+        let n = r.read(&mut buf).expect("read");
+        if n == 0 {
+            break;
+        }
+        got.extend_from_slice(&buf[..n]);
+    }
+    assert_eq!(got, data);
+    let mut empty = BlobReader::new(blob(&[])).expect("reader");
+    let mut v = Vec::new();
+    assert_eq!(empty.read_to_end(&mut v).expect("read"), 0);
+}
