@@ -3,7 +3,7 @@
 //! always agree on what a row is.
 
 use crate::columns::{Field, Mapping};
-use crate::date::{parse_date, split_place_date, Date, DateError};
+use crate::date::{split_place_date, Date, DateError};
 use crate::name::{normalize_name, NormalName};
 use crate::nik::{check_nik, clean_kk, NikInfo, NikProblem};
 use crate::sex::{parse_sex, Sex};
@@ -45,10 +45,14 @@ impl RowIssue {
     }
     pub fn describe_id(self) -> &'static str {
         match self {
-            RowIssue::NikBirthDateMismatch => "tanggal lahir di NIK berbeda dengan kolom tanggal lahir",
+            RowIssue::NikBirthDateMismatch => {
+                "tanggal lahir di NIK berbeda dengan kolom tanggal lahir"
+            }
             RowIssue::NikSexMismatch => "jenis kelamin di NIK berbeda dengan kolom jenis kelamin",
             RowIssue::NikEqualsKk => "NIK sama dengan No. KK (NIK tidak dipakai)",
-            RowIssue::NikColumnDamage => "NIK berakhiran 0 di kolom yang rusak oleh spreadsheet (tidak dipakai)",
+            RowIssue::NikColumnDamage => {
+                "NIK berakhiran 0 di kolom yang rusak oleh spreadsheet (tidak dipakai)"
+            }
             RowIssue::BadBirthDate => "tanggal lahir tidak terbaca",
             RowIssue::BirthDateFromNik => "tanggal lahir kosong, diambil dari NIK",
             RowIssue::BadSex => "jenis kelamin tidak terbaca",
@@ -57,7 +61,9 @@ impl RowIssue {
     }
     pub fn describe_en(self) -> &'static str {
         match self {
-            RowIssue::NikBirthDateMismatch => "birth date in the NIK differs from the birth-date column",
+            RowIssue::NikBirthDateMismatch => {
+                "birth date in the NIK differs from the birth-date column"
+            }
             RowIssue::NikSexMismatch => "sex in the NIK differs from the sex column",
             RowIssue::NikEqualsKk => "NIK equals the family-card number (NIK not used)",
             RowIssue::NikColumnDamage => "NIK ends in 0 in a spreadsheet-damaged column (not used)",
@@ -118,7 +124,8 @@ fn cell<'a>(fields: &'a [String], i: Option<usize>) -> Option<&'a str> {
 }
 
 fn is_blank(s: &str) -> bool {
-    s.chars().all(|c| c.is_whitespace() || c == '-' || c == '.' || c == '\u{a0}')
+    s.chars()
+        .all(|c| c.is_whitespace() || c == '-' || c == '.' || c == '\u{a0}')
 }
 
 impl Normalizer {
@@ -152,7 +159,7 @@ impl Normalizer {
             r.name = normalize_name(v).ok();
         }
         let date = if let Some(v) = cell(fields, m.get(Field::BirthDate)) {
-            Some(parse_date(v))
+            Some(crate::date::parse_date_with_reference(v, self.reference_year))
         } else {
             cell(fields, m.get(Field::PlaceBirthDate)).map(|v| split_place_date(v).1)
         };
@@ -182,7 +189,13 @@ impl Normalizer {
         }
         if let Some(n) = &r.nik {
             if let Some(d) = r.birth_date {
-                if (d.day, d.month, d.year % 100) != (n.birth_date.day, n.birth_date.month, n.birth_date.year % 100) {
+                if (d.day, d.month, d.year % 100)
+                    != (
+                        n.birth_date.day,
+                        n.birth_date.month,
+                        n.birth_date.year % 100,
+                    )
+                {
                     r.issues.push(RowIssue::NikBirthDateMismatch);
                 }
             } else if !r.nik_problems.contains(&NikProblem::StandInBirthDate)
