@@ -99,8 +99,12 @@ pub fn check<R: Read>(
     let (mut reader, normalizer) = open_list(input, file_name, opts, ctx.today.year)?;
     let avail = key_availability(wf, &normalizer);
     let header = reader.header.clone();
-    let mapping: BTreeMap<String, String> =
-        normalizer.mapping.columns.iter().map(|(f, i)| (f.code().to_string(), header[*i].clone())).collect();
+    let mapping: BTreeMap<String, String> = normalizer
+        .mapping
+        .columns
+        .iter()
+        .map(|(f, i)| (f.code().to_string(), header[*i].clone()))
+        .collect();
     let mut nik_problems: BTreeMap<String, Item> = BTreeMap::new();
     let mut row_issues: BTreeMap<String, Item> = BTreeMap::new();
     let mut empty_fields: BTreeMap<String, Item> = BTreeMap::new();
@@ -157,8 +161,14 @@ pub fn check<R: Read>(
             empty_fields
                 .entry(f.code().to_string())
                 .or_insert_with(|| Item {
-                    description: format!("kolom {} kosong", mapping.get(f.code()).cloned().unwrap_or_default()),
-                    description_en: format!("column {} empty", mapping.get(f.code()).cloned().unwrap_or_default()),
+                    description: format!(
+                        "kolom {} kosong",
+                        mapping.get(f.code()).cloned().unwrap_or_default()
+                    ),
+                    description_en: format!(
+                        "column {} empty",
+                        mapping.get(f.code()).cloned().unwrap_or_default()
+                    ),
                     severity: "warning",
                     ..Default::default()
                 })
@@ -179,15 +189,28 @@ pub fn check<R: Read>(
             }
         }
         let ragged = n.issues.contains(&RowIssue::Ragged);
-        if !ragged && wf.match_keys.iter().any(|k| k.fields.iter().all(|f| n.key_value(f).is_some())) {
+        if !ragged
+            && wf
+                .match_keys
+                .iter()
+                .any(|k| k.fields.iter().all(|f| n.key_value(f).is_some()))
+        {
             tokenizable += 1;
         }
         if rows % 8192 == 0 {
-            progress(Progress { rows, bytes: reader.bytes_read() });
+            progress(Progress {
+                rows,
+                bytes: reader.bytes_read(),
+            });
         }
     }
     if rows == 0 {
-        return Err(Error::invalid(file_name, Some(2), None, "hanya ada baris judul; tidak ada baris data."));
+        return Err(Error::invalid(
+            file_name,
+            Some(2),
+            None,
+            "hanya ada baris judul; tidak ada baris data.",
+        ));
     }
     let damaged = has_nik && stats.damaged();
     if damaged {
@@ -197,7 +220,10 @@ pub fn check<R: Read>(
         zero_rows.severity = "damage";
         row_issues.insert(d.code().to_string(), zero_rows);
     }
-    progress(Progress { rows, bytes: reader.bytes_read() });
+    progress(Progress {
+        rows,
+        bytes: reader.bytes_read(),
+    });
     let input_sha256 = hex::encode(reader_hash(&mut reader)?);
     Ok(CheckReport {
         format: "padan-check/1",
@@ -231,17 +257,37 @@ impl CheckReport {
     pub fn to_text(&self) -> String {
         use std::fmt::Write;
         let mut t = String::new();
-        let _ = writeln!(t, "LAPORAN MUTU DATA: {} (pihak {})", self.file_name, self.party);
-        let d = if self.delimiter == "\t" { "tab".to_string() } else { self.delimiter.clone() };
-        let _ = writeln!(t, "Pemisah '{d}', pengodean {}, {} kolom", self.encoding, self.header.len());
+        let _ = writeln!(
+            t,
+            "LAPORAN MUTU DATA: {} (pihak {})",
+            self.file_name, self.party
+        );
+        let d = if self.delimiter == "\t" {
+            "tab".to_string()
+        } else {
+            self.delimiter.clone()
+        };
+        let _ = writeln!(
+            t,
+            "Pemisah '{d}', pengodean {}, {} kolom",
+            self.encoding,
+            self.header.len()
+        );
         for (f, h) in &self.mapping {
             let _ = writeln!(t, "  {f:<18} <- {h}");
         }
         let _ = writeln!(t, "Baris dibaca: {}", self.rows_read);
         let _ = writeln!(t, "NIK sah: {}", self.nik_valid);
-        let _ = writeln!(t, "Baris yang dapat dijadikan token: {}", self.rows_tokenizable);
+        let _ = writeln!(
+            t,
+            "Baris yang dapat dijadikan token: {}",
+            self.rows_tokenizable
+        );
         for (k, f) in &self.keys_unavailable {
-            let _ = writeln!(t, "PERINGATAN: kunci '{k}' tidak dapat dibuat (kolom '{f}' tidak ada).");
+            let _ = writeln!(
+                t,
+                "PERINGATAN: kunci '{k}' tidak dapat dibuat (kolom '{f}' tidak ada)."
+            );
         }
         if self.nik_column_damaged {
             let _ = writeln!(
@@ -270,10 +316,13 @@ impl CheckReport {
         section("Masalah baris", self.row_issues.iter().collect());
         let dup_a = "duplicate_nik".to_string();
         let dup_b = "duplicate_name_birth_date".to_string();
-        let dups: Vec<(&String, &Item)> = [(&dup_a, &self.duplicate_nik), (&dup_b, &self.duplicate_name_birth_date)]
-            .into_iter()
-            .filter(|(_, i)| i.count > 0)
-            .collect();
+        let dups: Vec<(&String, &Item)> = [
+            (&dup_a, &self.duplicate_nik),
+            (&dup_b, &self.duplicate_name_birth_date),
+        ]
+        .into_iter()
+        .filter(|(_, i)| i.count > 0)
+        .collect();
         section("Ganda dalam daftar", dups);
         section("Kolom kosong", self.empty_fields.iter().collect());
         t

@@ -54,21 +54,70 @@ impl Field {
     /// Folded header names (upper case, letters and digits only) that mean this field.
     fn synonyms(self) -> &'static [&'static str] {
         match self {
-            Field::Nik => &["NIK", "NONIK", "NOMORNIK", "NIKART", "NIKKPM", "NIKPESERTA", "NIKPENERIMA", "NOMORINDUKKEPENDUDUKAN", "NIKKTP", "NOKTP"],
-            Field::Name => &["NAMA", "NAMAART", "NAMALENGKAP", "NAMAKPM", "NAMAPESERTA", "NAMAPENERIMA", "NAMAPENDUDUK", "NAMASISWA", "NAMAMUSTAHIK"],
-            Field::BirthDate => &["TGLLAHIR", "TANGGALLAHIR", "TGLLHR", "TANGGALLHR", "TGLLAHIRART"],
-            Field::PlaceBirthDate => &["TTL", "TEMPATTGLLAHIR", "TEMPATTANGGALLAHIR", "TEMPATLAHIRTANGGALLAHIR"],
+            Field::Nik => &[
+                "NIK",
+                "NONIK",
+                "NOMORNIK",
+                "NIKART",
+                "NIKKPM",
+                "NIKPESERTA",
+                "NIKPENERIMA",
+                "NOMORINDUKKEPENDUDUKAN",
+                "NIKKTP",
+                "NOKTP",
+            ],
+            Field::Name => &[
+                "NAMA",
+                "NAMAART",
+                "NAMALENGKAP",
+                "NAMAKPM",
+                "NAMAPESERTA",
+                "NAMAPENERIMA",
+                "NAMAPENDUDUK",
+                "NAMASISWA",
+                "NAMAMUSTAHIK",
+            ],
+            Field::BirthDate => &[
+                "TGLLAHIR",
+                "TANGGALLAHIR",
+                "TGLLHR",
+                "TANGGALLHR",
+                "TGLLAHIRART",
+            ],
+            Field::PlaceBirthDate => &[
+                "TTL",
+                "TEMPATTGLLAHIR",
+                "TEMPATTANGGALLAHIR",
+                "TEMPATLAHIRTANGGALLAHIR",
+            ],
             Field::Sex => &["JK", "JENISKELAMIN", "KELAMIN", "LP", "SEX", "GENDER"],
-            Field::NoKk => &["NOKK", "NOMORKK", "NIKKK", "NOKARTUKELUARGA", "NOMORKARTUKELUARGA", "KK"],
+            Field::NoKk => &[
+                "NOKK",
+                "NOMORKK",
+                "NIKKK",
+                "NOKARTUKELUARGA",
+                "NOMORKARTUKELUARGA",
+                "KK",
+            ],
             Field::Kecamatan => &["KECAMATAN", "KEC", "NAMAKECAMATAN", "KODEKECAMATAN"],
-            Field::Desa => &["DESA", "KELURAHAN", "DESAKELURAHAN", "DESAKEL", "NAMADESA", "KODEDESA"],
+            Field::Desa => &[
+                "DESA",
+                "KELURAHAN",
+                "DESAKELURAHAN",
+                "DESAKEL",
+                "NAMADESA",
+                "KODEDESA",
+            ],
         }
     }
 }
 
 /// Upper-case letters and digits only: `"Tempat/Tgl. Lahir"` -> `"TEMPATTGLLAHIR"`.
 pub fn fold_header(h: &str) -> String {
-    h.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_uppercase).collect()
+    h.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_uppercase)
+        .collect()
 }
 
 /// Field -> column index.
@@ -84,11 +133,19 @@ impl Mapping {
 
     /// Suggests a mapping from the synonyms, then applies the user's overrides
     /// (field code -> header text; an empty header text unmaps the field).
-    pub fn build(header: &[String], overrides: &BTreeMap<String, String>, file: &str) -> Result<Mapping> {
+    pub fn build(
+        header: &[String],
+        overrides: &BTreeMap<String, String>,
+        file: &str,
+    ) -> Result<Mapping> {
         let folded: Vec<String> = header.iter().map(|h| fold_header(h)).collect();
         let mut columns = BTreeMap::new();
         for f in Field::ALL {
-            if let Some(i) = f.synonyms().iter().find_map(|s| folded.iter().position(|h| h == s)) {
+            if let Some(i) = f
+                .synonyms()
+                .iter()
+                .find_map(|s| folded.iter().position(|h| h == s))
+            {
                 columns.insert(f, i);
             }
         }
@@ -134,7 +191,10 @@ impl Mapping {
     pub fn require(&self, needed: &[String], header: &[String], file: &str) -> Result<()> {
         for n in needed {
             let ok = match n.as_str() {
-                "birth_date" => self.get(Field::BirthDate).is_some() || self.get(Field::PlaceBirthDate).is_some(),
+                "birth_date" => {
+                    self.get(Field::BirthDate).is_some()
+                        || self.get(Field::PlaceBirthDate).is_some()
+                }
                 code => Field::from_code(code).and_then(|f| self.get(f)).is_some(),
             };
             if !ok {
@@ -168,7 +228,16 @@ mod tests {
 
     #[test]
     fn synonyms_from_real_exports() {
-        let header = h(&["No", "NIK KPM", "Nama KPM", "TEMPAT/TGL LAHIR", "Jenis_Kelamin", "NO_KK", "DESA_KELURAHAN", "KECAMATAN"]);
+        let header = h(&[
+            "No",
+            "NIK KPM",
+            "Nama KPM",
+            "TEMPAT/TGL LAHIR",
+            "Jenis_Kelamin",
+            "NO_KK",
+            "DESA_KELURAHAN",
+            "KECAMATAN",
+        ]);
         let m = Mapping::build(&header, &BTreeMap::new(), "x.csv").unwrap();
         assert_eq!(m.get(Field::Nik), Some(1));
         assert_eq!(m.get(Field::Name), Some(2));
@@ -188,7 +257,9 @@ mod tests {
         let m = Mapping::build(&header, &o, "x.csv").unwrap();
         assert_eq!(m.get(Field::Nik), Some(1));
         o.insert("name".to_string(), "NAMA_KPM".to_string());
-        let e = Mapping::build(&header, &o, "x.csv").unwrap_err().to_string();
+        let e = Mapping::build(&header, &o, "x.csv")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("x.csv") && e.contains("NAMA_KPM"), "{e}");
     }
 
@@ -196,7 +267,10 @@ mod tests {
     fn missing_required_column_hints_at_delimiter() {
         let header = h(&["NIK;NAMA;TGL_LAHIR"]);
         let m = Mapping::build(&header, &BTreeMap::new(), "x.csv").unwrap();
-        let e = m.require(&["nik".into()], &header, "x.csv").unwrap_err().to_string();
+        let e = m
+            .require(&["nik".into()], &header, "x.csv")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("pemisah"), "{e}");
     }
 }

@@ -54,21 +54,48 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
-    pub fn invalid(file: &str, line: Option<u64>, field: Option<&str>, what: impl Into<String>) -> Error {
+    pub fn invalid(
+        file: &str,
+        line: Option<u64>,
+        field: Option<&str>,
+        what: impl Into<String>,
+    ) -> Error {
         Error::Invalid {
-            loc: Location { file: file.to_string(), line, field: field.map(str::to_string) },
+            loc: Location {
+                file: file.to_string(),
+                line,
+                field: field.map(str::to_string),
+            },
             what: what.into(),
         }
     }
     pub fn io(file: &str, source: std::io::Error) -> Error {
-        Error::Io { loc: Location { file: file.to_string(), line: None, field: None }, source }
+        Error::Io {
+            loc: Location {
+                file: file.to_string(),
+                line: None,
+                field: None,
+            },
+            source,
+        }
     }
     pub fn mismatch(file: &str, what: impl Into<String>) -> Error {
-        Error::Mismatch { loc: Location { file: file.to_string(), line: None, field: None }, what: what.into() }
+        Error::Mismatch {
+            loc: Location {
+                file: file.to_string(),
+                line: None,
+                field: None,
+            },
+            what: what.into(),
+        }
     }
     pub fn workflow(file: &str, field: Option<&str>, what: impl Into<String>) -> Error {
         Error::Workflow {
-            loc: Location { file: file.to_string(), line: None, field: field.map(str::to_string) },
+            loc: Location {
+                file: file.to_string(),
+                line: None,
+                field: field.map(str::to_string),
+            },
             what: what.into(),
         }
     }

@@ -72,11 +72,20 @@ impl Secret {
     /// Reads a key file and checks its KCV line.
     pub fn parse_key_file(bytes: &[u8], file_name: &str) -> Result<Secret> {
         let bad = |line: Option<u64>, what: &str| Error::invalid(file_name, line, None, what);
-        let text = std::str::from_utf8(bytes).map_err(|_| bad(None, "bukan berkas kunci padan (bukan teks)."))?;
-        let mut lines = text.lines().enumerate().map(|(i, l)| (i as u64 + 1, l.trim()));
+        let text = std::str::from_utf8(bytes)
+            .map_err(|_| bad(None, "bukan berkas kunci padan (bukan teks)."))?;
+        let mut lines = text
+            .lines()
+            .enumerate()
+            .map(|(i, l)| (i as u64 + 1, l.trim()));
         match lines.next() {
             Some((_, l)) if l.trim_start_matches('\u{feff}') == KEY_FILE_TAG => {}
-            _ => return Err(bad(Some(1), "bukan berkas kunci padan: baris pertama harus 'padan-key/1'.")),
+            _ => {
+                return Err(bad(
+                    Some(1),
+                    "bukan berkas kunci padan: baris pertama harus 'padan-key/1'.",
+                ))
+            }
         }
         let (mut key, mut kcv) = (None, None);
         for (n, line) in lines {
@@ -120,7 +129,8 @@ impl Secret {
         info.push(0);
         info.extend_from_slice(name.as_bytes());
         let mut okm = [0u8; 32];
-        hk.expand(&info, &mut okm).expect("32 bytes is a valid HKDF length");
+        hk.expand(&info, &mut okm)
+            .expect("32 bytes is a valid HKDF length");
         okm
     }
 
@@ -231,7 +241,10 @@ mod tests {
             assert_eq!(&hmac_hex(key, data), want);
         }
         // Test case 5: truncated output.
-        assert_eq!(&hmac_hex(&[0x0c; 20], b"Test With Truncation")[..32], "a3b6167473100ee06e0c796c2955552b");
+        assert_eq!(
+            &hmac_hex(&[0x0c; 20], b"Test With Truncation")[..32],
+            "a3b6167473100ee06e0c796c2955552b"
+        );
     }
 
     /// RFC 5869 test cases 1-3 (SHA-256).
@@ -261,7 +274,11 @@ mod tests {
             ),
         ];
         for (ikm, salt, info, len, want) in cases {
-            let (ikm, salt, info) = (hex::decode(ikm).unwrap(), hex::decode(salt).unwrap(), hex::decode(info).unwrap());
+            let (ikm, salt, info) = (
+                hex::decode(ikm).unwrap(),
+                hex::decode(salt).unwrap(),
+                hex::decode(info).unwrap(),
+            );
             let hk = Hkdf::<Sha256>::new(Some(&salt), &ikm);
             let mut okm = vec![0u8; *len];
             hk.expand(&info, &mut okm).unwrap();
@@ -288,11 +305,17 @@ mod tests {
     fn key_file_errors_are_clear() {
         let s = Secret::from_bytes([7u8; 32]);
         let tampered = s.to_key_file().replace("key: 07", "key: 08");
-        let e = Secret::parse_key_file(tampered.as_bytes(), "k.key").unwrap_err().to_string();
+        let e = Secret::parse_key_file(tampered.as_bytes(), "k.key")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("k.key") && e.contains("KCV"), "{e}");
-        let e = Secret::parse_key_file(b"hello", "x.key").unwrap_err().to_string();
+        let e = Secret::parse_key_file(b"hello", "x.key")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("x.key") && e.contains("padan-key/1"), "{e}");
-        let e = Secret::parse_key_file(b"padan-key/1\nkey: 12\n", "x.key").unwrap_err().to_string();
+        let e = Secret::parse_key_file(b"padan-key/1\nkey: 12\n", "x.key")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("baris 2"), "{e}");
     }
 

@@ -17,7 +17,11 @@ use padan::pipeline::{self, Context, InputOptions, Progress};
 use padan::workflow::Workflow;
 
 #[derive(Parser)]
-#[command(name = "padan", version, about = "Pencocokan daftar penerima bantuan yang menjaga privasi / privacy-preserving record matching")]
+#[command(
+    name = "padan",
+    version,
+    about = "Pencocokan daftar penerima bantuan yang menjaga privasi / privacy-preserving record matching"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -135,10 +139,7 @@ enum Cmd {
         people: usize,
     },
     #[command(hide = true)]
-    BenchPhase {
-        phase: String,
-        dir: PathBuf,
-    },
+    BenchPhase { phase: String, dir: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -163,7 +164,9 @@ fn main() -> ExitCode {
 type R<T = ()> = Result<T, Error>;
 
 fn name_of(p: &Path) -> String {
-    p.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| p.display().to_string())
+    p.file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| p.display().to_string())
 }
 
 fn read(p: &Path) -> R<Vec<u8>> {
@@ -171,12 +174,17 @@ fn read(p: &Path) -> R<Vec<u8>> {
 }
 
 fn open(p: &Path) -> R<BufReader<File>> {
-    File::open(p).map(|f| BufReader::with_capacity(1 << 20, f)).map_err(|e| Error::io(&p.display().to_string(), e))
+    File::open(p)
+        .map(|f| BufReader::with_capacity(1 << 20, f))
+        .map_err(|e| Error::io(&p.display().to_string(), e))
 }
 
 /// Today's date from the system clock (UTC).
 fn today() -> Date {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     let z = (secs / 86_400) as i64 + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
@@ -186,7 +194,11 @@ fn today() -> Date {
     let d = (doy - (153 * mp + 2) / 5 + 1) as u8;
     let m = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
     let y = (yoe + era * 400 + i64::from(m <= 2)) as u16;
-    Date { year: y, month: m, day: d }
+    Date {
+        year: y,
+        month: m,
+        day: d,
+    }
 }
 
 fn load_workflow(p: &Path) -> R<Workflow> {
@@ -209,9 +221,17 @@ fn input_options(a: &InputArgs) -> R<InputOptions> {
         None => None,
         Some("tab" | "\\t" | "\t") => Some('\t'),
         Some(s) if s.chars().count() == 1 => s.chars().next(),
-        Some(s) => return Err(Error::Refused { what: format!("--delimiter '{s}': pilih , ; | atau tab") }),
+        Some(s) => {
+            return Err(Error::Refused {
+                what: format!("--delimiter '{s}': pilih , ; | atau tab"),
+            })
+        }
     };
-    Ok(InputOptions { delimiter, encoding: a.encoding.clone(), columns })
+    Ok(InputOptions {
+        delimiter,
+        encoding: a.encoding.clone(),
+        columns,
+    })
 }
 
 /// An output file written to a temporary name and renamed into place only on success, so
@@ -224,15 +244,29 @@ struct AtomicOut {
 
 impl AtomicOut {
     fn new(dest: &Path) -> R<(AtomicOut, BufWriter<File>)> {
-        let dir = dest.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let dir = dest
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         let tmp = dir.join(format!(".{}.padan-tmp", name_of(dest)));
         let f = File::create(&tmp).map_err(|e| Error::io(&dest.display().to_string(), e))?;
-        Ok((AtomicOut { tmp, dest: dest.to_path_buf(), done: false }, BufWriter::with_capacity(1 << 20, f)))
+        Ok((
+            AtomicOut {
+                tmp,
+                dest: dest.to_path_buf(),
+                done: false,
+            },
+            BufWriter::with_capacity(1 << 20, f),
+        ))
     }
     fn commit(mut self, w: BufWriter<File>) -> R {
-        let f = w.into_inner().map_err(|e| Error::io(&self.dest.display().to_string(), e.into_error()))?;
-        f.sync_all().map_err(|e| Error::io(&self.dest.display().to_string(), e))?;
-        fs::rename(&self.tmp, &self.dest).map_err(|e| Error::io(&self.dest.display().to_string(), e))?;
+        let f = w
+            .into_inner()
+            .map_err(|e| Error::io(&self.dest.display().to_string(), e.into_error()))?;
+        f.sync_all()
+            .map_err(|e| Error::io(&self.dest.display().to_string(), e))?;
+        fs::rename(&self.tmp, &self.dest)
+            .map_err(|e| Error::io(&self.dest.display().to_string(), e))?;
         self.done = true;
         Ok(())
     }
@@ -248,7 +282,8 @@ impl Drop for AtomicOut {
 
 fn write_atomic(dest: &Path, bytes: &[u8]) -> R {
     let (guard, mut w) = AtomicOut::new(dest)?;
-    w.write_all(bytes).map_err(|e| Error::io(&dest.display().to_string(), e))?;
+    w.write_all(bytes)
+        .map_err(|e| Error::io(&dest.display().to_string(), e))?;
     guard.commit(w)
 }
 
@@ -262,8 +297,16 @@ fn progress_printer(label: &'static str, total: u64) -> impl FnMut(Progress) {
             return;
         }
         let secs = start.elapsed().as_secs_f64().max(1e-9);
-        let pct = if total > 0 { format!(" {:>3}%", p.bytes * 100 / total) } else { String::new() };
-        eprint!("\r{label}: {} baris{pct}, {:.0} baris/detik   ", p.rows, p.rows as f64 / secs);
+        let pct = if total > 0 {
+            format!(" {:>3}%", p.bytes * 100 / total)
+        } else {
+            String::new()
+        };
+        eprint!(
+            "\r{label}: {} baris{pct}, {:.0} baris/detik   ",
+            p.rows,
+            p.rows as f64 / secs
+        );
     }
 }
 
@@ -281,49 +324,100 @@ fn file_len(p: &Path) -> u64 {
 fn run(cmd: Cmd) -> R {
     match cmd {
         Cmd::Keygen { out, force } => keygen(&out, force),
-        Cmd::Workflow { cmd: WorkflowCmd::Check { file } } => {
+        Cmd::Workflow {
+            cmd: WorkflowCmd::Check { file },
+        } => {
             let wf = load_workflow(&file)?;
             println!("Alur kerja sah / workflow valid: {} — {}", wf.id, wf.title);
             println!("digest: {}", wf.digest_hex());
-            println!("berlaku / valid: {} .. {}, k = {}", wf.valid_from, wf.valid_until, wf.k);
+            println!(
+                "berlaku / valid: {} .. {}, k = {}",
+                wf.valid_from, wf.valid_until, wf.k
+            );
             for k in &wf.match_keys {
                 println!("kunci / match key {}: [{}]", k.name, k.fields.join(", "));
             }
             Ok(())
         }
-        Cmd::Workflow { cmd: WorkflowCmd::Example } => {
+        Cmd::Workflow {
+            cmd: WorkflowCmd::Example,
+        } => {
             print!("{}", include_str!("../docs/example-workflow.json"));
             Ok(())
         }
-        Cmd::Check { workflow, party, input, input_args, json } => {
+        Cmd::Check {
+            workflow,
+            party,
+            input,
+            input_args,
+            json,
+        } => {
             let wf = load_workflow(&workflow)?;
             let wname = name_of(&workflow);
-            let ctx = Context { workflow: &wf, workflow_file: &wname, today: today() };
+            let ctx = Context {
+                workflow: &wf,
+                workflow_file: &wname,
+                today: today(),
+            };
             let opts = input_options(&input_args)?;
             let mut pr = progress_printer("periksa", file_len(&input));
-            let report = pipeline::check(&ctx, &party, open(&input)?, &name_of(&input), &opts, &mut pr)?;
+            let report = pipeline::check(
+                &ctx,
+                &party,
+                open(&input)?,
+                &name_of(&input),
+                &opts,
+                &mut pr,
+            )?;
             end_progress();
             if json {
-                println!("{}", serde_json::to_string_pretty(&report).expect("serializable"));
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).expect("serializable")
+                );
             } else {
                 print!("{}", report.to_text());
             }
             Ok(())
         }
-        Cmd::Tokenize { workflow, key, party, input, out, receipt, input_args } => {
+        Cmd::Tokenize {
+            workflow,
+            key,
+            party,
+            input,
+            out,
+            receipt,
+            input_args,
+        } => {
             let wf = load_workflow(&workflow)?;
             let secret = load_key(&key)?;
             let wname = name_of(&workflow);
-            let ctx = Context { workflow: &wf, workflow_file: &wname, today: today() };
+            let ctx = Context {
+                workflow: &wf,
+                workflow_file: &wname,
+                today: today(),
+            };
             let opts = input_options(&input_args)?;
             let (guard, mut w) = AtomicOut::new(&out)?;
             let mut pr = progress_printer("token", file_len(&input));
             let start = Instant::now();
-            let summary = pipeline::tokenize(&ctx, &secret, &party, open(&input)?, &name_of(&input), &opts, &mut w, &mut pr)?;
+            let summary = pipeline::tokenize(
+                &ctx,
+                &secret,
+                &party,
+                open(&input)?,
+                &name_of(&input),
+                &opts,
+                &mut w,
+                &mut pr,
+            )?;
             guard.commit(w)?;
             end_progress();
             if let Some(r) = receipt {
-                write_atomic(&r, &serde_json::to_vec_pretty(&summary).expect("serializable"))?;
+                write_atomic(
+                    &r,
+                    &serde_json::to_vec_pretty(&summary).expect("serializable"),
+                )?;
             }
             println!(
                 "{}: {} baris masuk = {} dijadikan token + {} ditolak ({:.1} detik)",
@@ -335,7 +429,12 @@ fn run(cmd: Cmd) -> R {
             );
             for (code, c) in &summary.rejected_by_reason {
                 let ex: Vec<String> = c.example_rows.iter().map(u64::to_string).collect();
-                println!("  ditolak: {} ({code}): {} baris; contoh baris {}", c.description, c.count, ex.join(", "));
+                println!(
+                    "  ditolak: {} ({code}): {} baris; contoh baris {}",
+                    c.description,
+                    c.count,
+                    ex.join(", ")
+                );
             }
             for (k, f) in &summary.keys_unavailable {
                 println!("  PERINGATAN: kunci '{k}' tidak dibuat: kolom '{f}' tidak ada");
@@ -346,10 +445,18 @@ fn run(cmd: Cmd) -> R {
             println!("KCV {}; berkas token: {}", summary.kcv, out.display());
             Ok(())
         }
-        Cmd::Compare { workflow, out_dir, files } => {
+        Cmd::Compare {
+            workflow,
+            out_dir,
+            files,
+        } => {
             let wf = load_workflow(&workflow)?;
             let wname = name_of(&workflow);
-            let ctx = Context { workflow: &wf, workflow_file: &wname, today: today() };
+            let ctx = Context {
+                workflow: &wf,
+                workflow_file: &wname,
+                today: today(),
+            };
             let mut inputs: Vec<(String, Box<dyn Read>)> = Vec::new();
             for f in &files {
                 inputs.push((name_of(f), Box::new(open(f)?)));
@@ -358,21 +465,41 @@ fn run(cmd: Cmd) -> R {
             let start = Instant::now();
             let out = pipeline::compare(&ctx, inputs, &mut pr)?;
             end_progress();
-            fs::create_dir_all(&out_dir).map_err(|e| Error::io(&out_dir.display().to_string(), e))?;
-            write_atomic(&out_dir.join("summary.json"), &serde_json::to_vec_pretty(&out.summary).expect("serializable"))?;
+            fs::create_dir_all(&out_dir)
+                .map_err(|e| Error::io(&out_dir.display().to_string(), e))?;
+            write_atomic(
+                &out_dir.join("summary.json"),
+                &serde_json::to_vec_pretty(&out.summary).expect("serializable"),
+            )?;
             write_atomic(&out_dir.join("summary.txt"), out.summary_text.as_bytes())?;
             for r in &out.results {
                 write_atomic(&out_dir.join(&r.file_name), &r.bytes)?;
             }
             print!("{}", out.summary_text);
-            println!("\n({:.2} detik) hasil per OPD di {}", start.elapsed().as_secs_f64(), out_dir.display());
+            println!(
+                "\n({:.2} detik) hasil per OPD di {}",
+                start.elapsed().as_secs_f64(),
+                out_dir.display()
+            );
             Ok(())
         }
-        Cmd::Reattach { workflow, key, party, input, result, out, input_args } => {
+        Cmd::Reattach {
+            workflow,
+            key,
+            party,
+            input,
+            result,
+            out,
+            input_args,
+        } => {
             let wf = load_workflow(&workflow)?;
             let secret = load_key(&key)?;
             let wname = name_of(&workflow);
-            let ctx = Context { workflow: &wf, workflow_file: &wname, today: today() };
+            let ctx = Context {
+                workflow: &wf,
+                workflow_file: &wname,
+                today: today(),
+            };
             let opts = input_options(&input_args)?;
             let res = read(&result)?;
             let (guard, mut w) = AtomicOut::new(&out)?;
@@ -396,7 +523,10 @@ fn run(cmd: Cmd) -> R {
                 println!("  {st}: {c}");
             }
             if s.changed > 0 {
-                println!("  PERINGATAN: {} baris tidak ada di hasil (berubah sejak token dibuat?)", s.changed);
+                println!(
+                    "  PERINGATAN: {} baris tidak ada di hasil (berubah sejak token dibuat?)",
+                    s.changed
+                );
             }
             println!("daftar beranotasi: {}", out.display());
             Ok(())
@@ -404,7 +534,10 @@ fn run(cmd: Cmd) -> R {
         Cmd::Demo { out, people, seed } => demo(&out, people, seed),
         Cmd::Evaluate { demo } => {
             let q = evaluate(&demo)?;
-            println!("{}", serde_json::to_string_pretty(&q).expect("serializable"));
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&q).expect("serializable")
+            );
             Ok(())
         }
         Cmd::Bench { dir, people } => bench(&dir, people),
@@ -415,11 +548,16 @@ fn run(cmd: Cmd) -> R {
 fn keygen(out: &Path, force: bool) -> R {
     if out.exists() && !force {
         return Err(Error::Refused {
-            what: format!("{} sudah ada; kunci lama tidak ditimpa (pakai --force bila memang disengaja).", out.display()),
+            what: format!(
+                "{} sudah ada; kunci lama tidak ditimpa (pakai --force bila memang disengaja).",
+                out.display()
+            ),
         });
     }
     let mut bytes = [0u8; 32];
-    getrandom::getrandom(&mut bytes).map_err(|e| Error::Refused { what: format!("sumber acak OS gagal: {e}") })?;
+    getrandom::getrandom(&mut bytes).map_err(|e| Error::Refused {
+        what: format!("sumber acak OS gagal: {e}"),
+    })?;
     let secret = Secret::from_bytes(bytes);
     bytes.fill(0);
     let text = secret.to_key_file();
@@ -435,12 +573,17 @@ fn keygen(out: &Path, force: bool) -> R {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(out, fs::Permissions::from_mode(0o600)).map_err(|e| Error::io(&dest, e))?;
+        fs::set_permissions(out, fs::Permissions::from_mode(0o600))
+            .map_err(|e| Error::io(&dest, e))?;
     }
-    f.write_all(text.as_bytes()).and_then(|_| f.sync_all()).map_err(|e| Error::io(&dest, e))?;
+    f.write_all(text.as_bytes())
+        .and_then(|_| f.sync_all())
+        .map_err(|e| Error::io(&dest, e))?;
     println!("Kunci dibuat / key written: {dest} (izin 600)");
     println!("KCV: {}", secret.kcv());
-    println!("Bacakan KCV ini kepada setiap OPD lewat telepon. JANGAN berikan kunci kepada koordinator.");
+    println!(
+        "Bacakan KCV ini kepada setiap OPD lewat telepon. JANGAN berikan kunci kepada koordinator."
+    );
     Ok(())
 }
 
@@ -464,18 +607,30 @@ fn demo(out: &Path, people: usize, seed: u64) -> R {
         Ok(Box::new(BufWriter::with_capacity(1 << 20, f)) as Box<dyn Write>)
     })
     .map_err(|e| Error::io(&dir, e))?;
-    let parties: Vec<(&str, &str)> = padan::demo::LISTS.iter().map(|(id, name, _)| (*id, *name)).collect();
+    let parties: Vec<(&str, &str)> = padan::demo::LISTS
+        .iter()
+        .map(|(id, name, _)| (*id, *name))
+        .collect();
     let wf = padan::workflow::demo_workflow(&parties, "2025-01-01", "2030-12-31");
-    write_atomic(&out.join("workflow.json"), (serde_json::to_string_pretty(&wf).expect("serializable") + "\n").as_bytes())?;
+    write_atomic(
+        &out.join("workflow.json"),
+        (serde_json::to_string_pretty(&wf).expect("serializable") + "\n").as_bytes(),
+    )?;
     let secret = demo_secret(seed);
     write_atomic(&out.join("demo.key"), secret.to_key_file().as_bytes())?;
-    println!("Skenario contoh di {dir} ({:.1} detik):", start.elapsed().as_secs_f64());
+    println!(
+        "Skenario contoh di {dir} ({:.1} detik):",
+        start.elapsed().as_secs_f64()
+    );
     for (party, file, rows) in &manifest.lists {
         println!("  {file:<18} {rows:>9} baris  (pihak {party})");
     }
     println!("  truth.csv          {:>9} baris", manifest.truth_rows);
     println!("  workflow.json      digest {}", wf.digest_hex());
-    println!("  demo.key           KCV {} (kunci contoh; jangan dipakai untuk data nyata)", secret.kcv());
+    println!(
+        "  demo.key           KCV {} (kunci contoh; jangan dipakai untuk data nyata)",
+        secret.kcv()
+    );
     Ok(())
 }
 
@@ -487,18 +642,37 @@ fn demo_inputs(dir: &Path) -> R<(Workflow, Secret)> {
 
 fn evaluate(dir: &Path) -> R<padan::quality::Quality> {
     let (wf, secret) = demo_inputs(dir)?;
-    let ctx = Context { workflow: &wf, workflow_file: "workflow.json", today: today() };
+    let ctx = Context {
+        workflow: &wf,
+        workflow_file: "workflow.json",
+        today: today(),
+    };
     let opts = InputOptions::default();
     let mut tokens: Vec<(String, Vec<u8>)> = Vec::new();
     let mut refs = std::collections::HashMap::new();
     for (party, _, file) in padan::demo::LISTS {
         let p = dir.join(file);
         let mut buf = Vec::new();
-        pipeline::tokenize(&ctx, &secret, party, open(&p)?, file, &opts, &mut buf, &mut |_| {})?;
+        pipeline::tokenize(
+            &ctx,
+            &secret,
+            party,
+            open(&p)?,
+            file,
+            &opts,
+            &mut buf,
+            &mut |_| {},
+        )?;
         tokens.push((format!("{party}.tokens"), buf));
-        refs.insert(party.to_string(), padan::quality::list_references(&ctx, &secret, party, open(&p)?, file, &opts)?);
+        refs.insert(
+            party.to_string(),
+            padan::quality::list_references(&ctx, &secret, party, open(&p)?, file, &opts)?,
+        );
     }
-    let inputs = tokens.iter().map(|(n, b)| (n.clone(), Box::new(&b[..]) as Box<dyn Read>)).collect();
+    let inputs = tokens
+        .iter()
+        .map(|(n, b)| (n.clone(), Box::new(&b[..]) as Box<dyn Read>))
+        .collect();
     let out = pipeline::compare(&ctx, inputs, &mut |_| {})?;
     padan::quality::evaluate(&read(&dir.join("truth.csv"))?, &refs, &out.clusters)
 }
@@ -507,7 +681,11 @@ fn evaluate(dir: &Path) -> R<padan::quality::Quality> {
 fn peak_rss_mb() -> f64 {
     fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
         .map(|kb| kb / 1024.0)
         .unwrap_or(f64::NAN)
 }
@@ -525,7 +703,9 @@ fn bench(dir: &Path, people: usize) -> R {
             .status()
             .map_err(|e| Error::io("padan bench-phase", e))?;
         if !st.success() {
-            return Err(Error::Refused { what: format!("fase bench {phase} gagal") });
+            return Err(Error::Refused {
+                what: format!("fase bench {phase} gagal"),
+            });
         }
     }
     Ok(())
@@ -534,7 +714,11 @@ fn bench(dir: &Path, people: usize) -> R {
 /// One benchmark phase in its own process, so its peak memory is its own.
 fn bench_phase(phase: &str, dir: &Path) -> R {
     let (wf, secret) = demo_inputs(dir)?;
-    let ctx = Context { workflow: &wf, workflow_file: "workflow.json", today: today() };
+    let ctx = Context {
+        workflow: &wf,
+        workflow_file: "workflow.json",
+        today: today(),
+    };
     let opts = InputOptions::default();
     let tok_dir = dir.join("tokens");
     fs::create_dir_all(&tok_dir).map_err(|e| Error::io("tokens", e))?;
@@ -548,7 +732,16 @@ fn bench_phase(phase: &str, dir: &Path) -> R {
                 } else {
                     let out = tok_dir.join(format!("{party}.tokens"));
                     let (guard, mut w) = AtomicOut::new(&out)?;
-                    let s = pipeline::tokenize(&ctx, &secret, party, open(&p)?, file, &opts, &mut w, &mut |_| {})?;
+                    let s = pipeline::tokenize(
+                        &ctx,
+                        &secret,
+                        party,
+                        open(&p)?,
+                        file,
+                        &opts,
+                        &mut w,
+                        &mut |_| {},
+                    )?;
                     guard.commit(w)?;
                     s.rows_in
                 };
@@ -579,7 +772,11 @@ fn bench_phase(phase: &str, dir: &Path) -> R {
                 out.summary.people_total
             );
         }
-        other => return Err(Error::Refused { what: format!("fase tidak dikenal: {other}") }),
+        other => {
+            return Err(Error::Refused {
+                what: format!("fase tidak dikenal: {other}"),
+            })
+        }
     }
     println!("{phase:<9} memori puncak (VmHWM): {:.0} MB", peak_rss_mb());
     Ok(())

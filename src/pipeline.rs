@@ -43,7 +43,6 @@ pub struct Context<'a> {
     pub today: Date,
 }
 
-
 pub use crate::check::CheckReport;
 pub use crate::compare::{CompareOutput, ResultFile, Summary};
 pub use crate::reattach::ReattachSummary;
@@ -107,5 +106,16 @@ pub fn reattach<R: Read, W: Write>(
     out: W,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<ReattachSummary> {
-    crate::reattach::reattach(ctx, secret, party, input, file_name, opts, result, result_name, out, progress)
+    crate::reattach::reattach(
+        ctx,
+        secret,
+        party,
+        input,
+        file_name,
+        opts,
+        result,
+        result_name,
+        out,
+        progress,
+    )
 }

@@ -58,20 +58,30 @@ pub fn evaluate(
     references: &HashMap<String, Vec<Token>>,
     clusters: &[(String, Token, u32)],
 ) -> Result<Quality> {
-    let cluster_of: HashMap<(&str, Token), u32> =
-        clusters.iter().map(|(p, r, c)| ((p.as_str(), *r), *c)).collect();
+    let cluster_of: HashMap<(&str, Token), u32> = clusters
+        .iter()
+        .map(|(p, r, c)| ((p.as_str(), *r), *c))
+        .collect();
     let mut rdr = csv::ReaderBuilder::new().from_reader(truth_csv);
     let mut person_ids: HashMap<String, u32> = HashMap::new();
     let mut per_person: HashMap<u32, u64> = HashMap::new();
     let mut per_cell: HashMap<(u32, u32), u64> = HashMap::new();
     for (i, rec) in rdr.records().enumerate() {
-        let rec = rec.map_err(|e| Error::invalid("truth.csv", Some(i as u64 + 2), None, e.to_string()))?;
+        let rec =
+            rec.map_err(|e| Error::invalid("truth.csv", Some(i as u64 + 2), None, e.to_string()))?;
         let (party, row, person) = (&rec[0], &rec[1], &rec[2]);
-        let row: usize = row.parse().map_err(|_| Error::invalid("truth.csv", Some(i as u64 + 2), Some("row"), "bukan angka"))?;
+        let row: usize = row.parse().map_err(|_| {
+            Error::invalid("truth.csv", Some(i as u64 + 2), Some("row"), "bukan angka")
+        })?;
         let next = person_ids.len() as u32;
         let pid = *person_ids.entry(person.to_string()).or_insert(next);
         *per_person.entry(pid).or_default() += 1;
-        let Some(r) = references.get(party).and_then(|v| v.get(row.wrapping_sub(1))) else { continue };
+        let Some(r) = references
+            .get(party)
+            .and_then(|v| v.get(row.wrapping_sub(1)))
+        else {
+            continue;
+        };
         if let Some(c) = cluster_of.get(&(party, *r)) {
             *per_cell.entry((*c, pid)).or_default() += 1;
         }
@@ -83,9 +93,21 @@ pub fn evaluate(
     let true_pairs: u64 = per_person.values().map(|&n| pairs(n)).sum();
     let predicted_pairs: u64 = cluster_size.values().map(|&n| pairs(n)).sum();
     let correct_pairs: u64 = per_cell.values().map(|&n| pairs(n)).sum();
-    let precision = if predicted_pairs == 0 { 1.0 } else { correct_pairs as f64 / predicted_pairs as f64 };
-    let recall = if true_pairs == 0 { 1.0 } else { correct_pairs as f64 / true_pairs as f64 };
-    let f1 = if precision + recall == 0.0 { 0.0 } else { 2.0 * precision * recall / (precision + recall) };
+    let precision = if predicted_pairs == 0 {
+        1.0
+    } else {
+        correct_pairs as f64 / predicted_pairs as f64
+    };
+    let recall = if true_pairs == 0 {
+        1.0
+    } else {
+        correct_pairs as f64 / true_pairs as f64
+    };
+    let f1 = if precision + recall == 0.0 {
+        0.0
+    } else {
+        2.0 * precision * recall / (precision + recall)
+    };
     Ok(Quality {
         true_pairs,
         predicted_pairs,

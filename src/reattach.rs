@@ -15,7 +15,13 @@ use crate::result::{read_result, ResultRow};
 use crate::tokens::{describe_reason, open_list, reject_reason};
 
 /// Columns added to the list.
-pub const ADDED: [&str; 5] = ["PADAN_STATUS", "PADAN_GANDA", "PADAN_DI_DAFTAR_ACUAN", "PADAN_DAFTAR_LAIN", "PADAN_KETERANGAN"];
+pub const ADDED: [&str; 5] = [
+    "PADAN_STATUS",
+    "PADAN_GANDA",
+    "PADAN_DI_DAFTAR_ACUAN",
+    "PADAN_DAFTAR_LAIN",
+    "PADAN_KETERANGAN",
+];
 
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct ReattachSummary {
@@ -38,7 +44,12 @@ pub fn escape_formula(v: &str) -> std::borrow::Cow<'_, str> {
     let first = v.chars().next();
     let risky = match first {
         Some('=' | '@' | '\t' | '\r') => true,
-        Some('+' | '-') => v.len() > 1 && !v[1..].bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b' '),
+        Some('+' | '-') => {
+            v.len() > 1
+                && !v[1..]
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || b == b'.' || b == b' ')
+        }
         _ => false,
     };
     if risky {
@@ -68,7 +79,13 @@ pub fn reattach<R: Read, W: Write>(
     let res = read_result(result, result_name)?;
     let h = &res.header;
     if h.workflow_digest != wf.digest_hex() {
-        return Err(Error::mismatch(result_name, format!("berkas hasil ini untuk alur kerja lain ('{}').", h.workflow_id)));
+        return Err(Error::mismatch(
+            result_name,
+            format!(
+                "berkas hasil ini untuk alur kerja lain ('{}').",
+                h.workflow_id
+            ),
+        ));
     }
     if h.party != party {
         return Err(Error::mismatch(
@@ -79,7 +96,11 @@ pub fn reattach<R: Read, W: Write>(
     if h.kcv != secret.kcv() {
         return Err(Error::mismatch(
             result_name,
-            format!("berkas hasil dibuat dengan kunci lain (KCV {}; kunci Anda {}).", h.kcv, secret.kcv()),
+            format!(
+                "berkas hasil dibuat dengan kunci lain (KCV {}; kunci Anda {}).",
+                h.kcv,
+                secret.kcv()
+            ),
         ));
     }
     let digest = wf.digest();
@@ -101,9 +122,17 @@ pub fn reattach<R: Read, W: Write>(
     let header_len = reader.header.len();
     let mut used = 0u64;
     {
-        let mut w = csv::WriterBuilder::new().delimiter(delimiter).flexible(true).from_writer(&mut buf);
-        let io = |e: csv::Error| Error::invalid(file_name, None, None, format!("gagal menulis: {e}"));
-        let mut head: Vec<String> = reader.header.iter().map(|h| escape_formula(h).into_owned()).collect();
+        let mut w = csv::WriterBuilder::new()
+            .delimiter(delimiter)
+            .flexible(true)
+            .from_writer(&mut buf);
+        let io =
+            |e: csv::Error| Error::invalid(file_name, None, None, format!("gagal menulis: {e}"));
+        let mut head: Vec<String> = reader
+            .header
+            .iter()
+            .map(|h| escape_formula(h).into_owned())
+            .collect();
         head.extend(ADDED.iter().map(|s| s.to_string()));
         w.write_record(&head).map_err(io)?;
         let mut out_row: Vec<String> = Vec::new();
@@ -133,17 +162,27 @@ pub fn reattach<R: Read, W: Write>(
                 None => {
                     let n = normalizer.normalize(row.fields);
                     let tokenizable = !n.issues.contains(&RowIssue::Ragged)
-                        && wf.match_keys.iter().any(|k| k.fields.iter().all(|f| n.key_value(f).is_some()));
+                        && wf
+                            .match_keys
+                            .iter()
+                            .any(|k| k.fields.iter().all(|f| n.key_value(f).is_some()));
                     let non_nik = !n.issues.contains(&RowIssue::Ragged)
                         && wf.match_keys.iter().any(|k| {
-                            !k.fields.iter().any(|f| f == "nik") && k.fields.iter().all(|f| n.key_value(f).is_some())
+                            !k.fields.iter().any(|f| f == "nik")
+                                && k.fields.iter().all(|f| n.key_value(f).is_some())
                         });
                     let (label, note) = if !tokenizable {
                         summary.rejected += 1;
-                        ("DITOLAK".to_string(), describe_reason(&reject_reason(&n, has_nik)))
+                        (
+                            "DITOLAK".to_string(),
+                            describe_reason(&reject_reason(&n, has_nik)),
+                        )
                     } else if !non_nik && n.nik.as_ref().is_some_and(|x| x.nik.ends_with('0')) {
                         summary.rejected += 1;
-                        ("DITOLAK".to_string(), RowIssue::NikColumnDamage.describe_id().to_string())
+                        (
+                            "DITOLAK".to_string(),
+                            RowIssue::NikColumnDamage.describe_id().to_string(),
+                        )
                     } else {
                         summary.changed += 1;
                         (
@@ -162,13 +201,21 @@ pub fn reattach<R: Read, W: Write>(
             out_row.push(note);
             w.write_record(&out_row).map_err(io)?;
             if summary.rows % 8192 == 0 {
-                progress(Progress { rows: summary.rows, bytes: reader.bytes_read() });
+                progress(Progress {
+                    rows: summary.rows,
+                    bytes: reader.bytes_read(),
+                });
             }
         }
         w.flush().map_err(|e| Error::io(file_name, e))?;
     }
     if summary.rows == 0 {
-        return Err(Error::invalid(file_name, Some(2), None, "hanya ada baris judul; tidak ada baris data."));
+        return Err(Error::invalid(
+            file_name,
+            Some(2),
+            None,
+            "hanya ada baris judul; tidak ada baris data.",
+        ));
     }
     if used == 0 && !res.rows.is_empty() {
         return Err(Error::mismatch(
@@ -180,8 +227,13 @@ pub fn reattach<R: Read, W: Write>(
     }
     summary.result_rows_unused = res.rows.len() as u64 - used;
     let mut out = out;
-    out.write_all(&buf).and_then(|_| out.flush()).map_err(|e| Error::io("(keluaran)", e))?;
-    progress(Progress { rows: summary.rows, bytes: reader.bytes_read() });
+    out.write_all(&buf)
+        .and_then(|_| out.flush())
+        .map_err(|e| Error::io("(keluaran)", e))?;
+    progress(Progress {
+        rows: summary.rows,
+        bytes: reader.bytes_read(),
+    });
     Ok(summary)
 }
 

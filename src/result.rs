@@ -30,7 +30,12 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 4] = [Status::Matched, Status::MatchedWeaker, Status::Conflict, Status::NotFound];
+    pub const ALL: [Status; 4] = [
+        Status::Matched,
+        Status::MatchedWeaker,
+        Status::Conflict,
+        Status::NotFound,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -98,7 +103,10 @@ impl ResultHeader {
         rule: &Disclosure,
         is_reference: bool,
     ) -> ResultHeader {
-        let mut counts: BTreeMap<String, u64> = Status::ALL.iter().map(|s| (s.code().to_string(), 0)).collect();
+        let mut counts: BTreeMap<String, u64> = Status::ALL
+            .iter()
+            .map(|s| (s.code().to_string(), 0))
+            .collect();
         counts.insert("duplicate".into(), 0);
         for r in rows {
             *counts.get_mut(r.status.code()).expect("all statuses") += 1;
@@ -175,7 +183,8 @@ pub struct ResultFile {
 /// Reads and checks a result file.
 pub fn read_result(bytes: &[u8], file: &str) -> Result<ResultFile> {
     let bad = |line: u64, what: String| Error::invalid(file, Some(line), None, what);
-    let text = std::str::from_utf8(bytes).map_err(|_| bad(1, "bukan berkas hasil padan (bukan teks).".into()))?;
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| bad(1, "bukan berkas hasil padan (bukan teks).".into()))?;
     let mut lines = text.split('\n');
     let first = lines.next().unwrap_or("");
     let header: ResultHeader = first
@@ -183,11 +192,17 @@ pub fn read_result(bytes: &[u8], file: &str) -> Result<ResultFile> {
         .and_then(|j| serde_json::from_str(j).ok())
         .ok_or_else(|| bad(1, format!("bukan berkas hasil padan: baris pertama harus '#{{\"format\":\"{FORMAT}\",...}}'.")))?;
     if header.format != FORMAT {
-        return Err(bad(1, format!("format '{}' tidak didukung.", header.format)));
+        return Err(bad(
+            1,
+            format!("format '{}' tidak didukung.", header.format),
+        ));
     }
     let cols = lines.next().unwrap_or("");
     if cols.split(',').map(str::to_string).collect::<Vec<_>>() != header.columns {
-        return Err(bad(2, "judul kolom tidak sesuai dengan kepala berkas.".into()));
+        return Err(bad(
+            2,
+            "judul kolom tidak sesuai dengan kepala berkas.".into(),
+        ));
     }
     let ci = |n: &str| header.columns.iter().position(|c| c == n);
     let (ir, ol) = (ci("in_reference"), ci("other_lists"));
@@ -199,11 +214,19 @@ pub fn read_result(bytes: &[u8], file: &str) -> Result<ResultFile> {
         }
         let f: Vec<&str> = line.split(',').collect();
         if f.len() != header.columns.len() {
-            return Err(bad(ln, format!("jumlah kolom {} (seharusnya {}).", f.len(), header.columns.len())));
+            return Err(bad(
+                ln,
+                format!(
+                    "jumlah kolom {} (seharusnya {}).",
+                    f.len(),
+                    header.columns.len()
+                ),
+            ));
         }
         let mut reference = [0u8; TOKEN_LEN];
         hex::decode_to_slice(f[0], &mut reference).map_err(|_| bad(ln, "ref tidak sah.".into()))?;
-        let status = Status::from_code(f[1]).ok_or_else(|| bad(ln, format!("status '{}' tidak dikenal.", f[1])))?;
+        let status = Status::from_code(f[1])
+            .ok_or_else(|| bad(ln, format!("status '{}' tidak dikenal.", f[1])))?;
         let yn = |s: &str| match s {
             "yes" => Ok(true),
             "no" => Ok(false),
@@ -214,7 +237,12 @@ pub fn read_result(bytes: &[u8], file: &str) -> Result<ResultFile> {
             status,
             duplicate: yn(f[2])?,
             in_reference: ir.map(|j| yn(f[j])).transpose()?,
-            other_lists: ol.map(|j| f[j].split(';').filter(|s| !s.is_empty()).map(str::to_string).collect()),
+            other_lists: ol.map(|j| {
+                f[j].split(';')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            }),
         });
     }
     if rows.len() as u64 != header.records {
@@ -222,7 +250,11 @@ pub fn read_result(bytes: &[u8], file: &str) -> Result<ResultFile> {
             file,
             None,
             None,
-            format!("berkas hasil terpotong: {} baris, kepala berkas menyebut {}.", rows.len(), header.records),
+            format!(
+                "berkas hasil terpotong: {} baris, kepala berkas menyebut {}.",
+                rows.len(),
+                header.records
+            ),
         ));
     }
     Ok(ResultFile { header, rows })
@@ -241,13 +273,35 @@ pub fn summary_text(s: &Summary, wf: &Workflow) -> String {
     use std::fmt::Write;
     let mut t = String::new();
     let _ = writeln!(t, "RINGKASAN PADANAN: {}", wf.title);
-    let _ = writeln!(t, "Alur kerja: {} (digest {}), KCV {}", s.workflow_id, &s.workflow_digest[..16], s.kcv);
-    let _ = writeln!(t, "Angka di bawah k = {} disembunyikan (ditulis \"<{}\").", s.k, s.k);
+    let _ = writeln!(
+        t,
+        "Alur kerja: {} (digest {}), KCV {}",
+        s.workflow_id,
+        &s.workflow_digest[..16],
+        s.kcv
+    );
+    let _ = writeln!(
+        t,
+        "Angka di bawah k = {} disembunyikan (ditulis \"<{}\").",
+        s.k, s.k
+    );
     let _ = writeln!(t);
-    let _ = writeln!(t, "Jumlah orang berbeda di semua daftar: {}", show(&s.people_total));
-    let _ = writeln!(t, "Rekaman dalam konflik (perlu verifikasi): {}", show(&s.conflict_records));
+    let _ = writeln!(
+        t,
+        "Jumlah orang berbeda di semua daftar: {}",
+        show(&s.people_total)
+    );
+    let _ = writeln!(
+        t,
+        "Rekaman dalam konflik (perlu verifikasi): {}",
+        show(&s.conflict_records)
+    );
     let _ = writeln!(t);
-    let _ = writeln!(t, "{:<12} {:>10} {:>10} {:>8} {:>10} {:>10} {:>10} {:>10}", "Daftar", "Rekaman", "Orang", "Ganda", "Cocok", "Lemah", "Konflik", "Tdk ada");
+    let _ = writeln!(
+        t,
+        "{:<12} {:>10} {:>10} {:>8} {:>10} {:>10} {:>10} {:>10}",
+        "Daftar", "Rekaman", "Orang", "Ganda", "Cocok", "Lemah", "Konflik", "Tdk ada"
+    );
     for l in &s.lists {
         let g = |k: &str| l.statuses.get(k).map(show).unwrap_or_default();
         let _ = writeln!(
@@ -276,7 +330,13 @@ pub fn summary_text(s: &Summary, wf: &Workflow) -> String {
     let _ = writeln!(t);
     let _ = writeln!(t, "Tautan per kunci pencocokan:");
     for k in &s.links {
-        let _ = writeln!(t, "  {}: {} tautan, {} konflik", k.key, show(&k.links), show(&k.conflicts));
+        let _ = writeln!(
+            t,
+            "  {}: {} tautan, {} konflik",
+            k.key,
+            show(&k.links),
+            show(&k.conflicts)
+        );
     }
     t
 }

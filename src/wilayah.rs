@@ -25,7 +25,10 @@ fn kecamatan_table() -> &'static Vec<(String, String)> {
 
 /// Upper-case ASCII letters and digits only.
 pub fn fold(s: &str) -> String {
-    s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_uppercase).collect()
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_uppercase)
+        .collect()
 }
 
 /// Normalizes a kecamatan cell to the full 6-digit code (`320901`) when it names or codes a
@@ -55,7 +58,11 @@ pub fn normalize_kecamatan(raw: &str) -> Option<String> {
         return Some(f);
     }
     // Kapetakan was renamed Kepetakan in 2025: accept both.
-    let f = if f == "KAPETAKAN" { "KEPETAKAN".to_string() } else { f };
+    let f = if f == "KAPETAKAN" {
+        "KEPETAKAN".to_string()
+    } else {
+        f
+    };
     match table.iter().find(|(_, n)| *n == f) {
         Some((c, _)) => Some(format!("3209{c}")),
         None => Some(f),
@@ -92,10 +99,21 @@ mod tests {
 
     #[test]
     fn kecamatan_forms() {
-        for v in ["Waled", "KEC. WALED", "Kecamatan Waled", "01", "1", "320901", " waled "] {
+        for v in [
+            "Waled",
+            "KEC. WALED",
+            "Kecamatan Waled",
+            "01",
+            "1",
+            "320901",
+            " waled ",
+        ] {
             assert_eq!(normalize_kecamatan(v).as_deref(), Some("320901"), "{v}");
         }
-        assert_eq!(normalize_kecamatan("Kapetakan"), normalize_kecamatan("Kepetakan"));
+        assert_eq!(
+            normalize_kecamatan("Kapetakan"),
+            normalize_kecamatan("Kepetakan")
+        );
         assert_eq!(normalize_kecamatan("Jamblang").as_deref(), Some("320940"));
         assert_eq!(normalize_kecamatan("Atlantis").as_deref(), Some("ATLANTIS"));
         assert_eq!(normalize_kecamatan(" - "), None);
@@ -103,7 +121,10 @@ mod tests {
 
     #[test]
     fn desa_forms() {
-        assert_eq!(normalize_desa("Desa Waled Kota"), normalize_desa("WALED KOTA"));
+        assert_eq!(
+            normalize_desa("Desa Waled Kota"),
+            normalize_desa("WALED KOTA")
+        );
         assert_eq!(normalize_desa("Ds. Ambit"), Some("AMBIT".into()));
     }
 }

@@ -143,11 +143,15 @@ impl Workflow {
 
     /// The disclosure rule for a data party (statuses only when none is written).
     pub fn disclosure_for(&self, party: &str) -> Disclosure {
-        self.disclosure.iter().find(|d| d.party == party).cloned().unwrap_or(Disclosure {
-            party: party.to_string(),
-            in_reference: false,
-            other_lists: false,
-        })
+        self.disclosure
+            .iter()
+            .find(|d| d.party == party)
+            .cloned()
+            .unwrap_or(Disclosure {
+                party: party.to_string(),
+                in_reference: false,
+                other_lists: false,
+            })
     }
 
     /// Checks that `party` is a data party of this workflow.
@@ -176,7 +180,11 @@ impl Workflow {
             return Err(Error::workflow(
                 file_name,
                 Some("valid_from"),
-                format!("alur kerja baru berlaku mulai {} (hari ini {}).", self.valid_from, today.iso()),
+                format!(
+                    "alur kerja baru berlaku mulai {} (hari ini {}).",
+                    self.valid_from,
+                    today.iso()
+                ),
             ));
         }
         if today > until {
@@ -197,12 +205,22 @@ impl Workflow {
     pub fn validate(&self, file: &str) -> Result<()> {
         let err = |field: &str, what: String| Err(Error::workflow(file, Some(field), what));
         if self.format != FORMAT {
-            return err("format", format!("format '{}' tidak dikenal; harus '{FORMAT}'.", self.format));
+            return err(
+                "format",
+                format!("format '{}' tidak dikenal; harus '{FORMAT}'.", self.format),
+            );
         }
         if !is_ident(&self.id) {
-            return err("id", "id harus huruf kecil, angka, '_' atau '-' (1-64 karakter).".into());
+            return err(
+                "id",
+                "id harus huruf kecil, angka, '_' atau '-' (1-64 karakter).".into(),
+            );
         }
-        for (field, v) in [("title", &self.title), ("purpose", &self.purpose), ("legal_basis", &self.legal_basis)] {
+        for (field, v) in [
+            ("title", &self.title),
+            ("purpose", &self.purpose),
+            ("legal_basis", &self.legal_basis),
+        ] {
             if v.trim().is_empty() {
                 return err(field, format!("'{field}' wajib diisi."));
             }
@@ -210,7 +228,13 @@ impl Workflow {
         let mut seen = BTreeSet::new();
         for p in &self.parties {
             if !is_ident(&p.id) {
-                return err("parties", format!("id pihak '{}' tidak sah (huruf kecil, angka, '_' atau '-').", p.id));
+                return err(
+                    "parties",
+                    format!(
+                        "id pihak '{}' tidak sah (huruf kecil, angka, '_' atau '-').",
+                        p.id
+                    ),
+                );
             }
             if !seen.insert(p.id.as_str()) {
                 return err("parties", format!("pihak '{}' tertulis dua kali.", p.id));
@@ -218,53 +242,104 @@ impl Workflow {
         }
         match self.party(&self.coordinator) {
             Some(p) if p.role == Role::Coordinator => {}
-            _ => return err("coordinator", format!("koordinator '{}' harus pihak dengan peran 'coordinator'.", self.coordinator)),
+            _ => {
+                return err(
+                    "coordinator",
+                    format!(
+                        "koordinator '{}' harus pihak dengan peran 'coordinator'.",
+                        self.coordinator
+                    ),
+                )
+            }
         }
-        if self.parties.iter().filter(|p| p.role == Role::Coordinator).count() != 1 {
-            return err("parties", "harus ada tepat satu pihak dengan peran 'coordinator'.".into());
+        if self
+            .parties
+            .iter()
+            .filter(|p| p.role == Role::Coordinator)
+            .count()
+            != 1
+        {
+            return err(
+                "parties",
+                "harus ada tepat satu pihak dengan peran 'coordinator'.".into(),
+            );
         }
         if let Some(c) = &self.key_custodian {
             match self.party(c) {
                 Some(p) if p.role == Role::Custodian => {}
-                _ => return err("key_custodian", format!("pemegang kunci '{c}' harus pihak dengan peran 'custodian'.")),
+                _ => {
+                    return err(
+                        "key_custodian",
+                        format!("pemegang kunci '{c}' harus pihak dengan peran 'custodian'."),
+                    )
+                }
             }
         }
         match self.party(&self.reference) {
             Some(p) if p.role == Role::Data => {}
-            _ => return err("reference", format!("daftar acuan '{}' harus pihak dengan peran 'data'.", self.reference)),
+            _ => {
+                return err(
+                    "reference",
+                    format!(
+                        "daftar acuan '{}' harus pihak dengan peran 'data'.",
+                        self.reference
+                    ),
+                )
+            }
         }
         if self.data_parties().count() < 2 {
-            return err("parties", "perlu sedikitnya dua pihak pemegang daftar (peran 'data').".into());
+            return err(
+                "parties",
+                "perlu sedikitnya dua pihak pemegang daftar (peran 'data').".into(),
+            );
         }
         for f in &self.fields {
             if !KEY_FIELDS.contains(&f.as_str()) {
                 return err(
                     "fields",
-                    format!("kolom '{f}' tidak dikenal. Yang dapat dipakai: {}.", KEY_FIELDS.join(", ")),
+                    format!(
+                        "kolom '{f}' tidak dikenal. Yang dapat dipakai: {}.",
+                        KEY_FIELDS.join(", ")
+                    ),
                 );
             }
         }
         if self.match_keys.is_empty() {
-            return err("match_keys", "perlu sedikitnya satu kunci pencocokan.".into());
+            return err(
+                "match_keys",
+                "perlu sedikitnya satu kunci pencocokan.".into(),
+            );
         }
         let mut names = BTreeSet::new();
         let mut sets = BTreeSet::new();
         for key in &self.match_keys {
             if !is_ident(&key.name) {
-                return err("match_keys", format!("nama kunci '{}' tidak sah.", key.name));
+                return err(
+                    "match_keys",
+                    format!("nama kunci '{}' tidak sah.", key.name),
+                );
             }
             if !names.insert(key.name.as_str()) {
-                return err("match_keys", format!("kunci '{}' tertulis dua kali.", key.name));
+                return err(
+                    "match_keys",
+                    format!("kunci '{}' tertulis dua kali.", key.name),
+                );
             }
             let set: BTreeSet<&str> = key.fields.iter().map(String::as_str).collect();
             if set.len() != key.fields.len() {
-                return err("match_keys", format!("kunci '{}' memuat kolom yang sama dua kali.", key.name));
+                return err(
+                    "match_keys",
+                    format!("kunci '{}' memuat kolom yang sama dua kali.", key.name),
+                );
             }
             for f in &key.fields {
                 if !self.fields.iter().any(|x| x == f) {
                     return err(
                         "match_keys",
-                        format!("kunci '{}' memakai kolom '{f}' yang tidak tercantum di 'fields'.", key.name),
+                        format!(
+                            "kunci '{}' memakai kolom '{f}' yang tidak tercantum di 'fields'.",
+                            key.name
+                        ),
                     );
                 }
             }
@@ -272,7 +347,10 @@ impl Workflow {
                 return err("match_keys", format!("kunci '{}' ditolak: {why}", key.name));
             }
             if !sets.insert(set) {
-                return err("match_keys", format!("kunci '{}' sama dengan kunci lain.", key.name));
+                return err(
+                    "match_keys",
+                    format!("kunci '{}' sama dengan kunci lain.", key.name),
+                );
             }
         }
         if self.match_keys.len() > 8 {
@@ -281,18 +359,35 @@ impl Workflow {
         for d in &self.disclosure {
             match self.party(&d.party) {
                 Some(p) if p.role == Role::Data => {}
-                _ => return err("disclosure", format!("aturan pengungkapan untuk '{}' yang bukan pihak pemegang daftar.", d.party)),
+                _ => {
+                    return err(
+                        "disclosure",
+                        format!(
+                            "aturan pengungkapan untuk '{}' yang bukan pihak pemegang daftar.",
+                            d.party
+                        ),
+                    )
+                }
             }
         }
         if self.k < 2 {
-            return err("k", "k (ukuran sel minimum) harus sedikitnya 2; lazimnya 5 atau 10.".into());
+            return err(
+                "k",
+                "k (ukuran sel minimum) harus sedikitnya 2; lazimnya 5 atau 10.".into(),
+            );
         }
         let from = parse_iso(&self.valid_from);
         let until = parse_iso(&self.valid_until);
         match (from, until) {
             (Some(f), Some(u)) if f <= u => Ok(()),
-            (Some(_), Some(_)) => err("valid_until", "valid_until lebih awal daripada valid_from.".into()),
-            _ => err("valid_from", "valid_from dan valid_until harus tanggal YYYY-MM-DD.".into()),
+            (Some(_), Some(_)) => err(
+                "valid_until",
+                "valid_until lebih awal daripada valid_from.".into(),
+            ),
+            _ => err(
+                "valid_from",
+                "valid_from dan valid_until harus tanggal YYYY-MM-DD.".into(),
+            ),
         }
     }
 }
@@ -318,7 +413,8 @@ pub fn key_strength(fields: &[String]) -> std::result::Result<(), String> {
 fn is_ident(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
 }
 
 /// `YYYY-MM-DD` only.
@@ -340,7 +436,9 @@ pub fn demo_workflow(parties: &[(&str, &str)], valid_from: &str, valid_until: &s
             id: id.to_string(),
             name: name.to_string(),
             role: Role::Data,
-            legal_basis: "UU 27/2022 Pasal 20 ayat (2) huruf f (tugas pelayanan publik); Permensos 3/2021".into(),
+            legal_basis:
+                "UU 27/2022 Pasal 20 ayat (2) huruf f (tugas pelayanan publik); Permensos 3/2021"
+                    .into(),
         })
         .collect();
     all.push(Party {
@@ -355,7 +453,10 @@ pub fn demo_workflow(parties: &[(&str, &str)], valid_from: &str, valid_until: &s
         role: Role::Custodian,
         legal_basis: "Keputusan Bupati tentang tata kelola data".into(),
     });
-    let key = |name: &str, f: &[&str]| MatchKey { name: name.into(), fields: f.iter().map(|s| s.to_string()).collect() };
+    let key = |name: &str, f: &[&str]| MatchKey {
+        name: name.into(),
+        fields: f.iter().map(|s| s.to_string()).collect(),
+    };
     Workflow {
         format: FORMAT.into(),
         id: "cirebon-padan-demo".into(),

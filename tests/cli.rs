@@ -8,18 +8,31 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn padan(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_padan")).args(args).current_dir(cwd).output().expect("padan runs")
+    Command::new(env!("CARGO_BIN_EXE_padan"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("padan runs")
 }
 
 fn ok(o: &Output) -> String {
-    assert!(o.status.success(), "stderr: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
 /// Fails with exit code 2, no panic; returns stderr.
 fn fails(o: &Output) -> String {
     let err = String::from_utf8_lossy(&o.stderr).into_owned();
-    assert_eq!(o.status.code(), Some(2), "stdout: {} stderr: {err}", String::from_utf8_lossy(&o.stdout));
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "stdout: {} stderr: {err}",
+        String::from_utf8_lossy(&o.stdout)
+    );
     assert!(!err.contains("panicked"), "{err}");
     err
 }
@@ -32,14 +45,20 @@ struct Demo {
 fn demo() -> Demo {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().to_path_buf();
-    ok(&padan(&["demo", "--out", "d", "--people", "1500", "--seed", "5"], &path));
+    ok(&padan(
+        &["demo", "--out", "d", "--people", "1500", "--seed", "5"],
+        &path,
+    ));
     Demo { _dir: dir, path }
 }
 
 fn no_leftovers(dir: &Path) {
     for e in std::fs::read_dir(dir).unwrap() {
         let name = e.unwrap().file_name().to_string_lossy().into_owned();
-        assert!(!name.contains("padan-tmp") && name != "out.tokens" && name != "out.csv", "left behind: {name}");
+        assert!(
+            !name.contains("padan-tmp") && name != "out.tokens" && name != "out.csv",
+            "left behind: {name}"
+        );
     }
 }
 
@@ -52,32 +71,85 @@ fn keygen_workflow_tokenize_compare_reattach() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(p.join("k.key")).unwrap().permissions().mode();
+        let mode = std::fs::metadata(p.join("k.key"))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
     // Never overwrites a key silently.
     fails(&padan(&["keygen", "--out", "k.key"], p));
     let out = ok(&padan(&["workflow", "check", "d/workflow.json"], p));
     assert!(out.contains("digest: "));
-    let out = ok(&padan(&["check", "--workflow", "d/workflow.json", "--party", "dtks", "--input", "d/dtks.csv"], p));
+    let out = ok(&padan(
+        &[
+            "check",
+            "--workflow",
+            "d/workflow.json",
+            "--party",
+            "dtks",
+            "--input",
+            "d/dtks.csv",
+        ],
+        p,
+    ));
     assert!(out.contains("Baris dibaca"));
-    let out = ok(&padan(&["check", "--workflow", "d/workflow.json", "--party", "dinkes", "--input", "d/dinkes_pbi.csv", "--json"], p));
+    let out = ok(&padan(
+        &[
+            "check",
+            "--workflow",
+            "d/workflow.json",
+            "--party",
+            "dinkes",
+            "--input",
+            "d/dinkes_pbi.csv",
+            "--json",
+        ],
+        p,
+    ));
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert!(v["rows_read"].as_u64().unwrap() > 0);
     let mut toks = Vec::new();
     for (party, _, file) in padan::demo::LISTS {
         let t = format!("{party}.tokens");
         let out = ok(&padan(
-            &["tokenize", "--workflow", "d/workflow.json", "--key", "d/demo.key", "--party", party, "--input", &format!("d/{file}"), "--out", &t, "--receipt", &format!("{party}.receipt.json")],
+            &[
+                "tokenize",
+                "--workflow",
+                "d/workflow.json",
+                "--key",
+                "d/demo.key",
+                "--party",
+                party,
+                "--input",
+                &format!("d/{file}"),
+                "--out",
+                &t,
+                "--receipt",
+                &format!("{party}.receipt.json"),
+            ],
             p,
         ));
         assert!(out.contains("dijadikan token"));
-        let receipt: serde_json::Value = serde_json::from_slice(&std::fs::read(p.join(format!("{party}.receipt.json"))).unwrap()).unwrap();
-        let (i, t2, r) = (receipt["rows_in"].as_u64().unwrap(), receipt["rows_tokenized"].as_u64().unwrap(), receipt["rows_rejected"].as_u64().unwrap());
+        let receipt: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(p.join(format!("{party}.receipt.json"))).unwrap(),
+        )
+        .unwrap();
+        let (i, t2, r) = (
+            receipt["rows_in"].as_u64().unwrap(),
+            receipt["rows_tokenized"].as_u64().unwrap(),
+            receipt["rows_rejected"].as_u64().unwrap(),
+        );
         assert_eq!(i, t2 + r);
         toks.push(t);
     }
-    let mut args = vec!["compare", "--workflow", "d/workflow.json", "--out-dir", "res"];
+    let mut args = vec![
+        "compare",
+        "--workflow",
+        "d/workflow.json",
+        "--out-dir",
+        "res",
+    ];
     args.extend(toks.iter().map(String::as_str));
     let out = ok(&padan(&args, p));
     assert!(out.contains("Jumlah orang berbeda"));
@@ -85,7 +157,21 @@ fn keygen_workflow_tokenize_compare_reattach() {
     for (party, _, file) in padan::demo::LISTS {
         let res = format!("res/{party}.result.csv");
         ok(&padan(
-            &["reattach", "--workflow", "d/workflow.json", "--key", "d/demo.key", "--party", party, "--input", &format!("d/{file}"), "--result", &res, "--out", &format!("{party}.annotated.csv")],
+            &[
+                "reattach",
+                "--workflow",
+                "d/workflow.json",
+                "--key",
+                "d/demo.key",
+                "--party",
+                party,
+                "--input",
+                &format!("d/{file}"),
+                "--result",
+                &res,
+                "--out",
+                &format!("{party}.annotated.csv"),
+            ],
             p,
         ));
         let text = std::fs::read_to_string(p.join(format!("{party}.annotated.csv"))).unwrap();
@@ -93,39 +179,151 @@ fn keygen_workflow_tokenize_compare_reattach() {
     }
 
     // The coordinator refuses a key file in place of a token file.
-    let mut args = vec!["compare", "--workflow", "d/workflow.json", "--out-dir", "res2", "d/demo.key"];
+    let mut args = vec![
+        "compare",
+        "--workflow",
+        "d/workflow.json",
+        "--out-dir",
+        "res2",
+        "d/demo.key",
+    ];
     args.extend(toks.iter().map(String::as_str));
     let err = fails(&padan(&args, p));
     assert!(err.contains("KUNCI") && err.contains("demo.key"), "{err}");
     assert!(!p.join("res2/summary.json").exists());
     // Two files of one party.
-    let err = fails(&padan(&["compare", "--workflow", "d/workflow.json", "--out-dir", "res3", "dtks.tokens", "dtks.tokens"], p));
-    assert!(err.contains("dtks") && err.contains("satu berkas per pihak"), "{err}");
-    // Another key.
-    ok(&padan(&["tokenize", "--workflow", "d/workflow.json", "--key", "k.key", "--party", "dpmd", "--input", "d/dpmd_blt.csv", "--out", "other.tokens"], p));
-    let err = fails(&padan(&["compare", "--workflow", "d/workflow.json", "--out-dir", "res3", "dtks.tokens", "other.tokens"], p));
-    assert!(err.contains("other.tokens") && err.contains("KCV"), "{err}");
-    // Another workflow.
-    let wf = std::fs::read_to_string(p.join("d/workflow.json")).unwrap().replace("\"k\": 5", "\"k\": 10");
-    std::fs::write(p.join("wf2.json"), wf).unwrap();
-    let err = fails(&padan(&["compare", "--workflow", "wf2.json", "--out-dir", "res3", "dtks.tokens", "dinkes.tokens"], p));
-    assert!(err.contains("dtks.tokens") && err.contains("alur kerja lain"), "{err}");
-    // An unknown party.
-    let err = fails(&padan(&["tokenize", "--workflow", "d/workflow.json", "--key", "d/demo.key", "--party", "bappenas", "--input", "d/dtks.csv", "--out", "out.tokens"], p));
-    assert!(err.contains("bappenas") && err.contains("tidak dikenal"), "{err}");
-    // A result file of another office.
     let err = fails(&padan(
-        &["reattach", "--workflow", "d/workflow.json", "--key", "d/demo.key", "--party", "dinkes", "--input", "d/dinkes_pbi.csv", "--result", "res/dtks.result.csv", "--out", "out.csv"],
+        &[
+            "compare",
+            "--workflow",
+            "d/workflow.json",
+            "--out-dir",
+            "res3",
+            "dtks.tokens",
+            "dtks.tokens",
+        ],
         p,
     ));
-    assert!(err.contains("dtks.result.csv") && err.contains("'dtks'"), "{err}");
+    assert!(
+        err.contains("dtks") && err.contains("satu berkas per pihak"),
+        "{err}"
+    );
+    // Another key.
+    ok(&padan(
+        &[
+            "tokenize",
+            "--workflow",
+            "d/workflow.json",
+            "--key",
+            "k.key",
+            "--party",
+            "dpmd",
+            "--input",
+            "d/dpmd_blt.csv",
+            "--out",
+            "other.tokens",
+        ],
+        p,
+    ));
+    let err = fails(&padan(
+        &[
+            "compare",
+            "--workflow",
+            "d/workflow.json",
+            "--out-dir",
+            "res3",
+            "dtks.tokens",
+            "other.tokens",
+        ],
+        p,
+    ));
+    assert!(err.contains("other.tokens") && err.contains("KCV"), "{err}");
+    // Another workflow.
+    let wf = std::fs::read_to_string(p.join("d/workflow.json"))
+        .unwrap()
+        .replace("\"k\": 5", "\"k\": 10");
+    std::fs::write(p.join("wf2.json"), wf).unwrap();
+    let err = fails(&padan(
+        &[
+            "compare",
+            "--workflow",
+            "wf2.json",
+            "--out-dir",
+            "res3",
+            "dtks.tokens",
+            "dinkes.tokens",
+        ],
+        p,
+    ));
+    assert!(
+        err.contains("dtks.tokens") && err.contains("alur kerja lain"),
+        "{err}"
+    );
+    // An unknown party.
+    let err = fails(&padan(
+        &[
+            "tokenize",
+            "--workflow",
+            "d/workflow.json",
+            "--key",
+            "d/demo.key",
+            "--party",
+            "bappenas",
+            "--input",
+            "d/dtks.csv",
+            "--out",
+            "out.tokens",
+        ],
+        p,
+    ));
+    assert!(
+        err.contains("bappenas") && err.contains("tidak dikenal"),
+        "{err}"
+    );
+    // A result file of another office.
+    let err = fails(&padan(
+        &[
+            "reattach",
+            "--workflow",
+            "d/workflow.json",
+            "--key",
+            "d/demo.key",
+            "--party",
+            "dinkes",
+            "--input",
+            "d/dinkes_pbi.csv",
+            "--result",
+            "res/dtks.result.csv",
+            "--out",
+            "out.csv",
+        ],
+        p,
+    ));
+    assert!(
+        err.contains("dtks.result.csv") && err.contains("'dtks'"),
+        "{err}"
+    );
     // A tampered token file.
     let mut b = std::fs::read(p.join("dpmd.tokens")).unwrap();
     let n = b.len();
     b[n - 40] ^= 1;
     std::fs::write(p.join("bad.tokens"), b).unwrap();
-    let err = fails(&padan(&["compare", "--workflow", "d/workflow.json", "--out-dir", "res3", "dtks.tokens", "bad.tokens"], p));
-    assert!(err.contains("bad.tokens") && err.contains("checksum"), "{err}");
+    let err = fails(&padan(
+        &[
+            "compare",
+            "--workflow",
+            "d/workflow.json",
+            "--out-dir",
+            "res3",
+            "dtks.tokens",
+            "bad.tokens",
+        ],
+        p,
+    ));
+    assert!(
+        err.contains("bad.tokens") && err.contains("checksum"),
+        "{err}"
+    );
     assert!(!p.join("res3").join("summary.json").exists());
     no_leftovers(p);
 }
@@ -135,7 +333,19 @@ fn bad_list(content: &[u8], extra: &[&str], needles: &[&str]) {
     let d = demo();
     let p = &d.path;
     std::fs::write(p.join("list.csv"), content).unwrap();
-    let mut args = vec!["tokenize", "--workflow", "d/workflow.json", "--key", "d/demo.key", "--party", "dtks", "--input", "list.csv", "--out", "out.tokens"];
+    let mut args = vec![
+        "tokenize",
+        "--workflow",
+        "d/workflow.json",
+        "--key",
+        "d/demo.key",
+        "--party",
+        "dtks",
+        "--input",
+        "list.csv",
+        "--out",
+        "out.tokens",
+    ];
     args.extend_from_slice(extra);
     let err = fails(&padan(&args, p));
     for n in needles {
@@ -155,18 +365,30 @@ fn empty_file() {
 
 #[test]
 fn header_only() {
-    bad_list(HEADER.as_bytes(), &[], &["list.csv", "baris 2", "hanya ada baris judul"]);
+    bad_list(
+        HEADER.as_bytes(),
+        &[],
+        &["list.csv", "baris 2", "hanya ada baris judul"],
+    );
 }
 
 #[test]
 fn wrong_delimiter() {
     let data = format!("{}{}", HEADER.replace(',', ";"), ROW.replace(',', ";"));
-    bad_list(data.as_bytes(), &["--delimiter", ","], &["list.csv", "baris 1", "pemisah"]);
+    bad_list(
+        data.as_bytes(),
+        &["--delimiter", ","],
+        &["list.csv", "baris 1", "pemisah"],
+    );
 }
 
 #[test]
 fn missing_required_column() {
-    bad_list(b"NOMOR,ALAMAT\n1,JL. X\n", &[], &["list.csv", "baris 1", "kolom wajib", "NOMOR | ALAMAT"]);
+    bad_list(
+        b"NOMOR,ALAMAT\n1,JL. X\n",
+        &[],
+        &["list.csv", "baris 1", "kolom wajib", "NOMOR | ALAMAT"],
+    );
 }
 
 #[test]
@@ -187,7 +409,11 @@ fn invalid_utf8_after_the_sample() {
     let line = data.lines().count() + 1;
     let mut bytes = data.into_bytes();
     bytes.extend_from_slice(b"3209014508800012,SITI \xFF\xFE,05-08-1980,P,Waled\n");
-    bad_list(&bytes, &[], &["list.csv", &format!("baris {line}"), "kolom NAMA", "UTF-8"]);
+    bad_list(
+        &bytes,
+        &[],
+        &["list.csv", &format!("baris {line}"), "kolom NAMA", "UTF-8"],
+    );
 }
 
 #[test]
@@ -195,7 +421,19 @@ fn mismatched_key_file() {
     let d = demo();
     std::fs::write(d.path.join("k.key"), "padan-key/1\nkcv: 000000000000\nkey: 0000000000000000000000000000000000000000000000000000000000000000\n").unwrap();
     let err = fails(&padan(
-        &["tokenize", "--workflow", "d/workflow.json", "--key", "k.key", "--party", "dtks", "--input", "d/dtks.csv", "--out", "out.tokens"],
+        &[
+            "tokenize",
+            "--workflow",
+            "d/workflow.json",
+            "--key",
+            "k.key",
+            "--party",
+            "dtks",
+            "--input",
+            "d/dtks.csv",
+            "--out",
+            "out.tokens",
+        ],
         &d.path,
     ));
     assert!(err.contains("k.key") && err.contains("KCV"), "{err}");
@@ -211,18 +449,39 @@ fn ragged_rows_and_quoted_newlines_are_accounted_for() {
     );
     std::fs::write(p.join("list.csv"), data).unwrap();
     ok(&padan(
-        &["tokenize", "--workflow", "d/workflow.json", "--key", "d/demo.key", "--party", "dtks", "--input", "list.csv", "--out", "o.tokens", "--receipt", "r.json"],
+        &[
+            "tokenize",
+            "--workflow",
+            "d/workflow.json",
+            "--key",
+            "d/demo.key",
+            "--party",
+            "dtks",
+            "--input",
+            "list.csv",
+            "--out",
+            "o.tokens",
+            "--receipt",
+            "r.json",
+        ],
         p,
     ));
-    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(p.join("r.json")).unwrap()).unwrap();
+    let r: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(p.join("r.json")).unwrap()).unwrap();
     assert_eq!(r["rows_in"], 4);
     assert_eq!(r["rows_tokenized"], 3);
     assert_eq!(r["rows_rejected"], 1);
     assert_eq!(r["rejected"][0]["row"], 3);
-    assert_eq!(r["rejected"][0]["line"], 5, "physical line after a quoted newline");
+    assert_eq!(
+        r["rejected"][0]["line"], 5,
+        "physical line after a quoted newline"
+    );
     assert_eq!(r["rejected"][0]["reason"], "ragged_row");
     let text = std::fs::read_to_string(p.join("r.json")).unwrap();
-    assert!(!text.contains("SITI") && !text.contains("3209015009800013"), "receipt holds no personal data");
+    assert!(
+        !text.contains("SITI") && !text.contains("3209015009800013"),
+        "receipt holds no personal data"
+    );
 }
 
 #[test]
@@ -234,13 +493,19 @@ fn invalid_workflow_is_refused_with_reason() {
     for (fields, needle) in [
         (serde_json::json!(["birth_date"]), "terlalu kecil"),
         (serde_json::json!(["name"]), "terlalu kecil"),
-        (serde_json::json!(["kecamatan", "birth_date"]), "terlalu kecil"),
+        (
+            serde_json::json!(["kecamatan", "birth_date"]),
+            "terlalu kecil",
+        ),
     ] {
         let mut w = v.clone();
         w["match_keys"][1]["fields"] = fields;
         std::fs::write(p.join("bad.json"), serde_json::to_string(&w).unwrap()).unwrap();
         let err = fails(&padan(&["workflow", "check", "bad.json"], p));
-        assert!(err.contains("bad.json") && err.contains(needle) && err.contains("match_keys"), "{err}");
+        assert!(
+            err.contains("bad.json") && err.contains(needle) && err.contains("match_keys"),
+            "{err}"
+        );
     }
     std::fs::write(p.join("bad.json"), "{ not json").unwrap();
     let err = fails(&padan(&["workflow", "check", "bad.json"], p));

@@ -17,7 +17,11 @@ struct Scenario {
 
 fn scenario(people: usize, seed: u64) -> Scenario {
     let files = std::sync::Arc::new(std::sync::Mutex::new(HashMap::new()));
-    struct Sink(String, std::sync::Arc<std::sync::Mutex<HashMap<String, Vec<u8>>>>, Vec<u8>);
+    struct Sink(
+        String,
+        std::sync::Arc<std::sync::Mutex<HashMap<String, Vec<u8>>>>,
+        Vec<u8>,
+    );
     impl Write for Sink {
         fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
             self.2.extend_from_slice(b);
@@ -29,48 +33,90 @@ fn scenario(people: usize, seed: u64) -> Scenario {
     }
     impl Drop for Sink {
         fn drop(&mut self) {
-            self.1.lock().unwrap().insert(self.0.clone(), std::mem::take(&mut self.2));
+            self.1
+                .lock()
+                .unwrap()
+                .insert(self.0.clone(), std::mem::take(&mut self.2));
         }
     }
     let f2 = files.clone();
-    padan::demo::generate(&padan::demo::DemoConfig { people, seed }, &mut move |name: &str| {
-        Ok(Box::new(Sink(name.to_string(), f2.clone(), Vec::new())) as Box<dyn Write>)
-    })
+    padan::demo::generate(
+        &padan::demo::DemoConfig { people, seed },
+        &mut move |name: &str| {
+            Ok(Box::new(Sink(name.to_string(), f2.clone(), Vec::new())) as Box<dyn Write>)
+        },
+    )
     .unwrap();
     let files = std::mem::take(&mut *files.lock().unwrap());
-    let parties: Vec<(&str, &str)> = padan::demo::LISTS.iter().map(|(id, n, _)| (*id, *n)).collect();
-    Scenario { files, wf: demo_workflow(&parties, "2025-01-01", "2030-12-31"), secret: Secret::from_bytes([42; 32]) }
+    let parties: Vec<(&str, &str)> = padan::demo::LISTS
+        .iter()
+        .map(|(id, n, _)| (*id, *n))
+        .collect();
+    Scenario {
+        files,
+        wf: demo_workflow(&parties, "2025-01-01", "2030-12-31"),
+        secret: Secret::from_bytes([42; 32]),
+    }
 }
 
 fn today() -> Date {
-    Date { year: 2026, month: 11, day: 27 }
+    Date {
+        year: 2026,
+        month: 11,
+        day: 27,
+    }
 }
 
 #[test]
 fn demo_flow_reaches_quality_targets_and_accounts_for_every_row() {
     let s = scenario(6000, 11);
-    let ctx = Context { workflow: &s.wf, workflow_file: "workflow.json", today: today() };
+    let ctx = Context {
+        workflow: &s.wf,
+        workflow_file: "workflow.json",
+        today: today(),
+    };
     let opts = InputOptions::default();
     let mut tokens = Vec::new();
     let mut refs = HashMap::new();
     for (party, _, file) in padan::demo::LISTS {
         let data = &s.files[*file];
         let mut out = Vec::new();
-        let sum = pipeline::tokenize(&ctx, &s.secret, party, &data[..], file, &opts, &mut out, &mut |_| {}).unwrap();
-        assert_eq!(sum.rows_in, sum.rows_tokenized + sum.rows_rejected, "{file}");
+        let sum = pipeline::tokenize(
+            &ctx,
+            &s.secret,
+            party,
+            &data[..],
+            file,
+            &opts,
+            &mut out,
+            &mut |_| {},
+        )
+        .unwrap();
+        assert_eq!(
+            sum.rows_in,
+            sum.rows_tokenized + sum.rows_rejected,
+            "{file}"
+        );
         assert_eq!(sum.rejected.len() as u64, sum.rows_rejected);
         assert!(sum.rows_in > 0);
         let tf = padan::tokens::read_token_file(&out, "x").unwrap();
         assert_eq!(tf.records.len() as u64, sum.rows_tokenized);
         // Records are in reference order, not input order.
-        assert!(tf.records.windows(2).all(|w| w[0].reference < w[1].reference));
+        assert!(tf
+            .records
+            .windows(2)
+            .all(|w| w[0].reference < w[1].reference));
         tokens.push((format!("{party}.tokens"), out));
         refs.insert(
             party.to_string(),
-            padan::quality::list_references(&ctx, &s.secret, party, &data[..], file, &opts).unwrap(),
+            padan::quality::list_references(&ctx, &s.secret, party, &data[..], file, &opts)
+                .unwrap(),
         );
     }
-    let inputs = tokens.iter().map(|(n, b)| (n.clone(), Box::new(&b[..]) as Box<dyn Read>)).collect();
+    let inputs = tokens
+        .iter()
+        .map(|(n, b)| (n.clone(), Box::new(&b[..]) as Box<dyn Read>))
+        .collect();
     let out = pipeline::compare(&ctx, inputs, &mut |_| {}).unwrap();
     let q = padan::quality::evaluate(&s.files["truth.csv"], &refs, &out.clusters).unwrap();
     eprintln!("{q:?}");
@@ -86,7 +132,11 @@ fn demo_flow_reaches_quality_targets_and_accounts_for_every_row() {
     for r in &out.results {
         let rf = padan::result::read_result(&r.bytes, &r.file_name).unwrap();
         let own: std::collections::HashSet<[u8; 16]> = refs[&r.party].iter().copied().collect();
-        assert!(rf.rows.iter().all(|x| own.contains(&x.reference)), "{}", r.party);
+        assert!(
+            rf.rows.iter().all(|x| own.contains(&x.reference)),
+            "{}",
+            r.party
+        );
         assert!(rf.rows.iter().all(|x| !all_tokens.contains(&x.reference)));
         let text = String::from_utf8(r.bytes.clone()).unwrap();
         for t in all_tokens.iter().take(2000) {
@@ -99,12 +149,31 @@ fn demo_flow_reaches_quality_targets_and_accounts_for_every_row() {
     let res = out.results.iter().find(|r| r.party == party).unwrap();
     let mut annotated = Vec::new();
     let sum = pipeline::reattach(
-        &ctx, &s.secret, party, &s.files[file][..], file, &opts, &res.bytes, &res.file_name, &mut annotated, &mut |_| {},
+        &ctx,
+        &s.secret,
+        party,
+        &s.files[file][..],
+        file,
+        &opts,
+        &res.bytes,
+        &res.file_name,
+        &mut annotated,
+        &mut |_| {},
     )
     .unwrap();
     assert_eq!(sum.changed, 0);
     assert_eq!(sum.result_rows_unused, 0);
-    let tok_sum = pipeline::tokenize(&ctx, &s.secret, party, &s.files[file][..], file, &opts, std::io::sink(), &mut |_| {}).unwrap();
+    let tok_sum = pipeline::tokenize(
+        &ctx,
+        &s.secret,
+        party,
+        &s.files[file][..],
+        file,
+        &opts,
+        std::io::sink(),
+        &mut |_| {},
+    )
+    .unwrap();
     assert_eq!(sum.rows, tok_sum.rows_in);
     assert_eq!(sum.rejected, tok_sum.rows_rejected);
     let text = String::from_utf8(annotated).unwrap();
@@ -117,15 +186,32 @@ fn summary_suppresses_small_counts() {
     let s = scenario(1500, 3);
     let mut wf = s.wf.clone();
     wf.k = 50;
-    let ctx = Context { workflow: &wf, workflow_file: "workflow.json", today: today() };
+    let ctx = Context {
+        workflow: &wf,
+        workflow_file: "workflow.json",
+        today: today(),
+    };
     let opts = InputOptions::default();
     let mut tokens = Vec::new();
     for (party, _, file) in padan::demo::LISTS {
         let mut out = Vec::new();
-        pipeline::tokenize(&ctx, &s.secret, party, &s.files[*file][..], file, &opts, &mut out, &mut |_| {}).unwrap();
+        pipeline::tokenize(
+            &ctx,
+            &s.secret,
+            party,
+            &s.files[*file][..],
+            file,
+            &opts,
+            &mut out,
+            &mut |_| {},
+        )
+        .unwrap();
         tokens.push((format!("{party}.tokens"), out));
     }
-    let inputs = tokens.iter().map(|(n, b)| (n.clone(), Box::new(&b[..]) as Box<dyn Read>)).collect();
+    let inputs = tokens
+        .iter()
+        .map(|(n, b)| (n.clone(), Box::new(&b[..]) as Box<dyn Read>))
+        .collect();
     let out = pipeline::compare(&ctx, inputs, &mut |_| {}).unwrap();
     let json = serde_json::to_value(&out.summary).unwrap();
     let mut numbers = Vec::new();
@@ -133,7 +219,10 @@ fn summary_suppresses_small_counts() {
         match v {
             serde_json::Value::Number(n) => out.push(n.as_u64().unwrap_or(0)),
             serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
-            serde_json::Value::Object(o) => o.iter().filter(|(k, _)| *k != "k").for_each(|(_, x)| walk(x, out)),
+            serde_json::Value::Object(o) => o
+                .iter()
+                .filter(|(k, _)| *k != "k")
+                .for_each(|(_, x)| walk(x, out)),
             _ => {}
         }
     }

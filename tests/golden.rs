@@ -29,7 +29,10 @@ fn input() -> &'static str {
 }
 
 fn workflow_text() -> String {
-    let parties = [("dtks", "Dinas Sosial (DTKS)"), ("dinkes", "Dinas Kesehatan")];
+    let parties = [
+        ("dtks", "Dinas Sosial (DTKS)"),
+        ("dinkes", "Dinas Kesehatan"),
+    ];
     let wf = padan::workflow::demo_workflow(&parties, "2025-01-01", "2030-12-31");
     serde_json::to_string_pretty(&wf).unwrap()
 }
@@ -37,10 +40,23 @@ fn workflow_text() -> String {
 fn compute(wf_text: &str, key_text: &str, party: &str, input: &str, today: Date) -> Value {
     let wf = Workflow::parse(wf_text.as_bytes(), "workflow.json").unwrap();
     let secret = Secret::parse_key_file(key_text.as_bytes(), "golden.key").unwrap();
-    let ctx = Context { workflow: &wf, workflow_file: "workflow.json", today };
+    let ctx = Context {
+        workflow: &wf,
+        workflow_file: "workflow.json",
+        today,
+    };
     let mut out = Vec::new();
-    pipeline::tokenize(&ctx, &secret, party, input.as_bytes(), "golden.csv", &InputOptions::default(), &mut out, &mut |_| {})
-        .unwrap();
+    pipeline::tokenize(
+        &ctx,
+        &secret,
+        party,
+        input.as_bytes(),
+        "golden.csv",
+        &InputOptions::default(),
+        &mut out,
+        &mut |_| {},
+    )
+    .unwrap();
     let tf = padan::tokens::read_token_file(&out, "golden.tokens").unwrap();
     let records: Vec<Value> = tf
         .records
@@ -50,7 +66,13 @@ fn compute(wf_text: &str, key_text: &str, party: &str, input: &str, today: Date)
                 .match_keys
                 .iter()
                 .zip(&r.tokens)
-                .map(|(k, t)| (k.name.clone(), t.map(|t| Value::String(hex::encode(t))).unwrap_or(Value::Null)))
+                .map(|(k, t)| {
+                    (
+                        k.name.clone(),
+                        t.map(|t| Value::String(hex::encode(t)))
+                            .unwrap_or(Value::Null),
+                    )
+                })
                 .collect();
             json!({"ref": hex::encode(r.reference), "tokens": tokens})
         })
@@ -60,7 +82,11 @@ fn compute(wf_text: &str, key_text: &str, party: &str, input: &str, today: Date)
 
 #[test]
 fn golden_token_vectors() {
-    let today = Date { year: 2026, month: 11, day: 27 };
+    let today = Date {
+        year: 2026,
+        month: 11,
+        day: 27,
+    };
     if std::env::var_os("PADAN_REGENERATE_GOLDEN").is_some() {
         let wf = workflow_text();
         let key = Secret::from_bytes(core::array::from_fn(|i| i as u8)).to_key_file();
@@ -85,9 +111,19 @@ fn golden_token_vectors() {
     // ways; rows 4 and 5 likewise without a NIK; a row without usable fields is rejected.
     let recs = doc["records"].as_array().unwrap();
     assert_eq!(recs.len(), 8, "9 rows in, 1 rejected");
-    let nik_tokens: Vec<&Value> = recs.iter().map(|r| &r["tokens"]["nik"]).filter(|v| !v.is_null()).collect();
+    let nik_tokens: Vec<&Value> = recs
+        .iter()
+        .map(|r| &r["tokens"]["nik"])
+        .filter(|v| !v.is_null())
+        .collect();
     assert_eq!(nik_tokens.len(), 4);
-    let name_dob: Vec<&str> = recs.iter().filter_map(|r| r["tokens"]["name_dob"].as_str()).collect();
+    let name_dob: Vec<&str> = recs
+        .iter()
+        .filter_map(|r| r["tokens"]["name_dob"].as_str())
+        .collect();
     let distinct: std::collections::BTreeSet<&str> = name_dob.iter().copied().collect();
-    assert!(distinct.len() <= name_dob.len() - 2, "two pairs share a name_dob token");
+    assert!(
+        distinct.len() <= name_dob.len() - 2,
+        "two pairs share a name_dob token"
+    );
 }
