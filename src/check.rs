@@ -96,7 +96,7 @@ pub fn check<R: Read>(
 ) -> Result<CheckReport> {
     let wf = ctx.workflow;
     wf.require_data_party(party, ctx.workflow_file)?;
-    let (mut reader, normalizer) = open_list(input, file_name, opts, ctx.today.year)?;
+    let (mut reader, mut normalizer) = open_list(input, file_name, opts, ctx.today.year)?;
     let avail = key_availability(wf, &normalizer);
     let header = reader.header.clone();
     let mapping: BTreeMap<String, String> = normalizer

@@ -46,6 +46,10 @@ pub enum Error {
     /// Files that do not belong together (other workflow, other key, unknown party, ...).
     #[error("{loc}: {what}")]
     Mismatch { loc: Location, what: String },
+    /// The parts of a list tokenized in parallel do not meet (a quoted line break straddles
+    /// a cut): tokenize the list as one part instead.
+    #[error("bagian-bagian berkas tidak bersambung; proses ulang sebagai satu bagian")]
+    PartsMismatch,
     /// A privacy rule forbids the operation.
     #[error("{what}")]
     Refused { what: String },

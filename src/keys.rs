@@ -174,8 +174,8 @@ impl TokenKey {
 
 /// The keyed state that makes record references.
 ///
-/// A row's reference is `HMAC(ref key, row number (8 bytes BE) || SHA-256 of the row's raw
-/// fields, length-prefixed)`, truncated to 128 bits. To the coordinator it is random: it
+/// A row's reference is `HMAC(ref key, byte offset of the record in the file (8 bytes BE) ||
+/// SHA-256 of the row's raw fields, length-prefixed)`, truncated to 128 bits. To the coordinator it is random: it
 /// reveals neither the position nor the content. The office recomputes it from its original
 /// file and the key alone, so no mapping table must be kept; a row that was edited after
 /// tokenizing no longer matches its reference and is reported as changed.
@@ -183,7 +183,7 @@ impl TokenKey {
 pub struct RefKey(HmacSha256);
 
 impl RefKey {
-    pub fn reference<'a, I>(&self, row: u64, raw_fields: I) -> Token
+    pub fn reference<'a, I>(&self, offset: u64, raw_fields: I) -> Token
     where
         I: ExactSizeIterator<Item = &'a [u8]>,
     {
@@ -195,7 +195,7 @@ impl RefKey {
             h.update(f);
         }
         let mut mac = self.0.clone();
-        mac.update(&row.to_be_bytes());
+        mac.update(&offset.to_be_bytes());
         mac.update(&h.finalize());
         let out = mac.finalize().into_bytes();
         let mut t = [0u8; TOKEN_LEN];

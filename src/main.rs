@@ -401,16 +401,7 @@ fn run(cmd: Cmd) -> R {
             let (guard, mut w) = AtomicOut::new(&out)?;
             let mut pr = progress_printer("token", file_len(&input));
             let start = Instant::now();
-            let summary = pipeline::tokenize(
-                &ctx,
-                &secret,
-                &party,
-                open(&input)?,
-                &name_of(&input),
-                &opts,
-                &mut w,
-                &mut pr,
-            )?;
+            let summary = tokenize_file(&ctx, &secret, &party, &input, &opts, &mut w, &mut pr)?;
             guard.commit(w)?;
             end_progress();
             if let Some(r) = receipt {
@@ -543,6 +534,65 @@ fn run(cmd: Cmd) -> R {
         Cmd::Bench { dir, people } => bench(&dir, people),
         Cmd::BenchPhase { phase, dir } => bench_phase(&phase, &dir),
     }
+}
+
+/// Tokenizes a file on every core: the core cuts it into parts (see
+/// `padan::tokens::Tokenizer`), one thread reads each part, another hashes the whole file
+/// for the receipt. When the parts do not meet (a quoted line break across a cut) or a part
+/// fails, the file is tokenized again in one pass, which also gives the authoritative error.
+fn tokenize_file(
+    ctx: &Context,
+    secret: &Secret,
+    party: &str,
+    input: &Path,
+    opts: &InputOptions,
+    out: &mut dyn Write,
+    progress: &mut dyn FnMut(Progress),
+) -> R<padan::pipeline::TokenizeSummary> {
+    use std::io::{Seek, SeekFrom};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let name = name_of(input);
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let mut head = Vec::new();
+    open(input)?.take(padan::table::SNIFF_BYTES as u64).read_to_end(&mut head).map_err(|e| Error::io(&name, e))?;
+    let t = pipeline::Tokenizer::new(ctx, secret, party, &head, &name, opts)?;
+    let starts = t.part_starts(file_len(input), threads);
+    if starts.len() > 1 {
+        let rows: Vec<AtomicU64> = starts.iter().map(|_| AtomicU64::new(0)).collect();
+        let (parts, digest) = std::thread::scope(|s| {
+            let hash = s.spawn(|| -> R<String> {
+                use sha2::{Digest, Sha256};
+                let mut h = Sha256::new();
+                io::copy(&mut open(input)?, &mut h).map_err(|e| Error::io(&name, e))?;
+                Ok(hex::encode(h.finalize()))
+            });
+            let handles: Vec<_> = starts
+                .iter()
+                .enumerate()
+                .map(|(i, &st)| {
+                    let (t, rows, next) = (&t, &rows[i], starts.get(i + 1).copied());
+                    s.spawn(move || -> R<pipeline::PartOutput> {
+                        let mut f = File::open(input).map_err(|e| Error::io(&name_of(input), e))?;
+                        f.seek(SeekFrom::Start(st)).map_err(|e| Error::io(&name_of(input), e))?;
+                        t.run_part(st, BufReader::with_capacity(1 << 20, f), next, &mut |p| rows.store(p.rows, Ordering::Relaxed))
+                    })
+                })
+                .collect();
+            while !handles.iter().all(|h| h.is_finished()) {
+                std::thread::sleep(std::time::Duration::from_millis(200));
+                progress(Progress { rows: rows.iter().map(|r| r.load(Ordering::Relaxed)).sum(), bytes: 0 });
+            }
+            let parts: Vec<R<pipeline::PartOutput>> = handles.into_iter().map(|h| h.join().expect("no panic")).collect();
+            (parts, hash.join().expect("no panic"))
+        });
+        if let Ok(parts) = parts.into_iter().collect::<R<Vec<_>>>() {
+            match t.finish(parts, digest.ok(), &mut *out) {
+                Err(Error::PartsMismatch) => {}
+                other => return other,
+            }
+        }
+    }
+    pipeline::tokenize(ctx, secret, party, open(input)?, &name, opts, out, progress)
 }
 
 fn keygen(out: &Path, force: bool) -> R {
@@ -732,16 +782,7 @@ fn bench_phase(phase: &str, dir: &Path) -> R {
                 } else {
                     let out = tok_dir.join(format!("{party}.tokens"));
                     let (guard, mut w) = AtomicOut::new(&out)?;
-                    let s = pipeline::tokenize(
-                        &ctx,
-                        &secret,
-                        party,
-                        open(&p)?,
-                        file,
-                        &opts,
-                        &mut w,
-                        &mut |_| {},
-                    )?;
+                    let s = tokenize_file(&ctx, &secret, party, &p, &opts, &mut w, &mut |_| {})?;
                     guard.commit(w)?;
                     s.rows_in
                 };

@@ -47,7 +47,7 @@ pub use crate::check::CheckReport;
 pub use crate::compare::{CompareOutput, ResultFile, Summary};
 pub use crate::reattach::ReattachSummary;
 pub use crate::table::Inspection;
-pub use crate::tokens::TokenizeSummary;
+pub use crate::tokens::{PartOutput, TokenizeSummary, Tokenizer};
 
 /// Detected delimiter, encoding, header, suggested mapping and a preview, from the first
 /// bytes of a file (at most [`crate::table::SNIFF_BYTES`] are looked at).

@@ -42,7 +42,7 @@ pub fn list_references<R: Read>(
     let (mut reader, _) = open_list(input, file_name, opts, ctx.today.year)?;
     let mut out = Vec::new();
     while let Some(row) = reader.next_row()? {
-        out.push(key.reference(row.row, row.raw.iter()));
+        out.push(key.reference(row.offset, row.raw.iter()));
     }
     Ok(out)
 }

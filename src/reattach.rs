@@ -106,7 +106,7 @@ pub fn reattach<R: Read, W: Write>(
     let digest = wf.digest();
     let ref_key = secret.ref_key(&digest, party);
     let by_ref: HashMap<Token, &ResultRow> = res.rows.iter().map(|r| (r.reference, r)).collect();
-    let (mut reader, normalizer) = open_list(input, file_name, opts, ctx.today.year)?;
+    let (mut reader, mut normalizer) = open_list(input, file_name, opts, ctx.today.year)?;
     let has_nik = normalizer.mapping.get(crate::columns::Field::Nik).is_some();
     let in_ref_col = h.columns.iter().any(|c| c == "in_reference");
     let others_col = h.columns.iter().any(|c| c == "other_lists");
@@ -138,7 +138,7 @@ pub fn reattach<R: Read, W: Write>(
         let mut out_row: Vec<String> = Vec::new();
         while let Some(row) = reader.next_row()? {
             summary.rows += 1;
-            let reference = ref_key.reference(row.row, row.raw.iter());
+            let reference = ref_key.reference(row.offset, row.raw.iter());
             out_row.clear();
             out_row.extend(row.fields.iter().map(|f| escape_formula(f).into_owned()));
             while out_row.len() < header_len {

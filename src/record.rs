@@ -97,15 +97,42 @@ pub struct NormalRow {
 
 impl NormalRow {
     /// The normalized value of a match-key field, if the row has it.
-    pub fn key_value(&self, field: &str) -> Option<String> {
+    pub fn key_value(&self, field: &str) -> Option<KeyValue<'_>> {
         match field {
-            "nik" => self.nik.as_ref().map(|n| n.nik.clone()),
-            "name" => self.name.as_ref().map(|n| n.key.clone()),
-            "birth_date" => self.birth_date.map(|d| d.iso()),
-            "sex" => self.sex.map(|s| s.code().to_string()),
-            "kecamatan" => self.kecamatan.clone(),
-            "desa" => self.desa.clone(),
+            "nik" => self.nik.as_ref().map(|n| KeyValue::Str(&n.nik)),
+            "name" => self.name.as_ref().map(|n| KeyValue::Str(&n.key)),
+            "birth_date" => self.birth_date.map(|d| {
+                let mut b = [0u8; 10];
+                b.copy_from_slice(d.iso().as_bytes());
+                KeyValue::Date(b)
+            }),
+            "sex" => self.sex.map(|s| KeyValue::Str(s.code())),
+            "kecamatan" => self.kecamatan.as_deref().map(KeyValue::Str),
+            "desa" => self.desa.as_deref().map(KeyValue::Str),
             _ => None,
+        }
+    }
+}
+
+/// A normalized match-key value, borrowed from its row (dates formatted on the stack).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyValue<'a> {
+    Str(&'a str),
+    /// `YYYY-MM-DD`.
+    Date([u8; 10]),
+}
+
+impl Default for KeyValue<'_> {
+    fn default() -> Self {
+        KeyValue::Str("")
+    }
+}
+
+impl AsRef<[u8]> for KeyValue<'_> {
+    fn as_ref(&self) -> &[u8] {
+        match self {
+            KeyValue::Str(s) => s.as_bytes(),
+            KeyValue::Date(b) => b,
         }
     }
 }
@@ -117,7 +144,11 @@ pub struct Normalizer {
     pub header_len: usize,
     /// Resolves two-digit years (the year the job runs).
     pub reference_year: u16,
+    /// Region cells repeat endlessly: their normalized forms are remembered (bounded).
+    regions: std::collections::HashMap<(bool, String), Option<String>>,
 }
+
+const REGION_MEMO: usize = 8192;
 
 fn cell<'a>(fields: &'a [String], i: Option<usize>) -> Option<&'a str> {
     i.and_then(|i| fields.get(i)).map(|s| s.as_str())
@@ -129,7 +160,22 @@ fn is_blank(s: &str) -> bool {
 }
 
 impl Normalizer {
-    pub fn normalize(&self, fields: &[String]) -> NormalRow {
+    pub fn new(mapping: Mapping, header_len: usize, reference_year: u16) -> Normalizer {
+        Normalizer { mapping, header_len, reference_year, regions: Default::default() }
+    }
+
+    fn region(&mut self, desa: bool, raw: &str) -> Option<String> {
+        if let Some(v) = self.regions.get(&(desa, raw.to_string())) {
+            return v.clone();
+        }
+        let v = if desa { normalize_desa(raw) } else { normalize_kecamatan(raw) };
+        if self.regions.len() < REGION_MEMO {
+            self.regions.insert((desa, raw.to_string()), v.clone());
+        }
+        v
+    }
+
+    pub fn normalize(&mut self, fields: &[String]) -> NormalRow {
         let m = &self.mapping;
         let mut r = NormalRow::default();
         if fields.len() != self.header_len {
@@ -174,11 +220,12 @@ impl Normalizer {
                 Err(()) => r.issues.push(RowIssue::BadSex),
             }
         }
-        if let Some(v) = cell(fields, m.get(Field::Kecamatan)) {
-            r.kecamatan = normalize_kecamatan(v);
+        let (kec, desa) = (m.get(Field::Kecamatan), m.get(Field::Desa));
+        if let Some(v) = cell(fields, kec) {
+            r.kecamatan = self.region(false, v);
         }
-        if let Some(v) = cell(fields, m.get(Field::Desa)) {
-            r.desa = normalize_desa(v);
+        if let Some(v) = cell(fields, desa) {
+            r.desa = self.region(true, v);
         }
 
         if let Some(n) = &r.nik {

@@ -65,7 +65,11 @@ pub fn sniff(head: &[u8]) -> Dialect {
             Err(_) => Encoding::Windows1252,
         }
     };
-    Dialect { delimiter: sniff_delimiter(head), encoding, bom }
+    Dialect {
+        delimiter: sniff_delimiter(head),
+        encoding,
+        bom,
+    }
 }
 
 /// Per line (quote-aware), how many times each delimiter occurs; the winner is the one
@@ -152,7 +156,12 @@ pub fn inspect(head: &[u8], file_name: &str, opts: &InputOptions) -> Result<Insp
         bom: dialect.bom,
         mapping: Field::ALL
             .iter()
-            .map(|f| (f.code().to_string(), mapping.get(*f).map(|i| header[i].clone())))
+            .map(|f| {
+                (
+                    f.code().to_string(),
+                    mapping.get(*f).map(|i| header[i].clone()),
+                )
+            })
             .collect(),
         header,
         preview,
@@ -165,13 +174,23 @@ pub fn dialect_for(head: &[u8], opts: &InputOptions, file: &str) -> Result<Diale
     let mut d = sniff(head);
     if let Some(c) = opts.delimiter {
         if !matches!(c, ',' | ';' | '|' | '\t') {
-            return Err(Error::invalid(file, None, None, format!("pemisah '{c}' tidak didukung; pilih , ; | atau tab.")));
+            return Err(Error::invalid(
+                file,
+                None,
+                None,
+                format!("pemisah '{c}' tidak didukung; pilih , ; | atau tab."),
+            ));
         }
         d.delimiter = c as u8;
     }
     if let Some(e) = &opts.encoding {
         d.encoding = Encoding::parse(e).ok_or_else(|| {
-            Error::invalid(file, None, None, format!("pengodean '{e}' tidak didukung; pilih utf-8 atau windows-1252."))
+            Error::invalid(
+                file,
+                None,
+                None,
+                format!("pengodean '{e}' tidak didukung; pilih utf-8 atau windows-1252."),
+            )
         })?;
     }
     Ok(d)
@@ -182,8 +201,10 @@ pub fn dialect_for(head: &[u8], opts: &InputOptions, file: &str) -> Result<Diale
 pub struct Row<'a> {
     /// 1-based data-record number (header excluded).
     pub row: u64,
-    /// 1-based physical line where the record starts.
+    /// 1-based physical line where the record starts (within this reader's part).
     pub line: u64,
+    /// Byte offset of the record's start in the whole file.
+    pub offset: u64,
     /// Decoded fields (as many as the row has: may differ from the header's count).
     pub fields: &'a [String],
     /// The raw bytes of each field, undecoded (for record references).
@@ -199,6 +220,12 @@ pub struct TableReader<R: Read> {
     record: csv::ByteRecord,
     fields: Vec<String>,
     row: u64,
+    /// Offset of this reader's first byte in the whole file.
+    base: u64,
+    /// Lines of the file before this reader's first byte, when known (0 otherwise).
+    base_line: u64,
+    /// Columns to decode (all when `None`); the others are left empty.
+    needed: Option<Vec<bool>>,
 }
 
 impl<R: Read> TableReader<R> {
@@ -208,6 +235,7 @@ impl<R: Read> TableReader<R> {
             .delimiter(dialect.delimiter)
             .has_headers(false)
             .flexible(true)
+            .terminator(csv::Terminator::Any(b'\n'))
             .buffer_capacity(256 * 1024)
             .from_reader(input);
         let mut t = TableReader {
@@ -218,30 +246,125 @@ impl<R: Read> TableReader<R> {
             record: csv::ByteRecord::new(),
             fields: Vec::new(),
             row: 0,
+            base: 0,
+            base_line: 0,
+            needed: None,
         };
         let got = t.read_record()?;
         if !got {
-            return Err(Error::invalid(file, None, None, "berkas kosong: tidak ada baris judul maupun data."));
+            return Err(Error::invalid(
+                file,
+                None,
+                None,
+                "berkas kosong: tidak ada baris judul maupun data.",
+            ));
         }
         let mut header = Vec::with_capacity(t.record.len());
         for (i, raw) in t.record.iter().enumerate() {
-            let raw = if i == 0 { raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw) } else { raw };
+            let raw = if i == 0 {
+                raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw)
+            } else {
+                raw
+            };
             let mut s = String::new();
             decode_into(raw, dialect.encoding, &mut s).map_err(|_| t.utf8_error(1, i))?;
             header.push(s.trim().to_string());
         }
         if header.iter().all(|h| h.is_empty()) {
-            return Err(Error::invalid(file, Some(1), None, "baris judul kosong: baris pertama harus memuat nama kolom."));
+            return Err(Error::invalid(
+                file,
+                Some(1),
+                None,
+                "baris judul kosong: baris pertama harus memuat nama kolom.",
+            ));
         }
         t.header = header;
         Ok(t)
     }
 
+    /// A reader for a later part of a file: `input` starts at byte `base` of the file, at
+    /// the start of a record; the header was read from the first part.
+    /// `base_line` is the number of lines before `base` when known (errors and row lines
+    /// are then absolute), else 0.
+    pub fn new_part(
+        input: R,
+        file: &str,
+        dialect: Dialect,
+        header: Vec<String>,
+        base: u64,
+        base_line: u64,
+    ) -> TableReader<R> {
+        let rdr = csv::ReaderBuilder::new()
+            .delimiter(dialect.delimiter)
+            .has_headers(false)
+            .flexible(true)
+            .terminator(csv::Terminator::Any(b'\n'))
+            .buffer_capacity(256 * 1024)
+            .from_reader(input);
+        TableReader {
+            rdr,
+            header,
+            file: file.to_string(),
+            dialect,
+            record: csv::ByteRecord::new(),
+            fields: Vec::new(),
+            row: 0,
+            base,
+            base_line,
+            needed: None,
+        }
+    }
+
+    /// Decode only these columns (by index); the others are returned empty.
+    pub fn decode_only(&mut self, columns: &[usize]) {
+        let mut v = vec![false; self.header.len().max(columns.iter().max().map_or(0, |m| m + 1))];
+        for &c in columns {
+            v[c] = true;
+        }
+        self.needed = Some(v);
+    }
+
+    /// Lines fully read so far (at the end: all lines of this reader's input).
+    pub fn lines_read(&self) -> u64 {
+        self.rdr.position().line().saturating_sub(1)
+    }
+
+    /// The file offset where the next record starts (or the end of the file).
+    pub fn next_offset(&self) -> u64 {
+        self.base + self.rdr.position().byte()
+    }
+
+    /// Reads the next record. Records end at `\n` only (so every record starts right after
+    /// a `\n`, which lets parts of a file be read independently); a `\r` before it is
+    /// removed from the last field, and lines holding nothing but `\r` are skipped.
     fn read_record(&mut self) -> Result<bool> {
+        loop {
+            let more = self.read_raw_record()?;
+            if !more {
+                return Ok(false);
+            }
+            let n = self.record.len();
+            if n > 0 && self.record[n - 1].ends_with(b"\r") {
+                let pos = self.record.position().cloned();
+                let last = self.record[n - 1].to_vec();
+                self.record.truncate(n - 1);
+                self.record.push_field(&last[..last.len() - 1]);
+                if let Some(p) = pos {
+                    self.record.set_position(Some(p));
+                }
+            }
+            if self.record.len() == 1 && self.record[0].is_empty() {
+                continue;
+            }
+            return Ok(true);
+        }
+    }
+
+    fn read_raw_record(&mut self) -> Result<bool> {
         match self.rdr.read_byte_record(&mut self.record) {
             Ok(more) => {
                 if self.record.as_slice().len() > MAX_ROW_BYTES {
-                    let line = self.record.position().map(|p| p.line());
+                    let line = self.record.position().map(|p| p.line() + self.base_line);
                     return Err(Error::invalid(
                         &self.file,
                         line,
@@ -255,10 +378,12 @@ impl<R: Read> TableReader<R> {
                 Ok(more)
             }
             Err(e) => {
-                let line = e.position().map(|p| p.line());
+                let line = e.position().map(|p| p.line() + self.base_line);
                 Err(match e.into_kind() {
                     csv::ErrorKind::Io(io) => Error::io(&self.file, io),
-                    other => Error::invalid(&self.file, line, None, format!("CSV tidak sah: {other:?}")),
+                    other => {
+                        Error::invalid(&self.file, line, None, format!("CSV tidak sah: {other:?}"))
+                    }
                 })
             }
         }
@@ -289,20 +414,32 @@ impl<R: Read> TableReader<R> {
             return Ok(None);
         }
         self.row += 1;
-        let line = self.record.position().map(|p| p.line()).unwrap_or(0);
+        let (line, offset) = self.record.position().map(|p| (p.line() + self.base_line, p.byte())).unwrap_or((0, 0));
+        let offset = self.base + offset;
         let n = self.record.len();
         if self.fields.len() < n {
             self.fields.resize_with(n, String::new);
         }
         for i in 0..n {
-            let raw = &self.record[i];
             let out = &mut self.fields[i];
             out.clear();
+            if let Some(needed) = &self.needed {
+                if !needed.get(i).copied().unwrap_or(false) {
+                    continue;
+                }
+            }
+            let raw = &self.record[i];
             if decode_into(raw, self.dialect.encoding, out).is_err() {
                 return Err(self.utf8_error(line, i));
             }
         }
-        Ok(Some(Row { row: self.row, line, fields: &self.fields[..n], raw: &self.record }))
+        Ok(Some(Row {
+            row: self.row,
+            line,
+            offset,
+            fields: &self.fields[..n],
+            raw: &self.record,
+        }))
     }
 }
 
@@ -350,7 +487,10 @@ mod tests {
     fn detects_encodings() {
         let d = sniff(b"\xEF\xBB\xBFNIK,NAMA\n1,ANDR\xC3\x89\n");
         assert_eq!((d.encoding, d.bom), (Encoding::Utf8, true));
-        assert_eq!(sniff(b"NIK,NAMA\n1,ANDR\xC9\n").encoding, Encoding::Windows1252);
+        assert_eq!(
+            sniff(b"NIK,NAMA\n1,ANDR\xC9\n").encoding,
+            Encoding::Windows1252
+        );
         // A UTF-8 character cut at the end of the sample.
         assert_eq!(sniff(b"NIK,NAMA\n1,ANDR\xC3").encoding, Encoding::Utf8);
     }
@@ -359,7 +499,10 @@ mod tests {
     fn reads_bom_1252_quotes_and_newlines() {
         let (h, r) = rows(b"\xEF\xBB\xBFNIK,NAMA\n1,\"SITI\nAMINAH\"\n2,BUDI\n").unwrap();
         assert_eq!(h, vec!["NIK", "NAMA"]);
-        assert_eq!(r[0], (1, 2, vec!["1".to_string(), "SITI\nAMINAH".to_string()]));
+        assert_eq!(
+            r[0],
+            (1, 2, vec!["1".to_string(), "SITI\nAMINAH".to_string()])
+        );
         assert_eq!(r[1], (2, 4, vec!["2".to_string(), "BUDI".to_string()]));
         let (_, r) = rows(b"NIK;NAMA\n1;ANDR\xC9\n").unwrap();
         assert_eq!(r[0].2[1], "ANDR\u{c9}");
@@ -369,12 +512,19 @@ mod tests {
     fn errors_name_file_and_line() {
         let e = rows(b"").unwrap_err().to_string();
         assert!(e.contains("t.csv") && e.contains("kosong"), "{e}");
-        let d = Dialect { delimiter: b',', encoding: Encoding::Utf8, bom: false };
+        let d = Dialect {
+            delimiter: b',',
+            encoding: Encoding::Utf8,
+            bom: false,
+        };
         let data = b"NIK,NAMA\n1,A\n2,\xFF\xFE\n";
         let mut r = TableReader::new(&data[..], "t.csv", d).unwrap();
         r.next_row().unwrap();
         let e = r.next_row().unwrap_err().to_string();
-        assert!(e.contains("t.csv, baris 3, kolom NAMA") && e.contains("UTF-8"), "{e}");
+        assert!(
+            e.contains("t.csv, baris 3, kolom NAMA") && e.contains("UTF-8"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -382,7 +532,10 @@ mod tests {
         let mut data = b"NIK,NAMA\n1,A\n2,\"".to_vec();
         data.extend(std::iter::repeat(b'x').take(MAX_ROW_BYTES + 10));
         let e = rows(&data).unwrap_err().to_string();
-        assert!(e.contains("baris 3") && e.contains("terlalu panjang"), "{e}");
+        assert!(
+            e.contains("baris 3") && e.contains("terlalu panjang"),
+            "{e}"
+        );
     }
 
     #[test]

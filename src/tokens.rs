@@ -19,7 +19,8 @@ use sha2::{Digest, Sha256};
 
 use crate::columns::Field;
 use crate::error::{Error, Result};
-use crate::keys::{Secret, Token, TOKEN_LEN};
+use crate::keys::{RefKey, Secret, Token, TokenKey, TOKEN_LEN};
+use crate::record::KeyValue;
 use crate::pipeline::{Context, InputOptions, Progress};
 use crate::record::{NikColumnStats, NormalRow, Normalizer, RowIssue};
 use crate::table::{dialect_for, TableReader, SNIFF_BYTES};
@@ -73,7 +74,10 @@ pub fn read_token_file(bytes: &[u8], file_name: &str) -> Result<TokenFile> {
     while let Some(rec) = r.next_record()? {
         records.push(rec);
     }
-    Ok(TokenFile { header: r.header, records })
+    Ok(TokenFile {
+        header: r.header,
+        records,
+    })
 }
 
 /// A streaming, verifying reader of a token file.
@@ -99,20 +103,30 @@ impl<R: Read> TokenReader<R> {
                     ),
                 });
             }
-            return Err(bad(format!("bukan berkas token padan (baris pertama harus '{FORMAT}').")));
+            return Err(bad(format!(
+                "bukan berkas token padan (baris pertama harus '{FORMAT}')."
+            )));
         }
         hasher.update(&first);
         hasher.update(b"\n");
         let line = read_line(&mut input, MAX_HEADER, file_name)?;
         hasher.update(&line);
         hasher.update(b"\n");
-        let header: TokenHeader = serde_json::from_slice(&line)
-            .map_err(|e| Error::invalid(file_name, Some(2), None, format!("kepala berkas token rusak: {e}")))?;
+        let header: TokenHeader = serde_json::from_slice(&line).map_err(|e| {
+            Error::invalid(
+                file_name,
+                Some(2),
+                None,
+                format!("kepala berkas token rusak: {e}"),
+            )
+        })?;
         if header.format != FORMAT {
             return Err(bad(format!("format '{}' tidak didukung.", header.format)));
         }
         if header.match_keys.is_empty() || header.match_keys.len() > 8 {
-            return Err(bad("jumlah kunci pencocokan di kepala berkas tidak sah.".into()));
+            return Err(bad(
+                "jumlah kunci pencocokan di kepala berkas tidak sah.".into()
+            ));
         }
         let size = header.record_size();
         Ok(TokenReader {
@@ -153,10 +167,17 @@ impl<R: Read> TokenReader<R> {
             self.finish()?;
             return Ok(false);
         }
-        self.input.read_exact(&mut self.buf).map_err(|e| self.truncated(e))?;
+        self.input
+            .read_exact(&mut self.buf)
+            .map_err(|e| self.truncated(e))?;
         let k = self.header.match_keys.len();
         if self.buf[TOKEN_LEN] >> k != 0 {
-            return Err(Error::invalid(&self.file, None, None, "berkas token rusak (penanda kunci tidak sah)."));
+            return Err(Error::invalid(
+                &self.file,
+                None,
+                None,
+                "berkas token rusak (penanda kunci tidak sah).",
+            ));
         }
         self.hasher.update(&self.buf);
         self.remaining -= 1;
@@ -170,7 +191,12 @@ impl<R: Read> TokenReader<R> {
 
     fn truncated(&self, e: std::io::Error) -> Error {
         if e.kind() == std::io::ErrorKind::UnexpectedEof {
-            Error::invalid(&self.file, None, None, "berkas token terpotong (tidak lengkap). Minta OPD mengirim ulang.")
+            Error::invalid(
+                &self.file,
+                None,
+                None,
+                "berkas token terpotong (tidak lengkap). Minta OPD mengirim ulang.",
+            )
         } else {
             Error::io(&self.file, e)
         }
@@ -178,7 +204,9 @@ impl<R: Read> TokenReader<R> {
 
     fn finish(&mut self) -> Result<()> {
         let mut sum = [0u8; 32];
-        self.input.read_exact(&mut sum).map_err(|e| self.truncated(e))?;
+        self.input
+            .read_exact(&mut sum)
+            .map_err(|e| self.truncated(e))?;
         let want: [u8; 32] = std::mem::take(&mut self.hasher).finalize().into();
         if sum != want {
             return Err(Error::invalid(
@@ -191,7 +219,12 @@ impl<R: Read> TokenReader<R> {
         let mut extra = [0u8; 1];
         match self.input.read(&mut extra) {
             Ok(0) => Ok(()),
-            Ok(_) => Err(Error::invalid(&self.file, None, None, "ada data tambahan setelah akhir berkas token.")),
+            Ok(_) => Err(Error::invalid(
+                &self.file,
+                None,
+                None,
+                "ada data tambahan setelah akhir berkas token.",
+            )),
             Err(e) => Err(Error::io(&self.file, e)),
         }
     }
@@ -214,8 +247,15 @@ impl<R: Read> TokenReader<R> {
         }
         wf.require_data_party(&h.party, f)?;
         let names: Vec<&str> = wf.match_keys.iter().map(|k| k.name.as_str()).collect();
-        if h.match_keys.iter().map(String::as_str).ne(names.iter().copied()) {
-            return Err(Error::mismatch(f, "kunci pencocokan di berkas tidak sama dengan alur kerja."));
+        if h.match_keys
+            .iter()
+            .map(String::as_str)
+            .ne(names.iter().copied())
+        {
+            return Err(Error::mismatch(
+                f,
+                "kunci pencocokan di berkas tidak sama dengan alur kerja.",
+            ));
         }
         Ok(())
     }
@@ -227,13 +267,23 @@ fn read_line<R: Read>(input: &mut R, max: usize, file: &str) -> Result<Vec<u8>> 
     loop {
         match input.read(&mut b) {
             Ok(0) => {
-                return Err(Error::invalid(file, None, None, "berkas terpotong atau bukan berkas padan."));
+                return Err(Error::invalid(
+                    file,
+                    None,
+                    None,
+                    "berkas terpotong atau bukan berkas padan.",
+                ));
             }
             Ok(_) if b[0] == b'\n' => return Ok(out),
             Ok(_) => {
                 out.push(b[0]);
                 if out.len() > max {
-                    return Err(Error::invalid(file, None, None, "bukan berkas padan (kepala berkas terlalu panjang)."));
+                    return Err(Error::invalid(
+                        file,
+                        None,
+                        None,
+                        "bukan berkas padan (kepala berkas terlalu panjang).",
+                    ));
                 }
             }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
@@ -301,7 +351,14 @@ pub fn reject_reason(row: &NormalRow, has_nik_col: bool) -> String {
         parts.push("name_missing".into());
     }
     if row.birth_date.is_none() {
-        parts.push(if row.issues.contains(&RowIssue::BadBirthDate) { "birth_date_bad" } else { "birth_date_missing" }.into());
+        parts.push(
+            if row.issues.contains(&RowIssue::BadBirthDate) {
+                "birth_date_bad"
+            } else {
+                "birth_date_missing"
+            }
+            .into(),
+        );
     }
     if parts.is_empty() {
         parts.push("no_key_fields".into());
@@ -321,7 +378,10 @@ pub fn describe_reason(code: &str) -> String {
             "nik_column_damage" => RowIssue::NikColumnDamage.describe_id().to_string(),
             "nik_equals_kk" => RowIssue::NikEqualsKk.describe_id().to_string(),
             other => match other.strip_prefix("nik_") {
-                Some(c) => format!("NIK: {}", nik_problem_by_code(c).map(|p| p.describe_id()).unwrap_or(c)),
+                Some(c) => format!(
+                    "NIK: {}",
+                    nik_problem_by_code(c).map(|p| p.describe_id()).unwrap_or(c)
+                ),
                 None => other.to_string(),
             },
         })
@@ -332,8 +392,20 @@ pub fn describe_reason(code: &str) -> String {
 fn nik_problem_by_code(code: &str) -> Option<crate::nik::NikProblem> {
     use crate::nik::NikProblem::*;
     [
-        Empty, WrongLength, NotDigits, UnknownProvince, BadKabupaten, BadKecamatan, BadDay, BadMonth,
-        ImpossibleDate, ZeroSerial, LeadingZero, Placeholder, SpreadsheetDamage, StandInBirthDate,
+        Empty,
+        WrongLength,
+        NotDigits,
+        UnknownProvince,
+        BadKabupaten,
+        BadKecamatan,
+        BadDay,
+        BadMonth,
+        ImpossibleDate,
+        ZeroSerial,
+        LeadingZero,
+        Placeholder,
+        SpreadsheetDamage,
+        StandInBirthDate,
     ]
     .into_iter()
     .find(|p| p.code() == code)
@@ -363,17 +435,30 @@ pub(crate) fn open_list<'r, R: Read + 'r>(
 ) -> Result<(TableReader<HashingReader<Box<dyn Read + 'r>>>, Normalizer)> {
     let mut input = input;
     let mut head = Vec::with_capacity(SNIFF_BYTES);
-    (&mut input).take(SNIFF_BYTES as u64).read_to_end(&mut head).map_err(|e| Error::io(file_name, e))?;
+    (&mut input)
+        .take(SNIFF_BYTES as u64)
+        .read_to_end(&mut head)
+        .map_err(|e| Error::io(file_name, e))?;
     let dialect = dialect_for(&head, opts, file_name)?;
     let chained: Box<dyn Read + 'r> = Box::new(std::io::Cursor::new(head).chain(input));
-    let reader = TableReader::new(HashingReader { inner: chained, hasher: Sha256::new() }, file_name, dialect)?;
+    let reader = TableReader::new(
+        HashingReader {
+            inner: chained,
+            hasher: Sha256::new(),
+        },
+        file_name,
+        dialect,
+    )?;
     let mapping = crate::columns::Mapping::build(&reader.header, &opts.columns, file_name)?;
-    let normalizer = Normalizer { header_len: reader.header.len(), mapping, reference_year };
+    let normalizer = Normalizer::new(mapping, reader.header.len(), reference_year);
     Ok((reader, normalizer))
 }
 
 /// Which match keys a list can produce, and the first missing field of the others.
-pub(crate) fn key_availability(wf: &Workflow, n: &Normalizer) -> Vec<std::result::Result<(), String>> {
+pub(crate) fn key_availability(
+    wf: &Workflow,
+    n: &Normalizer,
+) -> Vec<std::result::Result<(), String>> {
     wf.match_keys
         .iter()
         .map(|k| {
@@ -384,7 +469,9 @@ pub(crate) fn key_availability(wf: &Workflow, n: &Normalizer) -> Vec<std::result
                             || n.mapping.get(Field::PlaceBirthDate).is_some()
                             || n.mapping.get(Field::Nik).is_some()
                     }
-                    code => Field::from_code(code).and_then(|x| n.mapping.get(x)).is_some(),
+                    code => Field::from_code(code)
+                        .and_then(|x| n.mapping.get(x))
+                        .is_some(),
                 };
                 if !ok {
                     return Err(f.clone());
@@ -395,8 +482,425 @@ pub(crate) fn key_availability(wf: &Workflow, n: &Normalizer) -> Vec<std::result
         .collect()
 }
 
-/// Makes the token file of one office list. Streams the input; keeps only the compact
-/// records (16 bytes per token plus 17 per row) to write them in reference order.
+/// One part of a list turned into compact records (see [`Tokenizer`]).
+#[derive(Clone, Debug, Default)]
+pub struct PartOutput {
+    /// File offset of the first record this part read.
+    pub first: u64,
+    /// File offset where the next part must start (its first record, or the end).
+    pub next: u64,
+    /// Data rows read.
+    pub rows: u64,
+    /// Physical lines those rows span.
+    pub lines: u64,
+    /// Records, `record_size` bytes each, in input order.
+    records: Vec<u8>,
+    /// Rejected rows with part-local row and line numbers.
+    rejected: Vec<Rejected>,
+    /// (record index, local row, local line) of records whose NIK ends in 0.
+    zero_ending: Vec<(u32, u64, u64)>,
+    stats: NikColumnStats,
+}
+
+impl PartOutput {
+    /// Serializes a part (to hand it from one Web Worker to another). It holds tokens: it
+    /// never leaves the office's machine in this form.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let meta = serde_json::json!({
+            "first": self.first, "next": self.next, "rows": self.rows, "lines": self.lines,
+            "rejected": self.rejected.iter().map(|r| (r.row, r.line, r.reason.clone())).collect::<Vec<_>>(),
+            "zero_ending": self.zero_ending,
+            "stats": [self.stats.valid, self.stats.ending_in_zero],
+        });
+        let mut out = serde_json::to_vec(&meta).expect("serializable");
+        out.push(b'\n');
+        out.extend_from_slice(&self.records);
+        out
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Result<PartOutput> {
+        let bad = || Error::invalid("(bagian)", None, None, "bagian hasil pekerja rusak.");
+        let nl = bytes.iter().position(|b| *b == b'\n').ok_or_else(bad)?;
+        #[derive(Deserialize)]
+        struct Meta {
+            first: u64,
+            next: u64,
+            rows: u64,
+            lines: u64,
+            rejected: Vec<(u64, u64, String)>,
+            zero_ending: Vec<(u32, u64, u64)>,
+            stats: (u64, u64),
+        }
+        let m: Meta = serde_json::from_slice(&bytes[..nl]).map_err(|_| bad())?;
+        Ok(PartOutput {
+            first: m.first,
+            next: m.next,
+            rows: m.rows,
+            lines: m.lines,
+            records: bytes[nl + 1..].to_vec(),
+            rejected: m.rejected.into_iter().map(|(row, line, reason)| Rejected { row, line, reason }).collect(),
+            zero_ending: m.zero_ending,
+            stats: NikColumnStats { valid: m.stats.0, ending_in_zero: m.stats.1 },
+        })
+    }
+}
+
+/// Turns a list into a token file, in one part or several.
+///
+/// A list can be cut into parts at nominal byte offsets ([`Tokenizer::part_starts`]) and
+/// each part read by its own thread or Web Worker ([`Tokenizer::run_part`]): a part after
+/// the first starts right after the first line break at or after its nominal offset, and
+/// every part reads the records that start at or before the next part's nominal offset.
+/// [`Tokenizer::finish`] checks that the parts meet exactly; they do not when a quoted
+/// line break straddles a cut, and the caller then runs the whole list as one part, which
+/// is always right. Record references depend on the record's byte offset and content, not
+/// on how the list was cut, so the token file is the same either way.
+pub struct Tokenizer<'a> {
+    ctx: &'a Context<'a>,
+    party: String,
+    kcv: String,
+    digest: [u8; 32],
+    keys: Vec<TokenKey>,
+    ref_key: RefKey,
+    normalizer: Normalizer,
+    avail: Vec<std::result::Result<(), String>>,
+    has_nik_col: bool,
+    nik_keys: u8,
+    rec_size: usize,
+    file_name: String,
+    dialect: crate::table::Dialect,
+    header: Vec<String>,
+    decode: Vec<usize>,
+    /// Offset of the first data record.
+    data_start: u64,
+    /// Lines before the first data record (the header's).
+    header_lines: u64,
+}
+
+impl<'a> Tokenizer<'a> {
+    /// Reads the header from `head` (the first [`SNIFF_BYTES`] of the file, or all of it).
+    pub fn new(
+        ctx: &'a Context<'a>,
+        secret: &Secret,
+        party: &str,
+        head: &[u8],
+        file_name: &str,
+        opts: &InputOptions,
+    ) -> Result<Tokenizer<'a>> {
+        let wf = ctx.workflow;
+        wf.check_valid_on(ctx.today, ctx.workflow_file)?;
+        wf.require_data_party(party, ctx.workflow_file)?;
+        let head = &head[..head.len().min(SNIFF_BYTES)];
+        let dialect = dialect_for(head, opts, file_name)?;
+        let mut reader = TableReader::new(head, file_name, dialect)?;
+        let data_start = reader.next_offset();
+        let header_lines = reader.lines_read();
+        let header = std::mem::take(&mut reader.header);
+        let mapping = crate::columns::Mapping::build(&header, &opts.columns, file_name)?;
+        let normalizer = Normalizer::new(mapping, header.len(), ctx.today.year);
+        let avail = key_availability(wf, &normalizer);
+        if avail.iter().all(|a| a.is_err()) {
+            let missing: Vec<String> = avail.iter().filter_map(|a| a.clone().err()).collect();
+            return Err(Error::invalid(
+                file_name,
+                Some(1),
+                missing.first().map(String::as_str),
+                format!(
+                    "tidak satu pun kunci pencocokan dapat dibuat: kolom wajib tidak ditemukan ({}). Judul yang ada: {}.{}",
+                    missing.join(", "),
+                    header.join(" | "),
+                    if header.len() == 1 { " Hanya satu kolom terbaca: pemisah (delimiter) mungkin salah." } else { "" }
+                ),
+            ));
+        }
+        let digest = wf.digest();
+        let nk = wf.match_keys.len();
+        Ok(Tokenizer {
+            ctx,
+            party: party.to_string(),
+            kcv: secret.kcv(),
+            digest,
+            keys: wf.match_keys.iter().map(|k| secret.token_key(&digest, &k.name)).collect(),
+            ref_key: secret.ref_key(&digest, party),
+            has_nik_col: normalizer.mapping.get(Field::Nik).is_some(),
+            decode: normalizer.mapping.columns.values().copied().collect(),
+            normalizer,
+            avail,
+            nik_keys: wf
+                .match_keys
+                .iter()
+                .enumerate()
+                .filter(|(_, k)| k.fields.iter().any(|f| f == "nik"))
+                .fold(0, |m, (i, _)| m | (1 << i)),
+            rec_size: TOKEN_LEN + 1 + TOKEN_LEN * nk,
+            file_name: file_name.to_string(),
+            dialect,
+            header,
+            data_start,
+            header_lines,
+        })
+    }
+
+    /// Offset of the first data record (the first part's start).
+    pub fn data_start(&self) -> u64 {
+        self.data_start
+    }
+
+    /// Nominal start offsets to cut a file of `file_len` bytes into at most `parts` parts
+    /// (the first is where the data starts). Small files get one part.
+    pub fn part_starts(&self, file_len: u64, parts: usize) -> Vec<u64> {
+        let body = file_len.saturating_sub(self.data_start);
+        let parts = (parts.max(1) as u64).min(body / (1 << 20)).max(1);
+        (0..parts).map(|i| self.data_start + body * i / parts).collect()
+    }
+
+    /// Tokenizes one part. `input` yields the file from byte `start` (a value returned by
+    /// [`Tokenizer::part_starts`]) to its end; `next_start` is the next part's nominal
+    /// start (`None` for the last part).
+    pub fn run_part<R: Read>(
+        &self,
+        start: u64,
+        input: R,
+        next_start: Option<u64>,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<PartOutput> {
+        let mut input = input;
+        let first = if start <= self.data_start {
+            // The first part: skip the header.
+            let mut skip = (&mut input).take(self.data_start - start);
+            std::io::copy(&mut skip, &mut std::io::sink()).map_err(|e| Error::io(&self.file_name, e))?;
+            self.data_start
+        } else {
+            // Later parts start after the first line break at or after `start`.
+            let mut skipped = 0u64;
+            let mut b = [0u8; 1];
+            loop {
+                match input.read(&mut b) {
+                    Ok(0) => break,
+                    Ok(_) => {
+                        skipped += 1;
+                        if b[0] == b'\n' {
+                            break;
+                        }
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(Error::io(&self.file_name, e)),
+                }
+            }
+            start + skipped
+        };
+        let base_line = if first == self.data_start { self.header_lines } else { 0 };
+        let mut reader =
+            TableReader::new_part(input, &self.file_name, self.dialect, self.header.clone(), first, base_line);
+        reader.decode_only(&self.decode);
+        let mut normalizer = self.normalizer.clone();
+        let wf = self.ctx.workflow;
+        let rec_size = self.rec_size;
+        let mut out = PartOutput { first, ..Default::default() };
+        let mut next = None;
+        while let Some(row) = reader.next_row()? {
+            if let Some(limit) = next_start {
+                if row.offset > limit {
+                    next = Some(row.offset);
+                    out.lines = row.line - base_line - 1;
+                    break;
+                }
+            }
+            out.rows += 1;
+            let local_row = out.rows;
+            let n = normalizer.normalize(row.fields);
+            out.stats.add(&n);
+            let buf = &mut out.records;
+            let at = buf.len();
+            buf.extend_from_slice(&self.ref_key.reference(row.offset, row.raw.iter()));
+            buf.push(0);
+            let mut mask = 0u8;
+            let ragged = n.issues.contains(&RowIssue::Ragged);
+            // A key has at most one value per field (workflow::KEY_FIELDS).
+            let mut values = [KeyValue::default(); crate::workflow::KEY_FIELDS.len()];
+            for (i, k) in wf.match_keys.iter().enumerate() {
+                let complete = !ragged
+                    && k.fields.iter().enumerate().all(|(j, f)| match n.key_value(f) {
+                        Some(v) => {
+                            values[j] = v;
+                            true
+                        }
+                        None => false,
+                    });
+                if complete {
+                    mask |= 1 << i;
+                    buf.extend_from_slice(&self.keys[i].token(&values[..k.fields.len()]));
+                } else {
+                    buf.extend_from_slice(&[0u8; TOKEN_LEN]);
+                }
+            }
+            if mask == 0 {
+                buf.truncate(at);
+                out.rejected.push(Rejected { row: local_row, line: row.line, reason: reject_reason(&n, self.has_nik_col) });
+            } else {
+                buf[at + TOKEN_LEN] = mask;
+                if n.nik.as_ref().is_some_and(|x| x.nik.ends_with('0')) {
+                    out.zero_ending.push(((buf.len() / rec_size - 1) as u32, local_row, row.line));
+                }
+            }
+            if local_row % 8192 == 0 {
+                progress(Progress { rows: local_row, bytes: reader.next_offset() });
+            }
+        }
+        match next {
+            Some(n) => out.next = n,
+            None => {
+                out.next = reader.next_offset();
+                out.lines = reader.lines_read();
+            }
+        }
+        progress(Progress { rows: out.rows, bytes: out.next });
+        Ok(out)
+    }
+
+    /// Merges the parts (in order) and writes the token file. Fails with
+    /// [`Error::PartsMismatch`] when the parts do not meet exactly: run one part instead.
+    /// `input_sha256` is the digest of the whole input for the receipt, when known.
+    pub fn finish<W: Write>(&self, parts: Vec<PartOutput>, input_sha256: Option<String>, mut out: W) -> Result<TokenizeSummary> {
+        for w in parts.windows(2) {
+            if w[0].next != w[1].first {
+                return Err(Error::PartsMismatch);
+            }
+        }
+        let wf = self.ctx.workflow;
+        let (rec_size, nk) = (self.rec_size, wf.match_keys.len());
+        let mut buf: Vec<u8> = Vec::with_capacity(parts.iter().map(|p| p.records.len()).sum());
+        let mut rejected = Vec::new();
+        let mut zero_ending = Vec::new();
+        let mut stats = NikColumnStats::default();
+        let (mut rows_before, mut lines_before) = (0u64, self.header_lines);
+        for (idx, p) in parts.into_iter().enumerate() {
+            // The first part's lines are absolute already.
+            let line_add = if idx == 0 { 0 } else { lines_before };
+            let recs_before = (buf.len() / rec_size) as u32;
+            buf.extend_from_slice(&p.records);
+            rejected.extend(p.rejected.into_iter().map(|r| Rejected {
+                row: r.row + rows_before,
+                line: r.line + line_add,
+                reason: r.reason,
+            }));
+            zero_ending.extend(p.zero_ending.into_iter().map(|(i, r, l)| (i + recs_before, r + rows_before, l + line_add)));
+            stats.valid += p.stats.valid;
+            stats.ending_in_zero += p.stats.ending_in_zero;
+            rows_before += p.rows;
+            lines_before += p.lines;
+        }
+        let rows_in = rows_before;
+        if rows_in == 0 {
+            return Err(Error::invalid(&self.file_name, Some(2), None, "hanya ada baris judul; tidak ada baris data."));
+        }
+        let damaged = self.has_nik_col && stats.damaged();
+        let mut dropped = vec![false; buf.len() / rec_size];
+        if damaged {
+            for &(idx, row, line) in &zero_ending {
+                let rec = &mut buf[idx as usize * rec_size..(idx as usize + 1) * rec_size];
+                rec[TOKEN_LEN] &= !self.nik_keys;
+                for i in 0..nk {
+                    if self.nik_keys & (1 << i) != 0 {
+                        rec[TOKEN_LEN + 1 + i * TOKEN_LEN..TOKEN_LEN + 1 + (i + 1) * TOKEN_LEN].fill(0);
+                    }
+                }
+                if rec[TOKEN_LEN] == 0 {
+                    dropped[idx as usize] = true;
+                    rejected.push(Rejected { row, line, reason: "nik_column_damage".into() });
+                }
+            }
+            rejected.sort_by_key(|r| r.row);
+        }
+        // Reference order.
+        let mut order: Vec<(Token, u32)> = buf
+            .chunks_exact(rec_size)
+            .enumerate()
+            .filter(|(i, _)| !dropped[*i])
+            .map(|(i, c)| (c[..TOKEN_LEN].try_into().expect("16 bytes"), i as u32))
+            .collect();
+        order.sort_unstable();
+        let mut per_key = vec![0u64; nk];
+        for (_, i) in &order {
+            let mask = buf[*i as usize * rec_size + TOKEN_LEN];
+            for (k, c) in per_key.iter_mut().enumerate() {
+                *c += u64::from(mask >> k & 1);
+            }
+        }
+        let tokens_per_key: BTreeMap<String, u64> =
+            wf.match_keys.iter().zip(&per_key).map(|(k, c)| (k.name.clone(), *c)).collect();
+        let header = TokenHeader {
+            format: FORMAT.into(),
+            workflow_id: wf.id.clone(),
+            workflow_digest: hex::encode(self.digest),
+            party: self.party.clone(),
+            kcv: self.kcv.clone(),
+            match_keys: wf.match_keys.iter().map(|k| k.name.clone()).collect(),
+            records: order.len() as u64,
+            tokens: tokens_per_key.clone(),
+            created_by: format!("padan {}", crate::VERSION),
+        };
+        let mut hasher = Sha256::new();
+        let mut head = format!("{FORMAT}\n").into_bytes();
+        head.extend_from_slice(&serde_json::to_vec(&header).expect("serializable"));
+        head.push(b'\n');
+        let io = |e| Error::io("(berkas token)", e);
+        hasher.update(&head);
+        out.write_all(&head).map_err(io)?;
+        let mut chunk = Vec::with_capacity(rec_size * 4096);
+        for (_, i) in &order {
+            chunk.extend_from_slice(&buf[*i as usize * rec_size..(*i as usize + 1) * rec_size]);
+            if chunk.len() >= rec_size * 4096 {
+                hasher.update(&chunk);
+                out.write_all(&chunk).map_err(io)?;
+                chunk.clear();
+            }
+        }
+        hasher.update(&chunk);
+        out.write_all(&chunk).map_err(io)?;
+        out.write_all(&hasher.finalize()).map_err(io)?;
+        out.flush().map_err(io)?;
+
+        let mut by_reason: BTreeMap<String, ReasonCount> = BTreeMap::new();
+        for r in &rejected {
+            let e = by_reason.entry(r.reason.clone()).or_default();
+            e.count += 1;
+            if e.example_rows.len() < 10 {
+                e.example_rows.push(r.row);
+            }
+        }
+        for (code, c) in by_reason.iter_mut() {
+            c.description = describe_reason(code);
+        }
+        Ok(TokenizeSummary {
+            format: "padan-receipt/1",
+            input_file: self.file_name.clone(),
+            input_sha256: input_sha256.unwrap_or_default(),
+            token_file: format!("{}.tokens", self.party),
+            workflow_id: wf.id.clone(),
+            workflow_digest: hex::encode(self.digest),
+            party: self.party.clone(),
+            kcv: self.kcv.clone(),
+            rows_in,
+            rows_tokenized: order.len() as u64,
+            rows_rejected: rejected.len() as u64,
+            rejected_by_reason: by_reason,
+            rejected,
+            tokens_per_key,
+            keys_unavailable: wf
+                .match_keys
+                .iter()
+                .zip(&self.avail)
+                .filter_map(|(k, a)| a.clone().err().map(|f| (k.name.clone(), f)))
+                .collect(),
+            nik_column_damaged: damaged,
+            created_by: format!("padan {}", crate::VERSION),
+        })
+    }
+}
+
+/// Makes the token file of one office list, as one part. Streams the input; keeps only the
+/// compact records (16 bytes per token plus 17 per row) to write them in reference order.
 /// Nothing is written to `out` unless the whole input was read without error.
 #[allow(clippy::too_many_arguments)]
 pub fn tokenize<R: Read, W: Write>(
@@ -406,188 +910,19 @@ pub fn tokenize<R: Read, W: Write>(
     input: R,
     file_name: &str,
     opts: &InputOptions,
-    mut out: W,
+    out: W,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<TokenizeSummary> {
-    let wf = ctx.workflow;
-    wf.check_valid_on(ctx.today, ctx.workflow_file)?;
-    wf.require_data_party(party, ctx.workflow_file)?;
-    let digest = wf.digest();
-    let (mut reader, normalizer) = open_list(input, file_name, opts, ctx.today.year)?;
-    let avail = key_availability(wf, &normalizer);
-    if avail.iter().all(|a| a.is_err()) {
-        let missing: Vec<String> = avail.iter().filter_map(|a| a.clone().err()).collect();
-        return Err(Error::invalid(
-            file_name,
-            Some(1),
-            missing.first().map(String::as_str),
-            format!(
-                "tidak satu pun kunci pencocokan dapat dibuat: kolom wajib tidak ditemukan ({}). Judul yang ada: {}.{}",
-                missing.join(", "),
-                reader.header.join(" | "),
-                if reader.header.len() == 1 { " Hanya satu kolom terbaca: pemisah (delimiter) mungkin salah." } else { "" }
-            ),
-        ));
-    }
-    let keys: Vec<_> = wf.match_keys.iter().map(|k| secret.token_key(&digest, &k.name)).collect();
-    let ref_key = secret.ref_key(&digest, party);
-    let nk = keys.len();
-    let rec_size = TOKEN_LEN + 1 + TOKEN_LEN * nk;
-    let has_nik_col = normalizer.mapping.get(Field::Nik).is_some();
-    let nik_keys: u8 =
-        wf.match_keys.iter().enumerate().filter(|(_, k)| k.fields.iter().any(|f| f == "nik")).fold(0, |m, (i, _)| m | (1 << i));
-
-    let mut buf: Vec<u8> = Vec::new();
-    // (record index, row, line) of rows whose NIK ends in 0, in case the column is damaged.
-    let mut zero_ending: Vec<(u32, u64, u64)> = Vec::new();
-    let mut stats = NikColumnStats::default();
-    let mut rejected = Vec::new();
-    let mut rows_in = 0u64;
-    let mut values: Vec<String> = Vec::new();
-    while let Some(row) = reader.next_row()? {
-        rows_in += 1;
-        let n = normalizer.normalize(row.fields);
-        stats.add(&n);
-        let mut mask = 0u8;
-        let start = buf.len();
-        buf.extend_from_slice(&ref_key.reference(row.row, row.raw.iter()));
-        buf.push(0);
-        for (i, k) in wf.match_keys.iter().enumerate() {
-            values.clear();
-            let complete = !n.issues.contains(&RowIssue::Ragged)
-                && k.fields.iter().all(|f| match n.key_value(f) {
-                    Some(v) => {
-                        values.push(v);
-                        true
-                    }
-                    None => false,
-                });
-            if complete {
-                mask |= 1 << i;
-                buf.extend_from_slice(&keys[i].token(&values));
-            } else {
-                buf.extend_from_slice(&[0u8; TOKEN_LEN]);
-            }
-        }
-        if mask == 0 {
-            buf.truncate(start);
-            rejected.push(Rejected { row: row.row, line: row.line, reason: reject_reason(&n, has_nik_col) });
-        } else {
-            buf[start + TOKEN_LEN] = mask;
-            if n.nik.as_ref().is_some_and(|x| x.nik.ends_with('0')) {
-                zero_ending.push(((buf.len() / rec_size - 1) as u32, row.row, row.line));
-            }
-        }
-        if rows_in % 8192 == 0 {
-            progress(Progress { rows: rows_in, bytes: reader.bytes_read() });
-        }
-    }
-    if rows_in == 0 {
-        return Err(Error::invalid(file_name, Some(2), None, "hanya ada baris judul; tidak ada baris data."));
-    }
-    let damaged = has_nik_col && stats.damaged();
-    let mut dropped = vec![false; buf.len() / rec_size];
-    if damaged {
-        for &(idx, row, line) in &zero_ending {
-            let rec = &mut buf[idx as usize * rec_size..(idx as usize + 1) * rec_size];
-            rec[TOKEN_LEN] &= !nik_keys;
-            for i in 0..nk {
-                if nik_keys & (1 << i) != 0 {
-                    rec[TOKEN_LEN + 1 + i * TOKEN_LEN..TOKEN_LEN + 1 + (i + 1) * TOKEN_LEN].fill(0);
-                }
-            }
-            if rec[TOKEN_LEN] == 0 {
-                dropped[idx as usize] = true;
-                rejected.push(Rejected { row, line, reason: "nik_column_damage".into() });
-            }
-        }
-        rejected.sort_by_key(|r| r.row);
-    }
-    // Reference order.
-    let mut order: Vec<(Token, u32)> = buf
-        .chunks_exact(rec_size)
-        .enumerate()
-        .filter(|(i, _)| !dropped[*i])
-        .map(|(i, c)| (c[..TOKEN_LEN].try_into().expect("16 bytes"), i as u32))
-        .collect();
-    order.sort_unstable();
-    let mut tokens_per_key: BTreeMap<String, u64> = wf.match_keys.iter().map(|k| (k.name.clone(), 0)).collect();
-    for c in buf.chunks_exact(rec_size).enumerate().filter(|(i, _)| !dropped[*i]).map(|(_, c)| c) {
-        for (i, k) in wf.match_keys.iter().enumerate() {
-            if c[TOKEN_LEN] & (1 << i) != 0 {
-                *tokens_per_key.get_mut(&k.name).expect("present") += 1;
-            }
-        }
-    }
-    let header = TokenHeader {
-        format: FORMAT.into(),
-        workflow_id: wf.id.clone(),
-        workflow_digest: hex::encode(digest),
-        party: party.to_string(),
-        kcv: secret.kcv(),
-        match_keys: wf.match_keys.iter().map(|k| k.name.clone()).collect(),
-        records: order.len() as u64,
-        tokens: tokens_per_key.clone(),
-        created_by: format!("padan {}", crate::VERSION),
-    };
-    let mut hasher = Sha256::new();
-    let mut head = format!("{FORMAT}\n").into_bytes();
-    head.extend_from_slice(&serde_json::to_vec(&header).expect("serializable"));
-    head.push(b'\n');
-    let io = |e| Error::io("(berkas token)", e);
-    hasher.update(&head);
-    out.write_all(&head).map_err(io)?;
-    let mut chunk = Vec::with_capacity(rec_size * 4096);
-    for (_, i) in &order {
-        chunk.extend_from_slice(&buf[*i as usize * rec_size..(*i as usize + 1) * rec_size]);
-        if chunk.len() >= rec_size * 4096 {
-            hasher.update(&chunk);
-            out.write_all(&chunk).map_err(io)?;
-            chunk.clear();
-        }
-    }
-    hasher.update(&chunk);
-    out.write_all(&chunk).map_err(io)?;
-    out.write_all(&hasher.finalize()).map_err(io)?;
-    out.flush().map_err(io)?;
-    progress(Progress { rows: rows_in, bytes: reader.bytes_read() });
-
-    let mut by_reason: BTreeMap<String, ReasonCount> = BTreeMap::new();
-    for r in &rejected {
-        let e = by_reason.entry(r.reason.clone()).or_default();
-        e.count += 1;
-        if e.example_rows.len() < 10 {
-            e.example_rows.push(r.row);
-        }
-    }
-    for (code, c) in by_reason.iter_mut() {
-        c.description = describe_reason(code);
-    }
-    let input_sha256 = hex::encode(reader_hash(&mut reader)?);
-    Ok(TokenizeSummary {
-        format: "padan-receipt/1",
-        input_file: file_name.to_string(),
-        input_sha256,
-        token_file: format!("{party}.tokens"),
-        workflow_id: wf.id.clone(),
-        workflow_digest: hex::encode(digest),
-        party: party.to_string(),
-        kcv: secret.kcv(),
-        rows_in,
-        rows_tokenized: order.len() as u64,
-        rows_rejected: rejected.len() as u64,
-        rejected_by_reason: by_reason,
-        rejected,
-        tokens_per_key,
-        keys_unavailable: wf
-            .match_keys
-            .iter()
-            .zip(&avail)
-            .filter_map(|(k, a)| a.clone().err().map(|f| (k.name.clone(), f)))
-            .collect(),
-        nik_column_damaged: damaged,
-        created_by: format!("padan {}", crate::VERSION),
-    })
+    let mut input = HashingReader { inner: input, hasher: Sha256::new() };
+    let mut head = Vec::with_capacity(SNIFF_BYTES);
+    (&mut input).take(SNIFF_BYTES as u64).read_to_end(&mut head).map_err(|e| Error::io(file_name, e))?;
+    let t = Tokenizer::new(ctx, secret, party, &head, file_name, opts)?;
+    let chained = std::io::Cursor::new(head).chain(&mut input);
+    let part = t.run_part(0, chained, None, progress)?;
+    let mut rest = [0u8; 8192];
+    while input.read(&mut rest).map_err(|e| Error::io(file_name, e))? > 0 {}
+    let digest = hex::encode(input.hasher.clone().finalize());
+    t.finish(vec![part], Some(digest), out)
 }
 
 /// Drains the reader (nothing should remain) and returns the SHA-256 of the whole input.
