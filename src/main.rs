@@ -297,10 +297,9 @@ fn progress_printer(label: &'static str, total: u64) -> impl FnMut(Progress) {
             return;
         }
         let secs = start.elapsed().as_secs_f64().max(1e-9);
-        let pct = if total > 0 {
-            format!(" {:>3}%", p.bytes * 100 / total)
-        } else {
-            String::new()
+        let pct = match (p.bytes * 100).checked_div(total) {
+            Some(pc) => format!(" {pc:>3}%"),
+            None => String::new(),
         };
         eprint!(
             "\r{label}: {} baris{pct}, {:.0} baris/detik   ",
@@ -552,9 +551,14 @@ fn tokenize_file(
     use std::io::{Seek, SeekFrom};
     use std::sync::atomic::{AtomicU64, Ordering};
     let name = name_of(input);
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
     let mut head = Vec::new();
-    open(input)?.take(padan::table::SNIFF_BYTES as u64).read_to_end(&mut head).map_err(|e| Error::io(&name, e))?;
+    open(input)?
+        .take(padan::table::SNIFF_BYTES as u64)
+        .read_to_end(&mut head)
+        .map_err(|e| Error::io(&name, e))?;
     let t = pipeline::Tokenizer::new(ctx, secret, party, &head, &name, opts)?;
     let starts = t.part_starts(file_len(input), threads);
     if starts.len() > 1 {
@@ -573,16 +577,25 @@ fn tokenize_file(
                     let (t, rows, next) = (&t, &rows[i], starts.get(i + 1).copied());
                     s.spawn(move || -> R<pipeline::PartOutput> {
                         let mut f = File::open(input).map_err(|e| Error::io(&name_of(input), e))?;
-                        f.seek(SeekFrom::Start(st)).map_err(|e| Error::io(&name_of(input), e))?;
-                        t.run_part(st, BufReader::with_capacity(1 << 20, f), next, &mut |p| rows.store(p.rows, Ordering::Relaxed))
+                        f.seek(SeekFrom::Start(st))
+                            .map_err(|e| Error::io(&name_of(input), e))?;
+                        t.run_part(st, BufReader::with_capacity(1 << 20, f), next, &mut |p| {
+                            rows.store(p.rows, Ordering::Relaxed)
+                        })
                     })
                 })
                 .collect();
             while !handles.iter().all(|h| h.is_finished()) {
                 std::thread::sleep(std::time::Duration::from_millis(200));
-                progress(Progress { rows: rows.iter().map(|r| r.load(Ordering::Relaxed)).sum(), bytes: 0 });
+                progress(Progress {
+                    rows: rows.iter().map(|r| r.load(Ordering::Relaxed)).sum(),
+                    bytes: 0,
+                });
             }
-            let parts: Vec<R<pipeline::PartOutput>> = handles.into_iter().map(|h| h.join().expect("no panic")).collect();
+            let parts: Vec<R<pipeline::PartOutput>> = handles
+                .into_iter()
+                .map(|h| h.join().expect("no panic"))
+                .collect();
             (parts, hash.join().expect("no panic"))
         });
         if let Ok(parts) = parts.into_iter().collect::<R<Vec<_>>>() {

@@ -150,7 +150,7 @@ pub struct Normalizer {
 
 const REGION_MEMO: usize = 8192;
 
-fn cell<'a>(fields: &'a [String], i: Option<usize>) -> Option<&'a str> {
+fn cell(fields: &[String], i: Option<usize>) -> Option<&str> {
     i.and_then(|i| fields.get(i)).map(|s| s.as_str())
 }
 
@@ -161,14 +161,23 @@ fn is_blank(s: &str) -> bool {
 
 impl Normalizer {
     pub fn new(mapping: Mapping, header_len: usize, reference_year: u16) -> Normalizer {
-        Normalizer { mapping, header_len, reference_year, regions: Default::default() }
+        Normalizer {
+            mapping,
+            header_len,
+            reference_year,
+            regions: Default::default(),
+        }
     }
 
     fn region(&mut self, desa: bool, raw: &str) -> Option<String> {
         if let Some(v) = self.regions.get(&(desa, raw.to_string())) {
             return v.clone();
         }
-        let v = if desa { normalize_desa(raw) } else { normalize_kecamatan(raw) };
+        let v = if desa {
+            normalize_desa(raw)
+        } else {
+            normalize_kecamatan(raw)
+        };
         if self.regions.len() < REGION_MEMO {
             self.regions.insert((desa, raw.to_string()), v.clone());
         }
@@ -205,7 +214,10 @@ impl Normalizer {
             r.name = normalize_name(v).ok();
         }
         let date = if let Some(v) = cell(fields, m.get(Field::BirthDate)) {
-            Some(crate::date::parse_date_with_reference(v, self.reference_year))
+            Some(crate::date::parse_date_with_reference(
+                v,
+                self.reference_year,
+            ))
         } else {
             cell(fields, m.get(Field::PlaceBirthDate)).map(|v| split_place_date(v).1)
         };

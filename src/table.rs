@@ -317,7 +317,12 @@ impl<R: Read> TableReader<R> {
 
     /// Decode only these columns (by index); the others are returned empty.
     pub fn decode_only(&mut self, columns: &[usize]) {
-        let mut v = vec![false; self.header.len().max(columns.iter().max().map_or(0, |m| m + 1))];
+        let mut v = vec![
+            false;
+            self.header
+                .len()
+                .max(columns.iter().max().map_or(0, |m| m + 1))
+        ];
         for &c in columns {
             v[c] = true;
         }
@@ -414,7 +419,11 @@ impl<R: Read> TableReader<R> {
             return Ok(None);
         }
         self.row += 1;
-        let (line, offset) = self.record.position().map(|p| (p.line() + self.base_line, p.byte())).unwrap_or((0, 0));
+        let (line, offset) = self
+            .record
+            .position()
+            .map(|p| (p.line() + self.base_line, p.byte()))
+            .unwrap_or((0, 0));
         let offset = self.base + offset;
         let n = self.record.len();
         if self.fields.len() < n {
@@ -464,7 +473,9 @@ fn decode_into(raw: &[u8], enc: Encoding, out: &mut String) -> std::result::Resu
 mod tests {
     use super::*;
 
-    fn rows(data: &[u8]) -> Result<(Vec<String>, Vec<(u64, u64, Vec<String>)>)> {
+    type Rows = Vec<(u64, u64, Vec<String>)>;
+
+    fn rows(data: &[u8]) -> Result<(Vec<String>, Rows)> {
         let d = sniff(data);
         let mut r = TableReader::new(data, "t.csv", d)?;
         let mut out = Vec::new();

@@ -20,8 +20,8 @@ use sha2::{Digest, Sha256};
 use crate::columns::Field;
 use crate::error::{Error, Result};
 use crate::keys::{RefKey, Secret, Token, TokenKey, TOKEN_LEN};
-use crate::record::KeyValue;
 use crate::pipeline::{Context, InputOptions, Progress};
+use crate::record::KeyValue;
 use crate::record::{NikColumnStats, NormalRow, Normalizer, RowIssue};
 use crate::table::{dialect_for, TableReader, SNIFF_BYTES};
 use crate::workflow::Workflow;
@@ -427,12 +427,15 @@ impl<R: Read> Read for HashingReader<R> {
 
 /// Opens a list for streaming: reads the detection sample, builds the dialect, reader and
 /// normalizer. Shared by check, tokenize and reattach.
+/// A list being streamed: the table reader over a hashing reader.
+pub(crate) type ListReader<'r> = TableReader<HashingReader<Box<dyn Read + 'r>>>;
+
 pub(crate) fn open_list<'r, R: Read + 'r>(
     input: R,
     file_name: &str,
     opts: &InputOptions,
     reference_year: u16,
-) -> Result<(TableReader<HashingReader<Box<dyn Read + 'r>>>, Normalizer)> {
+) -> Result<(ListReader<'r>, Normalizer)> {
     let mut input = input;
     let mut head = Vec::with_capacity(SNIFF_BYTES);
     (&mut input)
@@ -538,9 +541,16 @@ impl PartOutput {
             rows: m.rows,
             lines: m.lines,
             records: bytes[nl + 1..].to_vec(),
-            rejected: m.rejected.into_iter().map(|(row, line, reason)| Rejected { row, line, reason }).collect(),
+            rejected: m
+                .rejected
+                .into_iter()
+                .map(|(row, line, reason)| Rejected { row, line, reason })
+                .collect(),
             zero_ending: m.zero_ending,
-            stats: NikColumnStats { valid: m.stats.0, ending_in_zero: m.stats.1 },
+            stats: NikColumnStats {
+                valid: m.stats.0,
+                ending_in_zero: m.stats.1,
+            },
         })
     }
 }
@@ -620,7 +630,11 @@ impl<'a> Tokenizer<'a> {
             party: party.to_string(),
             kcv: secret.kcv(),
             digest,
-            keys: wf.match_keys.iter().map(|k| secret.token_key(&digest, &k.name)).collect(),
+            keys: wf
+                .match_keys
+                .iter()
+                .map(|k| secret.token_key(&digest, &k.name))
+                .collect(),
             ref_key: secret.ref_key(&digest, party),
             has_nik_col: normalizer.mapping.get(Field::Nik).is_some(),
             decode: normalizer.mapping.columns.values().copied().collect(),
@@ -651,7 +665,9 @@ impl<'a> Tokenizer<'a> {
     pub fn part_starts(&self, file_len: u64, parts: usize) -> Vec<u64> {
         let body = file_len.saturating_sub(self.data_start);
         let parts = (parts.max(1) as u64).min(body / (1 << 20)).max(1);
-        (0..parts).map(|i| self.data_start + body * i / parts).collect()
+        (0..parts)
+            .map(|i| self.data_start + body * i / parts)
+            .collect()
     }
 
     /// Tokenizes one part. `input` yields the file from byte `start` (a value returned by
@@ -668,7 +684,8 @@ impl<'a> Tokenizer<'a> {
         let first = if start <= self.data_start {
             // The first part: skip the header.
             let mut skip = (&mut input).take(self.data_start - start);
-            std::io::copy(&mut skip, &mut std::io::sink()).map_err(|e| Error::io(&self.file_name, e))?;
+            std::io::copy(&mut skip, &mut std::io::sink())
+                .map_err(|e| Error::io(&self.file_name, e))?;
             self.data_start
         } else {
             // Later parts start after the first line break at or after `start`.
@@ -689,14 +706,27 @@ impl<'a> Tokenizer<'a> {
             }
             start + skipped
         };
-        let base_line = if first == self.data_start { self.header_lines } else { 0 };
-        let mut reader =
-            TableReader::new_part(input, &self.file_name, self.dialect, self.header.clone(), first, base_line);
+        let base_line = if first == self.data_start {
+            self.header_lines
+        } else {
+            0
+        };
+        let mut reader = TableReader::new_part(
+            input,
+            &self.file_name,
+            self.dialect,
+            self.header.clone(),
+            first,
+            base_line,
+        );
         reader.decode_only(&self.decode);
         let mut normalizer = self.normalizer.clone();
         let wf = self.ctx.workflow;
         let rec_size = self.rec_size;
-        let mut out = PartOutput { first, ..Default::default() };
+        let mut out = PartOutput {
+            first,
+            ..Default::default()
+        };
         let mut next = None;
         while let Some(row) = reader.next_row()? {
             if let Some(limit) = next_start {
@@ -720,13 +750,16 @@ impl<'a> Tokenizer<'a> {
             let mut values = [KeyValue::default(); crate::workflow::KEY_FIELDS.len()];
             for (i, k) in wf.match_keys.iter().enumerate() {
                 let complete = !ragged
-                    && k.fields.iter().enumerate().all(|(j, f)| match n.key_value(f) {
-                        Some(v) => {
-                            values[j] = v;
-                            true
-                        }
-                        None => false,
-                    });
+                    && k.fields
+                        .iter()
+                        .enumerate()
+                        .all(|(j, f)| match n.key_value(f) {
+                            Some(v) => {
+                                values[j] = v;
+                                true
+                            }
+                            None => false,
+                        });
                 if complete {
                     mask |= 1 << i;
                     buf.extend_from_slice(&self.keys[i].token(&values[..k.fields.len()]));
@@ -736,15 +769,23 @@ impl<'a> Tokenizer<'a> {
             }
             if mask == 0 {
                 buf.truncate(at);
-                out.rejected.push(Rejected { row: local_row, line: row.line, reason: reject_reason(&n, self.has_nik_col) });
+                out.rejected.push(Rejected {
+                    row: local_row,
+                    line: row.line,
+                    reason: reject_reason(&n, self.has_nik_col),
+                });
             } else {
                 buf[at + TOKEN_LEN] = mask;
                 if n.nik.as_ref().is_some_and(|x| x.nik.ends_with('0')) {
-                    out.zero_ending.push(((buf.len() / rec_size - 1) as u32, local_row, row.line));
+                    out.zero_ending
+                        .push(((buf.len() / rec_size - 1) as u32, local_row, row.line));
                 }
             }
             if local_row % 8192 == 0 {
-                progress(Progress { rows: local_row, bytes: reader.next_offset() });
+                progress(Progress {
+                    rows: local_row,
+                    bytes: reader.next_offset(),
+                });
             }
         }
         match next {
@@ -754,14 +795,22 @@ impl<'a> Tokenizer<'a> {
                 out.lines = reader.lines_read();
             }
         }
-        progress(Progress { rows: out.rows, bytes: out.next });
+        progress(Progress {
+            rows: out.rows,
+            bytes: out.next,
+        });
         Ok(out)
     }
 
     /// Merges the parts (in order) and writes the token file. Fails with
     /// [`Error::PartsMismatch`] when the parts do not meet exactly: run one part instead.
     /// `input_sha256` is the digest of the whole input for the receipt, when known.
-    pub fn finish<W: Write>(&self, parts: Vec<PartOutput>, input_sha256: Option<String>, mut out: W) -> Result<TokenizeSummary> {
+    pub fn finish<W: Write>(
+        &self,
+        parts: Vec<PartOutput>,
+        input_sha256: Option<String>,
+        mut out: W,
+    ) -> Result<TokenizeSummary> {
         for w in parts.windows(2) {
             if w[0].next != w[1].first {
                 return Err(Error::PartsMismatch);
@@ -784,7 +833,11 @@ impl<'a> Tokenizer<'a> {
                 line: r.line + line_add,
                 reason: r.reason,
             }));
-            zero_ending.extend(p.zero_ending.into_iter().map(|(i, r, l)| (i + recs_before, r + rows_before, l + line_add)));
+            zero_ending.extend(
+                p.zero_ending
+                    .into_iter()
+                    .map(|(i, r, l)| (i + recs_before, r + rows_before, l + line_add)),
+            );
             stats.valid += p.stats.valid;
             stats.ending_in_zero += p.stats.ending_in_zero;
             rows_before += p.rows;
@@ -792,7 +845,12 @@ impl<'a> Tokenizer<'a> {
         }
         let rows_in = rows_before;
         if rows_in == 0 {
-            return Err(Error::invalid(&self.file_name, Some(2), None, "hanya ada baris judul; tidak ada baris data."));
+            return Err(Error::invalid(
+                &self.file_name,
+                Some(2),
+                None,
+                "hanya ada baris judul; tidak ada baris data.",
+            ));
         }
         let damaged = self.has_nik_col && stats.damaged();
         let mut dropped = vec![false; buf.len() / rec_size];
@@ -802,12 +860,17 @@ impl<'a> Tokenizer<'a> {
                 rec[TOKEN_LEN] &= !self.nik_keys;
                 for i in 0..nk {
                     if self.nik_keys & (1 << i) != 0 {
-                        rec[TOKEN_LEN + 1 + i * TOKEN_LEN..TOKEN_LEN + 1 + (i + 1) * TOKEN_LEN].fill(0);
+                        rec[TOKEN_LEN + 1 + i * TOKEN_LEN..TOKEN_LEN + 1 + (i + 1) * TOKEN_LEN]
+                            .fill(0);
                     }
                 }
                 if rec[TOKEN_LEN] == 0 {
                     dropped[idx as usize] = true;
-                    rejected.push(Rejected { row, line, reason: "nik_column_damage".into() });
+                    rejected.push(Rejected {
+                        row,
+                        line,
+                        reason: "nik_column_damage".into(),
+                    });
                 }
             }
             rejected.sort_by_key(|r| r.row);
@@ -827,8 +890,12 @@ impl<'a> Tokenizer<'a> {
                 *c += u64::from(mask >> k & 1);
             }
         }
-        let tokens_per_key: BTreeMap<String, u64> =
-            wf.match_keys.iter().zip(&per_key).map(|(k, c)| (k.name.clone(), *c)).collect();
+        let tokens_per_key: BTreeMap<String, u64> = wf
+            .match_keys
+            .iter()
+            .zip(&per_key)
+            .map(|(k, c)| (k.name.clone(), *c))
+            .collect();
         let header = TokenHeader {
             format: FORMAT.into(),
             workflow_id: wf.id.clone(),
@@ -913,9 +980,15 @@ pub fn tokenize<R: Read, W: Write>(
     out: W,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<TokenizeSummary> {
-    let mut input = HashingReader { inner: input, hasher: Sha256::new() };
+    let mut input = HashingReader {
+        inner: input,
+        hasher: Sha256::new(),
+    };
     let mut head = Vec::with_capacity(SNIFF_BYTES);
-    (&mut input).take(SNIFF_BYTES as u64).read_to_end(&mut head).map_err(|e| Error::io(file_name, e))?;
+    (&mut input)
+        .take(SNIFF_BYTES as u64)
+        .read_to_end(&mut head)
+        .map_err(|e| Error::io(file_name, e))?;
     let t = Tokenizer::new(ctx, secret, party, &head, file_name, opts)?;
     let chained = std::io::Cursor::new(head).chain(&mut input);
     let part = t.run_part(0, chained, None, progress)?;

@@ -237,33 +237,64 @@ fn summary_suppresses_small_counts() {
 #[test]
 fn parts_give_the_same_token_file_as_one_pass() {
     let s = scenario(3000, 9);
-    let ctx = Context { workflow: &s.wf, workflow_file: "workflow.json", today: today() };
+    let ctx = Context {
+        workflow: &s.wf,
+        workflow_file: "workflow.json",
+        today: today(),
+    };
     let opts = InputOptions::default();
     let mut quoted_cut_seen = false;
     let mut merged = 0;
     for (party, _, file) in padan::demo::LISTS {
         let data = &s.files[*file];
         let mut seq = Vec::new();
-        let seq_sum = pipeline::tokenize(&ctx, &s.secret, party, &data[..], file, &opts, &mut seq, &mut |_| {}).unwrap();
+        let seq_sum = pipeline::tokenize(
+            &ctx,
+            &s.secret,
+            party,
+            &data[..],
+            file,
+            &opts,
+            &mut seq,
+            &mut |_| {},
+        )
+        .unwrap();
         let t = pipeline::Tokenizer::new(&ctx, &s.secret, party, data, file, &opts).unwrap();
         let len = data.len() as u64;
         let d0 = t.data_start();
-        for cuts in [vec![d0, d0 + (len - d0) / 2], vec![d0, d0 + 1, len / 3, len / 3 + 7, (len * 2) / 3, len - 2]] {
+        for cuts in [
+            vec![d0, d0 + (len - d0) / 2],
+            vec![d0, d0 + 1, len / 3, len / 3 + 7, (len * 2) / 3, len - 2],
+        ] {
             let parts: Vec<_> = cuts
                 .iter()
                 .enumerate()
-                .map(|(i, &st)| t.run_part(st, &data[st as usize..], cuts.get(i + 1).copied(), &mut |_| {}))
+                .map(|(i, &st)| {
+                    t.run_part(
+                        st,
+                        &data[st as usize..],
+                        cuts.get(i + 1).copied(),
+                        &mut |_| {},
+                    )
+                })
                 .collect();
             if parts.iter().any(|p| p.is_err()) {
                 quoted_cut_seen = true;
                 continue;
             }
             let mut par = Vec::new();
-            match t.finish(parts.into_iter().map(Result::unwrap).collect(), Some(seq_sum.input_sha256.clone()), &mut par) {
+            match t.finish(
+                parts.into_iter().map(Result::unwrap).collect(),
+                Some(seq_sum.input_sha256.clone()),
+                &mut par,
+            ) {
                 Ok(sum) => {
                     assert_eq!(par, seq, "{file} cut at {cuts:?}");
                     merged += 1;
-                    assert_eq!(serde_json::to_value(&sum).unwrap(), serde_json::to_value(&seq_sum).unwrap());
+                    assert_eq!(
+                        serde_json::to_value(&sum).unwrap(),
+                        serde_json::to_value(&seq_sum).unwrap()
+                    );
                 }
                 Err(padan::Error::PartsMismatch) => quoted_cut_seen = true,
                 Err(e) => panic!("{e}"),
@@ -274,11 +305,24 @@ fn parts_give_the_same_token_file_as_one_pass() {
     let data = b"NIK,NAMA,TGL_LAHIR,ALAMAT\n3209014508800012,SITI,05-08-1980,\"JL. A\nRT 1\"\n3209015009800013,BUDI,10-09-1980,X\n".to_vec();
     let t = pipeline::Tokenizer::new(&ctx, &s.secret, "dtks", &data, "q.csv", &opts).unwrap();
     let cut = data.iter().position(|b| *b == b'\n').unwrap() as u64 + 40; // inside the quoted field
-    let p0 = t.run_part(t.data_start(), &data[t.data_start() as usize..], Some(cut), &mut |_| {}).unwrap();
+    let p0 = t
+        .run_part(
+            t.data_start(),
+            &data[t.data_start() as usize..],
+            Some(cut),
+            &mut |_| {},
+        )
+        .unwrap();
     let p1 = t.run_part(cut, &data[cut as usize..], None, &mut |_| {});
     if let Ok(p1) = p1 {
-        assert!(matches!(t.finish(vec![p0, p1], None, Vec::new()), Err(padan::Error::PartsMismatch)));
+        assert!(matches!(
+            t.finish(vec![p0, p1], None, Vec::new()),
+            Err(padan::Error::PartsMismatch)
+        ));
     }
     // Quoted line breaks are rare in the demo: nearly every cut must merge.
-    assert!(merged >= 8, "only {merged} of 10 cut plans merged (quoted cuts: {quoted_cut_seen})");
+    assert!(
+        merged >= 8,
+        "only {merged} of 10 cut plans merged (quoted cuts: {quoted_cut_seen})"
+    );
 }
