@@ -50,7 +50,12 @@ impl StaticServer {
                 });
             }
         });
-        StaticServer { port, requests, stop, thread: Some(thread) }
+        StaticServer {
+            port,
+            requests,
+            stop,
+            thread: Some(thread),
+        }
     }
 
     pub fn origin(&self) -> String {
@@ -83,7 +88,11 @@ fn mime(path: &Path) -> &'static str {
     }
 }
 
-fn serve(stream: TcpStream, mounts: &[(String, PathBuf)], log: &Mutex<Vec<String>>) -> std::io::Result<()> {
+fn serve(
+    stream: TcpStream,
+    mounts: &[(String, PathBuf)],
+    log: &Mutex<Vec<String>>,
+) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut line = String::new();
@@ -130,7 +139,11 @@ fn resolve(mounts: &[(String, PathBuf)], path: &str) -> Option<PathBuf> {
     }
     for (prefix, dir) in mounts {
         if let Some(rest) = path.strip_prefix(prefix.as_str()) {
-            let rest = if rest.is_empty() || rest.ends_with('/') { format!("{rest}index.html") } else { rest.to_string() };
+            let rest = if rest.is_empty() || rest.ends_with('/') {
+                format!("{rest}index.html")
+            } else {
+                rest.to_string()
+            };
             let f = dir.join(rest);
             if f.is_file() {
                 return Some(f);
@@ -168,21 +181,36 @@ pub struct Driver {
 
 impl Driver {
     pub fn start(profile: PathBuf) -> Driver {
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let mut cmd = Command::new("/usr/bin/chromedriver");
-        cmd.arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null());
+        cmd.arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
         #[cfg(unix)]
         {
             use std::os::unix::process::CommandExt;
             cmd.process_group(0);
         }
-        let child = cmd.spawn().expect("start /usr/bin/chromedriver (apt-get install chromium-driver)");
+        let child = cmd
+            .spawn()
+            .expect("start /usr/bin/chromedriver (apt-get install chromium-driver)");
         let deadline = Instant::now() + Duration::from_secs(20);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "chromedriver did not listen on port {port}");
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not listen on port {port}"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
-        Driver { child, port, profile }
+        Driver {
+            child,
+            port,
+            profile,
+        }
     }
 
     /// A raw JSON POST to chromedriver (for the vendor log endpoint fantoccini lacks).
@@ -196,34 +224,57 @@ impl Driver {
             body.len()
         )
         .unwrap();
-        let mut resp = Vec::new();
-        s.read_to_end(&mut resp).unwrap();
-        let text = String::from_utf8_lossy(&resp);
-        let (head, rest) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-        let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") { dechunk(rest) } else { rest.to_string() };
+        // chromedriver keeps the connection open: read the head, then Content-Length bytes
+        // (or chunks), never "until closed".
+        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        let mut reader = BufReader::new(s);
+        let mut length = None;
+        let mut chunked = false;
+        loop {
+            let mut h = String::new();
+            if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
+                break;
+            }
+            let lower = h.to_ascii_lowercase();
+            if let Some(v) = lower.strip_prefix("content-length:") {
+                length = v.trim().parse::<usize>().ok();
+            }
+            if lower.starts_with("transfer-encoding:") && lower.contains("chunked") {
+                chunked = true;
+            }
+        }
+        let body = if chunked {
+            let mut out = Vec::new();
+            loop {
+                let mut size = String::new();
+                reader.read_line(&mut size).unwrap();
+                let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+                if n == 0 {
+                    break;
+                }
+                let mut chunk = vec![0; n + 2];
+                reader.read_exact(&mut chunk).unwrap();
+                out.extend_from_slice(&chunk[..n]);
+            }
+            String::from_utf8_lossy(&out).into_owned()
+        } else {
+            let mut buf = vec![0; length.unwrap_or(0)];
+            reader.read_exact(&mut buf).unwrap();
+            String::from_utf8_lossy(&buf).into_owned()
+        };
         serde_json::from_str(&body).unwrap_or(Value::Null)
     }
-}
-
-fn dechunk(s: &str) -> String {
-    let mut out = String::new();
-    let mut rest = s;
-    while let Some((size, after)) = rest.split_once("\r\n") {
-        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
-        if n == 0 {
-            break;
-        }
-        out.push_str(&after[..n.min(after.len())]);
-        rest = after.get(n + 2..).unwrap_or("");
-    }
-    out
 }
 
 impl Drop for Driver {
     fn drop(&mut self) {
         #[cfg(unix)]
         {
-            let _ = Command::new("kill").arg("-KILL").arg("--").arg(format!("-{}", self.child.id())).status();
+            let _ = Command::new("kill")
+                .arg("-KILL")
+                .arg("--")
+                .arg(format!("-{}", self.child.id()))
+                .status();
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -267,21 +318,36 @@ pub async fn connect(driver: &Driver, caps: Capabilities) -> Client {
         .expect("start a Chromium session through chromedriver")
 }
 
-/// Every URL the browser requested since the last call (Network.requestWillBeSent in the
-/// performance log), with the kind of initiator.
+/// Every URL the browser requested since the last call (Network.requestWillBeSent and
+/// webSocketCreated in the performance log). Requests made for the browser's own internal
+/// pages (a `chrome://` document such as the new-tab page at start-up) are left out; every
+/// other request, made by any page, frame or worker, is returned.
 pub async fn drain_requests(driver: &Driver, client: &Client) -> Vec<String> {
     let sid = client.session_id().await.unwrap().expect("session id");
-    let v = driver.post(&format!("/session/{sid}/se/log"), &json!({"type": "performance"}));
+    let v = driver.post(
+        &format!("/session/{sid}/se/log"),
+        &json!({"type": "performance"}),
+    );
     let mut urls = Vec::new();
     for entry in v["value"].as_array().cloned().unwrap_or_default() {
-        let Some(msg) = entry["message"].as_str() else { continue };
-        let Ok(m) = serde_json::from_str::<Value>(msg) else { continue };
+        let Some(msg) = entry["message"].as_str() else {
+            continue;
+        };
+        let Ok(m) = serde_json::from_str::<Value>(msg) else {
+            continue;
+        };
         let method = m["message"]["method"].as_str().unwrap_or("");
+        let params = &m["message"]["params"];
         if method == "Network.requestWillBeSent" || method == "Network.webSocketCreated" {
-            let url = m["message"]["params"]["request"]["url"].as_str().or(m["message"]["params"]["url"].as_str());
-            if let Some(u) = url {
-                urls.push(u.to_string());
+            let document = params["documentURL"].as_str().unwrap_or("");
+            let url = params["request"]["url"]
+                .as_str()
+                .or(params["url"].as_str())
+                .unwrap_or("");
+            if document.starts_with("chrome://") && url.starts_with("chrome://") {
+                continue;
             }
+            urls.push(url.to_string());
         }
     }
     urls
@@ -314,11 +380,17 @@ if (!window.__padanHook) {
 "#;
 
 pub async fn install_download_hook(c: &Client) {
-    c.execute(DOWNLOAD_HOOK, vec![]).await.expect("install the download hook");
+    c.execute(DOWNLOAD_HOOK, vec![])
+        .await
+        .expect("install the download hook");
 }
 
 /// Waits until a download whose name satisfies `pred` has been captured; returns (name, bytes).
-pub async fn take_download(c: &Client, what: &str, pred: impl Fn(&str) -> bool) -> (String, Vec<u8>) {
+pub async fn take_download(
+    c: &Client,
+    what: &str,
+    pred: impl Fn(&str) -> bool,
+) -> (String, Vec<u8>) {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let v = c
@@ -327,21 +399,40 @@ pub async fn take_download(c: &Client, what: &str, pred: impl Fn(&str) -> bool) 
             .expect("read downloads");
         let map: BTreeMap<String, String> = serde_json::from_value(v).unwrap_or_default();
         if let Some((name, s)) = map.into_iter().find(|(n, _)| pred(n)) {
-            c.execute("delete window.__padanDownloads[arguments[0]];", vec![json!(name)]).await.unwrap();
+            c.execute(
+                "delete window.__padanDownloads[arguments[0]];",
+                vec![json!(name)],
+            )
+            .await
+            .unwrap();
             return (name, s.chars().map(|ch| ch as u32 as u8).collect());
         }
-        assert!(Instant::now() < deadline, "no download for {what} within 60 s");
+        assert!(
+            Instant::now() < deadline,
+            "no download for {what} within 60 s"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
 /// Waits for a CSS selector; on timeout fails with any visible error box text.
-pub async fn wait_css(c: &Client, css: &str, what: &str, secs: u64) -> fantoccini::elements::Element {
+pub async fn wait_css(
+    c: &Client,
+    css: &str,
+    what: &str,
+    secs: u64,
+) -> fantoccini::elements::Element {
     let deadline = Instant::now() + Duration::from_secs(secs);
     loop {
         if let Ok(e) = c.find(Locator::Css(css)).await {
             if e.is_displayed().await.unwrap_or(false) {
                 return e;
+            }
+        }
+        if !css.contains("alert-error") {
+            let errs = visible_errors(c).await;
+            if !errs.is_empty() {
+                panic!("while waiting for {what} ({css}) the page shows an error: {errs:?}");
             }
         }
         if Instant::now() > deadline {
