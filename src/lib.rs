@@ -24,8 +24,10 @@ pub mod tokens;
 pub mod wilayah;
 pub mod workflow;
 
+/// The browser binding (the only code touching wasm-bindgen); public for its own tests.
 #[cfg(target_arch = "wasm32")]
-mod wasm;
+#[doc(hidden)]
+pub mod wasm;
 
 pub use error::{Error, Result};
 

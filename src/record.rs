@@ -61,7 +61,9 @@ impl RowIssue {
             RowIssue::BirthDateFromNik => "tanggal lahir kosong, diambil dari NIK",
             RowIssue::BadSex => "jenis kelamin tidak terbaca",
             RowIssue::Ragged => "jumlah kolom baris berbeda dengan baris judul",
-            RowIssue::NikRegionMismatch => "kecamatan di NIK berbeda dengan kolom kecamatan (pindah domisili?)",
+            RowIssue::NikRegionMismatch => {
+                "kecamatan di NIK berbeda dengan kolom kecamatan (pindah domisili?)"
+            }
         }
     }
     pub fn describe_en(self) -> &'static str {
@@ -76,7 +78,9 @@ impl RowIssue {
             RowIssue::BirthDateFromNik => "birth date empty, taken from the NIK",
             RowIssue::BadSex => "sex unreadable",
             RowIssue::Ragged => "row has a different number of fields than the header",
-            RowIssue::NikRegionMismatch => "kecamatan in the NIK differs from the kecamatan column (moved?)",
+            RowIssue::NikRegionMismatch => {
+                "kecamatan in the NIK differs from the kecamatan column (moved?)"
+            }
         }
     }
 }
@@ -275,7 +279,11 @@ impl Normalizer {
                 }
             }
             // Only kecamatan codes of the same kabupaten can be compared (see wilayah.rs).
-            if let Some(k) = r.kecamatan.as_deref().filter(|k| k.len() == 6 && k.bytes().all(|b| b.is_ascii_digit())) {
+            if let Some(k) = r
+                .kecamatan
+                .as_deref()
+                .filter(|k| k.len() == 6 && k.bytes().all(|b| b.is_ascii_digit()))
+            {
                 let num = |a: usize| k[a..a + 2].parse::<u8>().unwrap_or(0);
                 if (num(0), num(2)) == (n.province, n.kabupaten) && num(4) != n.kecamatan {
                     r.issues.push(RowIssue::NikRegionMismatch);
@@ -328,7 +336,11 @@ mod tests {
 
     fn normalizer(header: &[&str]) -> Normalizer {
         let h: Vec<String> = header.iter().map(|s| s.to_string()).collect();
-        Normalizer::new(Mapping::build(&h, &BTreeMap::new(), "t.csv").unwrap(), h.len(), 2026)
+        Normalizer::new(
+            Mapping::build(&h, &BTreeMap::new(), "t.csv").unwrap(),
+            h.len(),
+            2026,
+        )
     }
 
     fn row(v: &[&str]) -> Vec<String> {
@@ -338,14 +350,39 @@ mod tests {
     #[test]
     fn nik_versus_columns() {
         let mut n = normalizer(&["NIK", "NAMA", "TGL_LAHIR", "JK", "KECAMATAN", "NO_KK"]);
-        let r = n.normalize(&row(&["3209014508800012", "SITI", "05-08-1980", "P", "Waled", "3209010101100001"]));
+        let r = n.normalize(&row(&[
+            "3209014508800012",
+            "SITI",
+            "05-08-1980",
+            "P",
+            "Waled",
+            "3209010101100001",
+        ]));
         assert!(r.issues.is_empty(), "{:?}", r.issues);
         assert_eq!(r.key_value("kecamatan").unwrap().as_ref(), b"320901");
-        let r = n.normalize(&row(&["3209014508800012", "SITI", "06-08-1980", "L", "Sumber", "3209014508800012"]));
+        let r = n.normalize(&row(&[
+            "3209014508800012",
+            "SITI",
+            "06-08-1980",
+            "L",
+            "Sumber",
+            "3209014508800012",
+        ]));
         assert!(r.issues.contains(&RowIssue::NikEqualsKk));
         assert!(r.nik.is_none(), "a NIK equal to the KK is not used");
-        let r = n.normalize(&row(&["3209014508800012", "SITI", "06-08-1980", "L", "Sumber", ""]));
-        for i in [RowIssue::NikBirthDateMismatch, RowIssue::NikSexMismatch, RowIssue::NikRegionMismatch] {
+        let r = n.normalize(&row(&[
+            "3209014508800012",
+            "SITI",
+            "06-08-1980",
+            "L",
+            "Sumber",
+            "",
+        ]));
+        for i in [
+            RowIssue::NikBirthDateMismatch,
+            RowIssue::NikSexMismatch,
+            RowIssue::NikRegionMismatch,
+        ] {
             assert!(r.issues.contains(&i), "{i:?} in {:?}", r.issues);
         }
     }
@@ -358,7 +395,10 @@ mod tests {
         assert!(r.issues.contains(&RowIssue::BirthDateFromNik));
         let r = n.normalize(&row(&["3209014508800012", "SITI", "31-02-1980"]));
         assert!(r.issues.contains(&RowIssue::BadBirthDate));
-        assert_eq!(r.birth_date, None, "an unreadable date is not replaced by a guess");
+        assert_eq!(
+            r.birth_date, None,
+            "an unreadable date is not replaced by a guess"
+        );
     }
 
     #[test]
@@ -366,7 +406,11 @@ mod tests {
         let mut n = normalizer(&["NIK", "NAMA", "TGL_LAHIR"]);
         let r = n.normalize(&row(&["", " - "]));
         assert!(r.issues.contains(&RowIssue::Ragged));
-        assert!(r.empty.contains(&Field::Nik) && r.empty.contains(&Field::Name) && r.empty.contains(&Field::BirthDate));
+        assert!(
+            r.empty.contains(&Field::Nik)
+                && r.empty.contains(&Field::Name)
+                && r.empty.contains(&Field::BirthDate)
+        );
     }
 
     #[test]
@@ -374,13 +418,21 @@ mod tests {
         let mut s = NikColumnStats::default();
         let mut n = normalizer(&["NIK"]);
         for i in 0..40 {
-            let nik = if i % 2 == 0 { "3209014508800010" } else { "3209014508800013" };
+            let nik = if i % 2 == 0 {
+                "3209014508800010"
+            } else {
+                "3209014508800013"
+            };
             s.add(&n.normalize(&row(&[nik])));
         }
         assert!(s.damaged(), "half the NIKs end in 0: damaged");
         let mut s = NikColumnStats::default();
         for i in 0..40 {
-            let nik = if i % 10 == 0 { "3209014508800010" } else { "3209014508800013" };
+            let nik = if i % 10 == 0 {
+                "3209014508800010"
+            } else {
+                "3209014508800013"
+            };
             s.add(&n.normalize(&row(&[nik])));
         }
         assert!(!s.damaged(), "one in ten is normal");

@@ -71,7 +71,12 @@ fn check_tokens(g: &Golden, input: impl std::io::Read) {
         &mut |_| {},
     )
     .expect("tokenize");
-    let tf = read_token_file(&out, "golden.tokens").expect("token file");
+    check_token_bytes(g, &out);
+}
+
+/// Checks a token file against the golden records.
+fn check_token_bytes(g: &Golden, out: &[u8]) {
+    let tf = read_token_file(out, "golden.tokens").expect("token file");
     assert_eq!(tf.records.len(), g.records.len(), "record count");
     for (i, (got, want)) in tf.records.iter().zip(&g.records).enumerate() {
         assert_eq!(
@@ -111,5 +116,73 @@ fn golden_tokens_from_blob_in_small_chunks() {
         let blob = web_sys::Blob::new_with_u8_array_sequence(&parts).expect("Blob");
         let reader = padan::wasm::BlobReader::with_chunk(blob, chunk).expect("FileReaderSync");
         check_tokens(&g, reader);
+    }
+}
+
+#[wasm_bindgen_test]
+fn golden_tokens_through_the_worker_binding() {
+    // Exactly what www/worker.js calls: a JSON request, a Blob, the workflow and key bytes,
+    // a progress callback; the token file comes back as a Uint8Array built outside wasm.
+    use js_sys::{Function, Reflect, Uint8Array};
+    let g = golden();
+    let parts = js_sys::Array::new();
+    parts.push(&Uint8Array::from(g.input.as_bytes()));
+    let blob = web_sys::Blob::new_with_u8_array_sequence(&parts).expect("Blob");
+    let req = serde_json::json!({
+        "file_name": g.input_name, "party": g.party, "today": g.today,
+        "workflow_name": "workflow.json", "key_name": "golden.key", "options": {}
+    })
+    .to_string();
+    let progress = Function::new_no_args("");
+    let out = padan::wasm::tokenize(
+        &req,
+        &blob,
+        g.workflow.as_bytes(),
+        g.key.as_bytes().to_vec(),
+        &progress,
+    )
+    .unwrap_or_else(|_| panic!("tokenize through the binding failed"));
+    let bytes: Uint8Array = Reflect::get(&out, &"token_file".into())
+        .expect("token_file")
+        .into();
+    let name = Reflect::get(&out, &"file_name".into())
+        .expect("file_name")
+        .as_string();
+    assert!(
+        name.is_some_and(|n| n.ends_with(".tokens")),
+        "token file name"
+    );
+    check_token_bytes(&g, &bytes.to_vec());
+}
+
+#[wasm_bindgen_test]
+fn golden_tokens_in_two_parts_through_the_worker_binding() {
+    // What www/worker.js does for a big list with helper workers: parts cut at byte
+    // offsets, tokenized separately, then merged. The tokens must not depend on the cut.
+    use js_sys::{Array, Function, Reflect, Uint8Array};
+    let g = golden();
+    let parts_src = Array::new();
+    parts_src.push(&Uint8Array::from(g.input.as_bytes()));
+    let blob = web_sys::Blob::new_with_u8_array_sequence(&parts_src).expect("Blob");
+    let req = serde_json::json!({
+        "file_name": g.input_name, "party": g.party, "today": g.today, "options": {}
+    })
+    .to_string();
+    let progress = Function::new_no_args("");
+    let key = || g.key.as_bytes().to_vec();
+    let wf = g.workflow.as_bytes();
+    for cut in [g.input.len() / 3, g.input.len() / 2, g.input.len() - 2] {
+        let cut = cut as f64;
+        let p1 = padan::wasm::tokenize_part(&req, &blob, wf, key(), 0.0, Some(cut), &progress)
+            .unwrap_or_else(|_| panic!("part 1"));
+        let p2 = padan::wasm::tokenize_part(&req, &blob, wf, key(), cut, None, &progress)
+            .unwrap_or_else(|_| panic!("part 2"));
+        let out = padan::wasm::tokenize_finish(&req, &blob, wf, key(), Array::of2(&p1, &p2), None)
+            .unwrap_or_else(|_| panic!("finish"));
+        assert!(!out.is_null(), "parts cut at {cut} do not meet");
+        let bytes: Uint8Array = Reflect::get(&out, &"token_file".into())
+            .expect("token_file")
+            .into();
+        check_token_bytes(&g, &bytes.to_vec());
     }
 }

@@ -1,0 +1,781 @@
+//! The WebAssembly binding: the only module that touches wasm-bindgen / js-sys / web-sys.
+//!
+//! Runs inside a Web Worker (`www/worker.js`), which turns the page's messages into calls of
+//! the functions below. Every function is a thin adapter over `crate::pipeline`:
+//! - inputs are `Blob`s (a `File` is a `Blob`) read in ~1 MiB `Blob.slice` chunks with
+//!   `FileReaderSync` ([`BlobReader`]), so a 2-million-row list never sits in wasm memory;
+//! - large outputs (token files, re-attached lists) leave wasm memory in 1 MiB pieces
+//!   ([`JsSink`]) and are joined on the JavaScript side;
+//! - scalar arguments come as one JSON request string ([`Req`]); results go back as plain
+//!   JavaScript objects (reports are serialized with serde_json and `JSON.parse`d);
+//! - errors are `Error` objects whose message is the core error's text (file, line, column,
+//!   what to do).
+//!
+//! Key material is passed as owned byte vectors and zeroed here after use. Nothing is ever
+//! logged.
+
+use std::cell::RefCell;
+use std::io::{self, BufRead, Read, Write};
+use std::rc::Rc;
+
+use js_sys::{Array, Function, Object, Reflect, Uint8Array, JSON};
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+use web_sys::{Blob, FileReaderSync};
+use zeroize::Zeroize;
+
+use crate::date::Date;
+use crate::keys::Secret;
+use crate::pipeline::{self, Context, InputOptions, Progress};
+use crate::workflow::Workflow;
+
+/// Bytes read from a `Blob` per `FileReaderSync` call.
+pub const CHUNK: usize = 1 << 20;
+/// `inspect` reads only this much of a file.
+pub const INSPECT_BYTES: usize = 64 * 1024;
+
+thread_local! {
+    static LAST_PANIC: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+fn install_panic_hook() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        std::panic::set_hook(Box::new(|info| {
+            // Location and message only (the core never formats row data into panics).
+            let text = info.to_string();
+            LAST_PANIC.with(|p| *p.borrow_mut() = text);
+        }));
+    });
+}
+
+/// The message of the last panic (a bug), for the worker's error report after a trap.
+#[wasm_bindgen]
+pub fn last_panic() -> String {
+    LAST_PANIC.with(|p| p.borrow().clone())
+}
+
+/// Current size of the wasm linear memory in bytes (it never shrinks: this is the peak).
+#[wasm_bindgen]
+pub fn memory_bytes() -> f64 {
+    (core::arch::wasm32::memory_size(0) * 65536) as f64
+}
+
+/// The crate version.
+#[wasm_bindgen]
+pub fn version() -> String {
+    crate::VERSION.to_string()
+}
+
+/// `std::io::Read` over a `Blob`, reading `Blob.slice` chunks with `FileReaderSync`
+/// (available in workers only).
+pub struct BlobReader {
+    blob: Blob,
+    reader: FileReaderSync,
+    size: f64,
+    pos: f64,
+    chunk: usize,
+    buf: Vec<u8>,
+    at: usize,
+}
+
+impl BlobReader {
+    pub fn new(blob: Blob) -> Result<BlobReader, JsValue> {
+        BlobReader::with_chunk(blob, CHUNK)
+    }
+
+    /// A reader with a given chunk size (tests use tiny chunks).
+    pub fn with_chunk(blob: Blob, chunk: usize) -> Result<BlobReader, JsValue> {
+        let reader = FileReaderSync::new()?;
+        let size = blob.size();
+        Ok(BlobReader {
+            blob,
+            reader,
+            size,
+            pos: 0.0,
+            chunk: chunk.max(1),
+            buf: Vec::new(),
+            at: 0,
+        })
+    }
+
+    /// Total size of the blob in bytes.
+    #[allow(dead_code)] // used by tests/wasm_blob.rs
+    pub fn size(&self) -> f64 {
+        self.size
+    }
+
+    /// Bytes handed out so far.
+    #[allow(dead_code)] // used by tests/wasm_blob.rs
+    pub fn position(&self) -> f64 {
+        self.pos - (self.buf.len() - self.at) as f64
+    }
+
+    fn fill(&mut self) -> io::Result<()> {
+        self.buf.clear();
+        self.at = 0;
+        if self.pos >= self.size {
+            return Ok(());
+        }
+        let end = (self.pos + self.chunk as f64).min(self.size);
+        let piece = self
+            .blob
+            .slice_with_f64_and_f64(self.pos, end)
+            .map_err(js_io_error)?;
+        let ab = self
+            .reader
+            .read_as_array_buffer(&piece)
+            .map_err(js_io_error)?;
+        let arr = Uint8Array::new(&ab);
+        self.buf.resize(arr.length() as usize, 0);
+        arr.copy_to(&mut self.buf);
+        if self.buf.is_empty() {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "berkas berubah atau terpotong saat dibaca",
+            ));
+        }
+        self.pos += self.buf.len() as f64;
+        Ok(())
+    }
+}
+
+fn js_io_error(e: JsValue) -> io::Error {
+    let msg = e
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| "browser file read error".into());
+    io::Error::other(format!(
+        "{msg} (berkas tidak dapat dibaca; apakah berkas diubah atau dipindahkan setelah dipilih? pilih ulang berkasnya)"
+    ))
+}
+
+impl Read for BlobReader {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let avail = self.fill_buf()?;
+        let n = avail.len().min(out.len());
+        out[..n].copy_from_slice(&avail[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl BufRead for BlobReader {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.at >= self.buf.len() {
+            self.fill()?;
+        }
+        Ok(&self.buf[self.at..])
+    }
+    fn consume(&mut self, n: usize) {
+        self.at = (self.at + n).min(self.buf.len());
+    }
+}
+
+/// Reads a whole (small) blob into memory.
+fn read_all(blob: &Blob) -> Result<Vec<u8>, JsError> {
+    let mut v = Vec::with_capacity(blob.size() as usize);
+    BlobReader::new(blob.clone())
+        .map_err(js_err)?
+        .read_to_end(&mut v)
+        .map_err(|e| JsError::new(&e.to_string()))?;
+    Ok(v)
+}
+
+/// `std::io::Write` that moves its bytes out of wasm memory in 1 MiB pieces.
+pub struct JsSink {
+    parts: Array,
+    buf: Vec<u8>,
+    len: usize,
+}
+
+impl Default for JsSink {
+    fn default() -> Self {
+        JsSink::new()
+    }
+}
+
+impl JsSink {
+    pub fn new() -> JsSink {
+        JsSink {
+            parts: Array::new(),
+            buf: Vec::with_capacity(CHUNK),
+            len: 0,
+        }
+    }
+
+    fn flush_part(&mut self) {
+        if !self.buf.is_empty() {
+            self.parts.push(&Uint8Array::from(&self.buf[..]));
+            self.buf.clear();
+        }
+    }
+
+    /// Everything written, as one `Uint8Array` (outside wasm memory).
+    pub fn finish(mut self) -> Uint8Array {
+        self.flush_part();
+        let all = Uint8Array::new_with_length(self.len as u32);
+        let mut off = 0u32;
+        for p in self.parts.iter() {
+            let p: Uint8Array = p.unchecked_into();
+            all.set(&p, off);
+            off += p.length();
+        }
+        all
+    }
+}
+
+impl Write for JsSink {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.len += data.len();
+        if self.buf.len() + data.len() > CHUNK {
+            self.flush_part();
+        }
+        if data.len() >= CHUNK {
+            self.parts.push(&Uint8Array::from(data));
+        } else {
+            self.buf.extend_from_slice(data);
+        }
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The scalar arguments of a call, as one JSON object from the worker.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Req {
+    pub file_name: String,
+    pub options: InputOptions,
+    pub workflow_name: String,
+    pub key_name: String,
+    pub party: String,
+    /// `YYYY-MM-DD`, the user's local date.
+    pub today: String,
+    pub result_name: String,
+    pub names: Vec<String>,
+    pub people: Option<usize>,
+    pub seed: Option<u64>,
+}
+
+impl Req {
+    fn parse(json: &str) -> Result<Req, JsError> {
+        install_panic_hook();
+        let bad = |e: serde_json::Error| {
+            JsError::new(&format!("internal: bad request to the padan worker: {e}"))
+        };
+        let mut v: serde_json::Value = serde_json::from_str(json).map_err(bad)?;
+        // Accept the spelled-out tab a form might send.
+        if let Some(d) = v.pointer_mut("/options/delimiter") {
+            if matches!(d.as_str(), Some("tab" | "TAB" | "\\t")) {
+                *d = serde_json::Value::String("\t".into());
+            }
+        }
+        serde_json::from_value(v).map_err(bad)
+    }
+    fn today(&self) -> Result<Date, JsError> {
+        let p: Vec<&str> = self.today.split('-').collect();
+        let num = |i: usize| p.get(i).and_then(|s| s.parse::<u16>().ok());
+        match (p.len(), num(0), num(1), num(2)) {
+            (3, Some(y), Some(m), Some(d)) if (1..=12).contains(&m) && (1..=31).contains(&d) => {
+                Ok(Date {
+                    year: y,
+                    month: m as u8,
+                    day: d as u8,
+                })
+            }
+            _ => Err(JsError::new(&format!(
+                "internal: bad date '{}' from the padan worker",
+                self.today
+            ))),
+        }
+    }
+    fn name<'a>(&'a self, s: &'a str, default: &'a str) -> &'a str {
+        if s.is_empty() {
+            default
+        } else {
+            s
+        }
+    }
+}
+
+fn js_err(e: JsValue) -> JsError {
+    JsError::new(&e.as_string().unwrap_or_else(|| format!("{e:?}")))
+}
+
+fn core_err(e: crate::Error) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+fn to_js<T: Serialize + ?Sized>(v: &T) -> Result<JsValue, JsError> {
+    let s = serde_json::to_string(v).map_err(|e| JsError::new(&format!("internal: {e}")))?;
+    JSON::parse(&s).map_err(js_err)
+}
+
+fn obj(fields: &[(&str, JsValue)]) -> Result<JsValue, JsError> {
+    let o = Object::new();
+    for (k, v) in fields {
+        Reflect::set(&o, &JsValue::from_str(k), v).map_err(js_err)?;
+    }
+    Ok(o.into())
+}
+
+fn progress_fn(cb: &Function, total: f64) -> impl FnMut(Progress) + '_ {
+    move |p: Progress| {
+        let _ = cb.call3(
+            &JsValue::NULL,
+            &JsValue::from_f64(p.rows as f64),
+            &JsValue::from_f64(p.bytes as f64),
+            &JsValue::from_f64(total),
+        );
+    }
+}
+
+fn parse_workflow(req: &Req, workflow: &[u8]) -> Result<Workflow, JsError> {
+    Workflow::parse(workflow, req.name(&req.workflow_name, "workflow.json")).map_err(core_err)
+}
+
+fn parse_secret(req: &Req, mut key: Vec<u8>) -> Result<Secret, JsError> {
+    let s = Secret::parse_key_file(&key, req.name(&req.key_name, "padan.key")).map_err(core_err);
+    key.zeroize();
+    s
+}
+
+/// `{workflow, digest}` for a workflow file.
+#[wasm_bindgen]
+pub fn workflow_info(req: &str, workflow: &[u8]) -> Result<JsValue, JsError> {
+    let req = Req::parse(req)?;
+    let wf = parse_workflow(&req, workflow)?;
+    obj(&[
+        ("workflow", to_js(&wf)?),
+        ("digest", JsValue::from_str(&wf.digest_hex())),
+    ])
+}
+
+/// `{kcv}` of a key file.
+#[wasm_bindgen]
+pub fn key_info(req: &str, key: Vec<u8>) -> Result<JsValue, JsError> {
+    let req = Req::parse(req)?;
+    let secret = parse_secret(&req, key)?;
+    obj(&[("kcv", JsValue::from_str(&secret.kcv()))])
+}
+
+/// `{key_text, kcv}` of a new key made from 32 random bytes (`crypto.getRandomValues`).
+#[wasm_bindgen]
+pub fn keygen(mut random: Vec<u8>) -> Result<JsValue, JsError> {
+    install_panic_hook();
+    let mut bytes = [0u8; 32];
+    if random.len() != 32 {
+        random.zeroize();
+        return Err(JsError::new(
+            "internal: keygen needs exactly 32 random bytes",
+        ));
+    }
+    bytes.copy_from_slice(&random);
+    random.zeroize();
+    let secret = Secret::from_bytes(bytes);
+    bytes.zeroize();
+    obj(&[
+        ("key_text", JsValue::from_str(&secret.to_key_file())),
+        ("kcv", JsValue::from_str(&secret.kcv())),
+    ])
+}
+
+/// Detected dialect, header, suggested mapping and preview from the first 64 KiB.
+#[wasm_bindgen]
+pub fn inspect(req: &str, file: &Blob) -> Result<JsValue, JsError> {
+    let req = Req::parse(req)?;
+    let head_blob = file
+        .slice_with_f64_and_f64(0.0, INSPECT_BYTES as f64)
+        .map_err(js_err)?;
+    let head = read_all(&head_blob)?;
+    let ins = pipeline::inspect(&head, req.name(&req.file_name, "input.csv"), &req.options)
+        .map_err(core_err)?;
+    to_js(&ins)
+}
+
+/// The quality report of a list (nothing is written).
+#[wasm_bindgen]
+pub fn check(
+    req: &str,
+    file: &Blob,
+    workflow: &[u8],
+    progress: &Function,
+) -> Result<JsValue, JsError> {
+    let req = Req::parse(req)?;
+    let wf = parse_workflow(&req, workflow)?;
+    let ctx = Context {
+        workflow: &wf,
+        workflow_file: req.name(&req.workflow_name, "workflow.json"),
+        today: req.today()?,
+    };
+    let input = BlobReader::new(file.clone()).map_err(js_err)?;
+    let mut cb = progress_fn(progress, file.size());
+    let report = pipeline::check(
+        &ctx,
+        &req.party,
+        input,
+        req.name(&req.file_name, "input.csv"),
+        &req.options,
+        &mut cb,
+    )
+    .map_err(core_err)?;
+    to_js(&report)
+}
+
+/// `{token_file: Uint8Array, file_name, summary}`.
+#[wasm_bindgen]
+pub fn tokenize(
+    req: &str,
+    file: &Blob,
+    workflow: &[u8],
+    key: Vec<u8>,
+    progress: &Function,
+) -> Result<JsValue, JsError> {
+    let req = Req::parse(req)?;
+    let secret = parse_secret(&req, key)?;
+    let wf = parse_workflow(&req, workflow)?;
+    let ctx = Context {
+        workflow: &wf,
+        workflow_file: req.name(&req.workflow_name, "workflow.json"),
+        today: req.today()?,
+    };
+    let input = BlobReader::new(file.clone()).map_err(js_err)?;
+    let mut sink = JsSink::new();
+    let mut cb = progress_fn(progress, file.size());
+    let summary = pipeline::tokenize(
+        &ctx,
+        &secret,
+        &req.party,
+        input,
+        req.name(&req.file_name, "input.csv"),
+        &req.options,
+        &mut sink,
+        &mut cb,
+    )
+    .map_err(core_err)?;
+    let file_name = if summary.token_file.is_empty() {
+        format!("{}.tokens", req.party)
+    } else {
+        summary.token_file.clone()
+    };
+    obj(&[
+        ("token_file", sink.finish().into()),
+        ("file_name", JsValue::from_str(&file_name)),
+        ("summary", to_js(&summary)?),
+    ])
+}
+
+/// `{summary, summary_text, results: [{party, file_name, bytes}]}` for the token files.
+#[wasm_bindgen]
+pub fn compare(
+    req: &str,
+    workflow: &[u8],
+    files: Array,
+    progress: &Function,
+) -> Result<JsValue, JsError> {
+    let req = Req::parse(req)?;
+    let wf = parse_workflow(&req, workflow)?;
+    let ctx = Context {
+        workflow: &wf,
+        workflow_file: req.name(&req.workflow_name, "workflow.json"),
+        today: req.today()?,
+    };
+    let mut inputs: Vec<(String, Box<dyn Read>)> = Vec::new();
+    let mut total = 0.0;
+    for (i, f) in files.iter().enumerate() {
+        let blob: Blob = f
+            .dyn_into()
+            .map_err(|_| JsError::new("internal: compare expects Blobs"))?;
+        total += blob.size();
+        let name = req
+            .names
+            .get(i)
+            .cloned()
+            .unwrap_or_else(|| format!("tokens-{}", i + 1));
+        inputs.push((name, Box::new(BlobReader::new(blob).map_err(js_err)?)));
+    }
+    let mut cb = progress_fn(progress, total);
+    let out = pipeline::compare(&ctx, inputs, &mut cb).map_err(core_err)?;
+    let results = Array::new();
+    for r in &out.results {
+        results.push(&obj(&[
+            ("party", JsValue::from_str(&r.party)),
+            ("file_name", JsValue::from_str(&r.file_name)),
+            ("bytes", Uint8Array::from(&r.bytes[..]).into()),
+        ])?);
+    }
+    obj(&[
+        ("summary", to_js(&out.summary)?),
+        ("summary_text", JsValue::from_str(&out.summary_text)),
+        ("results", results.into()),
+    ])
+}
+
+/// `{bytes, file_name, summary}`: the office's own list with the coordinator's result columns.
+#[wasm_bindgen]
+pub fn reattach(
+    req: &str,
+    file: &Blob,
+    workflow: &[u8],
+    key: Vec<u8>,
+    result: &Blob,
+    progress: &Function,
+) -> Result<JsValue, JsError> {
+    let req = Req::parse(req)?;
+    let secret = parse_secret(&req, key)?;
+    let wf = parse_workflow(&req, workflow)?;
+    let ctx = Context {
+        workflow: &wf,
+        workflow_file: req.name(&req.workflow_name, "workflow.json"),
+        today: req.today()?,
+    };
+    let result_bytes = read_all(result)?;
+    let input = BlobReader::new(file.clone()).map_err(js_err)?;
+    let mut sink = JsSink::new();
+    let mut cb = progress_fn(progress, file.size());
+    let file_name = req.name(&req.file_name, "input.csv");
+    let summary = pipeline::reattach(
+        &ctx,
+        &secret,
+        &req.party,
+        input,
+        file_name,
+        &req.options,
+        &result_bytes,
+        req.name(&req.result_name, "result"),
+        &mut sink,
+        &mut cb,
+    )
+    .map_err(core_err)?;
+    let stem = file_name
+        .rsplit_once('.')
+        .map(|(s, _)| s)
+        .unwrap_or(file_name);
+    obj(&[
+        ("bytes", sink.finish().into()),
+        (
+            "file_name",
+            JsValue::from_str(&if summary.output_file.is_empty() {
+                format!("{stem}_hasil.csv")
+            } else {
+                summary.output_file.clone()
+            }),
+        ),
+        ("summary", to_js(&summary)?),
+    ])
+}
+
+/// A shared in-memory file for `demo::generate`.
+#[derive(Clone, Default)]
+struct MemFile(Rc<RefCell<Vec<u8>>>);
+
+impl Write for MemFile {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(data);
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The demo key is derived from the seed, as `padan demo` does. Demo only.
+fn demo_secret(seed: u64) -> Secret {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(b"padan demo key (never for real data)");
+    h.update(seed.to_be_bytes());
+    Secret::from_bytes(h.finalize().into())
+}
+
+/// `{files: [{name, bytes}]}`: the synthetic demo scenario (the lists, `truth.csv`,
+/// `workflow.json` and `demo.key`, like `padan demo`).
+#[wasm_bindgen]
+pub fn demo(req: &str) -> Result<JsValue, JsError> {
+    let req = Req::parse(req)?;
+    let cfg = crate::demo::DemoConfig {
+        people: req.people.unwrap_or(2000),
+        seed: req.seed.unwrap_or(1),
+    };
+    let files: Rc<RefCell<Vec<(String, MemFile)>>> = Rc::default();
+    let sink = Rc::clone(&files);
+    let mut open = move |name: &str| -> io::Result<Box<dyn Write>> {
+        let f = MemFile::default();
+        sink.borrow_mut().push((name.to_string(), f.clone()));
+        Ok(Box::new(f))
+    };
+    crate::demo::generate(&cfg, &mut open).map_err(|e| JsError::new(&e.to_string()))?;
+    // The same workflow and key as `padan demo` writes (keep in step with src/main.rs).
+    let parties: Vec<(&str, &str)> = crate::demo::LISTS
+        .iter()
+        .map(|(id, name, _)| (*id, *name))
+        .collect();
+    let wf = crate::workflow::demo_workflow(&parties, "2025-01-01", "2030-12-31");
+    let wf_text =
+        serde_json::to_string_pretty(&wf).map_err(|e| JsError::new(&e.to_string()))? + "\n";
+    let key_text = demo_secret(cfg.seed).to_key_file();
+    for (name, text) in [("workflow.json", wf_text), ("demo.key", key_text)] {
+        let f = MemFile::default();
+        f.0.borrow_mut().extend_from_slice(text.as_bytes());
+        files.borrow_mut().push((name.to_string(), f));
+    }
+    let arr = Array::new();
+    for (name, f) in files.borrow().iter() {
+        let bytes = f.0.borrow();
+        arr.push(&obj(&[
+            ("name", JsValue::from_str(name)),
+            ("bytes", Uint8Array::from(&bytes[..]).into()),
+        ])?);
+    }
+    obj(&[("files", arr.into())])
+}
+
+// ---- Tokenizing one list in several workers (see `crate::tokens::Tokenizer`) ----
+//
+// The worker that got the `tokenize` request asks for a plan, hands each part to a helper
+// worker (`tokenize_part`), hashes the whole file meanwhile (`sha256_blob`), then merges
+// (`tokenize_finish`). When the parts do not meet (a quoted line break across a cut) or a
+// part fails, it runs the ordinary one-part `tokenize`, which is always right and gives the
+// authoritative error message.
+
+fn head_of(file: &Blob) -> Result<Vec<u8>, JsError> {
+    let head = file
+        .slice_with_f64_and_f64(0.0, crate::table::SNIFF_BYTES as f64)
+        .map_err(js_err)?;
+    read_all(&head)
+}
+
+/// `{starts: [offset...]}`: where the parts of the list begin (one entry: do not split).
+#[wasm_bindgen]
+pub fn tokenize_plan(
+    req: &str,
+    file: &Blob,
+    workflow: &[u8],
+    key: Vec<u8>,
+    parts: u32,
+) -> Result<JsValue, JsError> {
+    let req = Req::parse(req)?;
+    let secret = parse_secret(&req, key)?;
+    let wf = parse_workflow(&req, workflow)?;
+    let ctx = Context {
+        workflow: &wf,
+        workflow_file: req.name(&req.workflow_name, "workflow.json"),
+        today: req.today()?,
+    };
+    let head = head_of(file)?;
+    let file_name = req.name(&req.file_name, "input.csv");
+    let t =
+        crate::tokens::Tokenizer::new(&ctx, &secret, &req.party, &head, file_name, &req.options)
+            .map_err(core_err)?;
+    let starts = t.part_starts(file.size() as u64, parts as usize);
+    obj(&[("starts", to_js(&starts)?)])
+}
+
+/// One part, as the bytes of `PartOutput::to_bytes` (tokens: they stay in this browser).
+/// `start` comes from [`tokenize_plan`]; `next_start` is the next part's start, if any.
+#[wasm_bindgen]
+#[allow(clippy::too_many_arguments)]
+pub fn tokenize_part(
+    req: &str,
+    file: &Blob,
+    workflow: &[u8],
+    key: Vec<u8>,
+    start: f64,
+    next_start: Option<f64>,
+    progress: &Function,
+) -> Result<Uint8Array, JsError> {
+    let req = Req::parse(req)?;
+    let secret = parse_secret(&req, key)?;
+    let wf = parse_workflow(&req, workflow)?;
+    let ctx = Context {
+        workflow: &wf,
+        workflow_file: req.name(&req.workflow_name, "workflow.json"),
+        today: req.today()?,
+    };
+    let head = head_of(file)?;
+    let file_name = req.name(&req.file_name, "input.csv");
+    let t =
+        crate::tokens::Tokenizer::new(&ctx, &secret, &req.party, &head, file_name, &req.options)
+            .map_err(core_err)?;
+    let rest = file.slice_with_f64(start).map_err(js_err)?;
+    let input = BlobReader::new(rest).map_err(js_err)?;
+    let mut cb = progress_fn(progress, file.size());
+    let part = t
+        .run_part(start as u64, input, next_start.map(|n| n as u64), &mut cb)
+        .map_err(core_err)?;
+    drop(t);
+    let bytes = part.to_bytes();
+    drop(part);
+    Ok(Uint8Array::from(&bytes[..]))
+}
+
+/// Merges the parts (`Uint8Array`s from [`tokenize_part`], in order) into the token file:
+/// `{token_file, file_name, summary}` like [`tokenize`], or `null` when the parts do not
+/// meet (then run [`tokenize`]).
+#[wasm_bindgen]
+pub fn tokenize_finish(
+    req: &str,
+    file: &Blob,
+    workflow: &[u8],
+    key: Vec<u8>,
+    parts: Array,
+    input_sha256: Option<String>,
+) -> Result<JsValue, JsError> {
+    let req = Req::parse(req)?;
+    let secret = parse_secret(&req, key)?;
+    let wf = parse_workflow(&req, workflow)?;
+    let ctx = Context {
+        workflow: &wf,
+        workflow_file: req.name(&req.workflow_name, "workflow.json"),
+        today: req.today()?,
+    };
+    let head = head_of(file)?;
+    let file_name = req.name(&req.file_name, "input.csv");
+    let t =
+        crate::tokens::Tokenizer::new(&ctx, &secret, &req.party, &head, file_name, &req.options)
+            .map_err(core_err)?;
+    let mut outputs = Vec::with_capacity(parts.length() as usize);
+    for p in parts.iter() {
+        let raw = p.unchecked_into::<Uint8Array>().to_vec();
+        outputs.push(crate::tokens::PartOutput::from_bytes(&raw).map_err(core_err)?);
+    }
+    let mut sink = JsSink::new();
+    let summary = match t.finish(outputs, input_sha256, &mut sink) {
+        Ok(s) => s,
+        Err(crate::Error::PartsMismatch) => return Ok(JsValue::NULL),
+        Err(e) => return Err(core_err(e)),
+    };
+    let file_name = if summary.token_file.is_empty() {
+        format!("{}.tokens", req.party)
+    } else {
+        summary.token_file.clone()
+    };
+    obj(&[
+        ("token_file", sink.finish().into()),
+        ("file_name", JsValue::from_str(&file_name)),
+        ("summary", to_js(&summary)?),
+    ])
+}
+
+/// SHA-256 (hex) of a whole blob, streamed.
+#[wasm_bindgen]
+pub fn sha256_blob(file: &Blob) -> Result<String, JsError> {
+    use sha2::{Digest, Sha256};
+    install_panic_hook();
+    let mut r = BlobReader::new(file.clone()).map_err(js_err)?;
+    let mut h = Sha256::new();
+    loop {
+        let buf = r.fill_buf().map_err(|e| JsError::new(&e.to_string()))?;
+        if buf.is_empty() {
+            break;
+        }
+        h.update(buf);
+        let n = buf.len();
+        r.consume(n);
+    }
+    Ok(hex::encode(h.finalize()))
+}

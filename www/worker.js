@@ -1,0 +1,291 @@
+// padan worker: runs the Rust core (WebAssembly) off the page's main thread.
+//
+// Served app: a MODULE worker, `new Worker('worker.js', {type: 'module'})`, which imports the
+// wasm-bindgen glue from ./pkg/ (that fetches pkg/padan_bg.wasm).
+// Offline single file (dist/padan.html): `cargo xtask build` turns this same file into a
+// CLASSIC worker: lines marked `@module-only` are dropped, `//@classic-only ` prefixes are
+// removed, and the wasm-bindgen `--target no-modules` glue (global `wasm_bindgen`) is put in
+// front. The page's worker shim then sends the inlined wasm bytes as the first message
+// `{op: '__wasm', wasm: Uint8Array}`.
+//
+// Protocol (main -> worker): {id, op, ...}. Worker -> main:
+//   {id, type: 'progress', rows, bytes, total}
+//   {id, type: 'done', result, wasm_memory[, helper_wasm_memory: [bytes per helper]]}
+//   {id, type: 'error', message}
+// Ops: workflow, keyinfo, keygen, inspect, check, tokenize, compare, reattach, demo, memory.
+// Text inputs (workflow, key) may be strings, Blobs/Files or byte arrays. Optional fields on
+// any op: `workflow_name`, `key_name`, `file_name` (names used in error messages; default:
+// the File's name, else workflow.json / padan.key / input.csv) and `today` ('YYYY-MM-DD',
+// default: the local date). `{op: 'memory'}` -> `{bytes, version}`; every 'done' message
+// also carries `wasm_memory` (WebAssembly memory size in bytes; it never shrinks).
+// After an internal error (a wasm trap) every later request fails: restart the worker.
+// Never logs or stores keys, rows or tokens.
+
+import init, * as bindings from './pkg/padan.js'; // @module-only
+const padan = bindings; // @module-only
+const loadWasm = (bytes) => init(bytes ? { module_or_path: bytes } : undefined); // @module-only
+const CLASSIC = false; // @module-only
+const SELF_URL = () => import.meta.url; // @module-only
+const SELF_OPTS = { type: 'module' }; // @module-only
+// A classic worker from file:// may only start workers from blob: URLs it made itself.
+//@classic-only let selfUrl = null;
+//@classic-only const SELF_URL = () => selfUrl || (selfUrl = workerSrc ? URL.createObjectURL(new Blob([workerSrc], { type: 'text/javascript' })) : self.location.href);
+//@classic-only const SELF_OPTS = {};
+//@classic-only const padan = wasm_bindgen;
+//@classic-only const loadWasm = (bytes) => wasm_bindgen({ module_or_path: bytes });
+//@classic-only const CLASSIC = true;
+
+let ready = null; // Promise of the wasm exports
+let resolveBytes = null;
+let wasmBytes = null; // classic worker: the wasm, to start helper workers
+let workerSrc = null; // classic worker: its own source, to start helper workers
+let helperMemory = null; // wasm memory of the helper workers of the last request
+let broken = null; // set after a wasm trap: the instance cannot be trusted any more
+
+if (CLASSIC) {
+  ready = new Promise((resolve) => {
+    resolveBytes = resolve;
+  }).then((bytes) => loadWasm(bytes));
+} else {
+  ready = loadWasm();
+}
+
+const PROGRESS_MS = 150;
+
+function today() {
+  const d = new Date();
+  const p = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+}
+
+// Text, Blob/File, ArrayBuffer or typed array -> Uint8Array.
+function bytesOf(x, what) {
+  if (x === undefined || x === null) throw new Error(`${what} belum dipilih / ${what} missing`);
+  if (typeof x === 'string') return new TextEncoder().encode(x);
+  if (x instanceof Uint8Array) return x;
+  if (x instanceof ArrayBuffer) return new Uint8Array(x);
+  if (ArrayBuffer.isView(x)) return new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
+  if (x instanceof Blob) return new Uint8Array(new FileReaderSync().readAsArrayBuffer(x));
+  throw new Error(`${what}: unsupported value`);
+}
+
+function blobOf(x, what) {
+  if (x instanceof Blob) return x;
+  if (x === undefined || x === null) throw new Error(`${what} belum dipilih / ${what} missing`);
+  return new Blob([bytesOf(x, what)]);
+}
+
+const nameOf = (x, fallback) => (x && typeof x.name === 'string' && x.name) || fallback;
+
+function progressFor(id) {
+  let last = 0;
+  return (rows, bytes, total) => {
+    const now = performance.now();
+    if (now - last >= PROGRESS_MS) {
+      last = now;
+      self.postMessage({ id, type: 'progress', rows, bytes, total });
+    }
+  };
+}
+
+function req(m, extra) {
+  return JSON.stringify(Object.assign({ options: m.options || {}, party: m.party || '', today: m.today || today() }, extra));
+}
+
+const wfName = (m) => m.workflow_name || nameOf(m.workflow, 'workflow.json');
+const keyName = (m) => m.key_name || nameOf(m.key, 'padan.key');
+
+// ---- One list in several workers ----
+// A big list is cut into parts (one per core, at most 4) that helper workers tokenize at
+// the same time; this worker hashes the whole file meanwhile and then merges the parts.
+// Any problem (a quoted line break across a cut, an error in a part) falls back to the
+// one-worker run, which is always right and gives the authoritative error message.
+// `m.parts` (a number) overrides the automatic choice; 1 disables splitting.
+const MIN_SPLIT_BYTES = 8 << 20;
+
+function partsFor(m, file) {
+  if (typeof m.parts === 'number') return Math.max(1, Math.min(8, Math.floor(m.parts)));
+  if (file.size < MIN_SPLIT_BYTES) return 1;
+  return Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1));
+}
+
+function startHelper() {
+  const w = new Worker(SELF_URL(), SELF_OPTS);
+  if (CLASSIC) w.postMessage({ op: '__wasm', wasm: wasmBytes, src: workerSrc });
+  return w;
+}
+
+function helperCall(w, msg, onProgress) {
+  return new Promise((resolve, reject) => {
+    w.onmessage = (ev) => {
+      const r = ev.data;
+      if (r.type === 'progress') onProgress(r);
+      else if (r.type === 'done') resolve(Object.assign(r.result, { wasm_memory: r.wasm_memory }));
+      else reject(new Error(r.message));
+    };
+    w.onerror = (e) => {
+      if (e.preventDefault) e.preventDefault();
+      reject(new Error(e.message || 'helper worker failed'));
+    };
+    w.postMessage(msg);
+  });
+}
+
+async function tokenizeInParts(id, file, r, workflow, key, parts) {
+  try {
+    return await tokenizeInPartsOrFail(id, file, r, workflow, key, parts);
+  } catch (e) {
+    if (e instanceof WebAssembly.RuntimeError) throw e;
+    return null; // the one-worker run is always right and reports errors properly
+  }
+}
+
+async function tokenizeInPartsOrFail(id, file, r, workflow, key, parts) {
+  const starts = padan.tokenize_plan(r, file, workflow, key, parts).starts;
+  if (starts.length < 2) return null;
+  const helpers = [];
+  try {
+    for (let i = 0; i < starts.length; i++) helpers.push(startHelper());
+    const seen = starts.map(() => [0, 0]);
+    const post = progressFor(id);
+    const running = starts.map((start, i) => helperCall(helpers[i], {
+      id: i, op: 'tokenize_part', req: r, file, workflow, key, start,
+      next_start: i + 1 < starts.length ? starts[i + 1] : null,
+    }, (p) => {
+      seen[i] = [p.rows, Math.max(0, p.bytes - start)];
+      post(seen.reduce((a, x) => a + x[0], 0), seen.reduce((a, x) => a + x[1], 0), file.size);
+    }));
+    // Hash the whole input for the receipt while the helpers work.
+    const sha256 = padan.sha256_blob(file);
+    let results;
+    try {
+      results = await Promise.all(running);
+    } catch (_) {
+      return null;
+    }
+    helperMemory = results.map((x) => x.wasm_memory);
+    return padan.tokenize_finish(r, file, workflow, key, results.map((x) => x.part), sha256) || null;
+  } finally {
+    for (const h of helpers) h.terminate();
+  }
+}
+
+// Each op returns [result, transferables] (or a promise of them).
+const OPS = {
+  workflow(m) {
+    return [padan.workflow_info(req(m, { workflow_name: m.name || nameOf(m.text, 'workflow.json') }), bytesOf(m.text, 'workflow')), []];
+  },
+  keyinfo(m) {
+    return [padan.key_info(req(m, { key_name: m.name || nameOf(m.text, 'padan.key') }), bytesOf(m.text, 'key')), []];
+  },
+  keygen() {
+    const random = crypto.getRandomValues(new Uint8Array(32));
+    const r = padan.keygen(random);
+    random.fill(0);
+    return [r, []];
+  },
+  inspect(m) {
+    const file = blobOf(m.file, 'file');
+    return [padan.inspect(req(m, { file_name: m.file_name || nameOf(file, 'input.csv') }), file), []];
+  },
+  check(m) {
+    const file = blobOf(m.file, 'file');
+    const r = padan.check(
+      req(m, { file_name: m.file_name || nameOf(file, 'input.csv'), workflow_name: wfName(m) }),
+      file, bytesOf(m.workflow, 'workflow'), progressFor(m.id));
+    return [r, []];
+  },
+  async tokenize(m) {
+    const file = blobOf(m.file, 'file');
+    const key = bytesOf(m.key, 'key').slice();
+    const workflow = bytesOf(m.workflow, 'workflow');
+    const r = req(m, { file_name: m.file_name || nameOf(file, 'input.csv'), workflow_name: wfName(m), key_name: keyName(m) });
+    try {
+      let res = null;
+      const parts = partsFor(m, file);
+      if (parts > 1) res = await tokenizeInParts(m.id, file, r, workflow, key, parts);
+      if (!res) res = padan.tokenize(r, file, workflow, key, progressFor(m.id));
+      return [res, [res.token_file.buffer]];
+    } finally {
+      key.fill(0);
+    }
+  },
+  // Internal: one part of a list, in a helper worker started by `tokenize`.
+  tokenize_part(m) {
+    try {
+      const part = padan.tokenize_part(m.req, m.file, m.workflow, m.key, m.start,
+        m.next_start === null ? undefined : m.next_start, progressFor(m.id));
+      return [{ part }, [part.buffer]];
+    } finally {
+      m.key.fill(0);
+    }
+  },
+  compare(m) {
+    const files = (m.files || []).map((f, i) => blobOf(f, `file ${i + 1}`));
+    const names = files.map((f, i) => (m.names && m.names[i]) || nameOf(f, `tokens-${i + 1}`));
+    const r = padan.compare(req(m, { workflow_name: wfName(m), names }), bytesOf(m.workflow, 'workflow'), files, progressFor(m.id));
+    return [r, r.results.map((x) => x.bytes.buffer)];
+  },
+  reattach(m) {
+    const file = blobOf(m.file, 'file');
+    const result = blobOf(m.result, 'result');
+    const key = bytesOf(m.key, 'key').slice();
+    try {
+      const r = padan.reattach(
+        req(m, {
+          file_name: m.file_name || nameOf(file, 'input.csv'), workflow_name: wfName(m), key_name: keyName(m),
+          result_name: m.result_name || nameOf(result, 'result'),
+        }),
+        file, bytesOf(m.workflow, 'workflow'), key, result, progressFor(m.id));
+      return [r, [r.bytes.buffer]];
+    } finally {
+      key.fill(0);
+    }
+  },
+  demo(m) {
+    const r = padan.demo(JSON.stringify({ people: m.people || undefined, seed: m.seed === undefined ? undefined : m.seed }));
+    return [r, r.files.map((f) => f.bytes.buffer)];
+  },
+  memory() {
+    return [{ bytes: padan.memory_bytes(), version: padan.version() }, []];
+  },
+};
+
+async function handle(m) {
+  const id = m && m.id;
+  try {
+    await ready;
+    if (broken) throw new Error(broken);
+    const op = OPS[m && m.op];
+    if (!op) throw new Error(`internal: unknown op ${m && m.op}`);
+    helperMemory = null;
+    const [result, transfer] = await op(m);
+    const done = { id, type: 'done', result, wasm_memory: padan.memory_bytes() };
+    if (helperMemory) done.helper_wasm_memory = helperMemory;
+    self.postMessage(done, transfer);
+  } catch (e) {
+    let message = e && e.message ? e.message : String(e);
+    if (e instanceof WebAssembly.RuntimeError) {
+      let detail = '';
+      try {
+        detail = padan.last_panic();
+      } catch (_) {
+        /* the instance is gone */
+      }
+      broken = 'Galat internal padan (bug); muat ulang halaman. / Internal padan error (a bug); reload the page.';
+      message = `${broken}${detail ? ` [${detail}]` : ''}`;
+    }
+    self.postMessage({ id, type: 'error', message });
+  }
+}
+
+self.onmessage = (ev) => {
+  const m = ev.data;
+  if (m && m.op === '__wasm') {
+    wasmBytes = m.wasm;
+    workerSrc = m.src || null;
+    if (resolveBytes) resolveBytes(m.wasm);
+    return;
+  }
+  handle(m);
+};
