@@ -45,6 +45,29 @@ pub enum Severity {
 }
 
 impl NikProblem {
+    /// Every problem, errors first.
+    pub const ALL: [NikProblem; 14] = [
+        NikProblem::Empty,
+        NikProblem::WrongLength,
+        NikProblem::NotDigits,
+        NikProblem::UnknownProvince,
+        NikProblem::BadKabupaten,
+        NikProblem::BadKecamatan,
+        NikProblem::BadDay,
+        NikProblem::BadMonth,
+        NikProblem::ImpossibleDate,
+        NikProblem::ZeroSerial,
+        NikProblem::LeadingZero,
+        NikProblem::Placeholder,
+        NikProblem::SpreadsheetDamage,
+        NikProblem::StandInBirthDate,
+    ];
+
+    /// The problem with this [`NikProblem::code`].
+    pub fn from_code(code: &str) -> Option<NikProblem> {
+        NikProblem::ALL.into_iter().find(|p| p.code() == code)
+    }
+
     pub fn severity(self) -> Severity {
         use NikProblem::*;
         match self {
@@ -728,22 +751,7 @@ mod tests {
 
     #[test]
     fn every_problem_has_code_and_descriptions() {
-        let all = [
-            Empty,
-            WrongLength,
-            NotDigits,
-            UnknownProvince,
-            BadKabupaten,
-            BadKecamatan,
-            BadDay,
-            BadMonth,
-            ImpossibleDate,
-            ZeroSerial,
-            LeadingZero,
-            Placeholder,
-            SpreadsheetDamage,
-            StandInBirthDate,
-        ];
+        let all = NikProblem::ALL;
         let mut codes: Vec<&str> = all.iter().map(|p| p.code()).collect();
         for p in all {
             assert!(!p.describe_id().is_empty() && !p.describe_en().is_empty());

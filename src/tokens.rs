@@ -380,7 +380,7 @@ pub fn describe_reason(code: &str) -> String {
             other => match other.strip_prefix("nik_") {
                 Some(c) => format!(
                     "NIK: {}",
-                    nik_problem_by_code(c).map(|p| p.describe_id()).unwrap_or(c)
+                    crate::nik::NikProblem::from_code(c).map(|p| p.describe_id()).unwrap_or(c)
                 ),
                 None => other.to_string(),
             },
@@ -389,27 +389,6 @@ pub fn describe_reason(code: &str) -> String {
         .join("; ")
 }
 
-fn nik_problem_by_code(code: &str) -> Option<crate::nik::NikProblem> {
-    use crate::nik::NikProblem::*;
-    [
-        Empty,
-        WrongLength,
-        NotDigits,
-        UnknownProvince,
-        BadKabupaten,
-        BadKecamatan,
-        BadDay,
-        BadMonth,
-        ImpossibleDate,
-        ZeroSerial,
-        LeadingZero,
-        Placeholder,
-        SpreadsheetDamage,
-        StandInBirthDate,
-    ]
-    .into_iter()
-    .find(|p| p.code() == code)
-}
 
 /// A `Read` that hashes what passes through it (the input file's digest for receipts).
 pub struct HashingReader<R> {
