@@ -380,7 +380,9 @@ pub fn describe_reason(code: &str) -> String {
             other => match other.strip_prefix("nik_") {
                 Some(c) => format!(
                     "NIK: {}",
-                    crate::nik::NikProblem::from_code(c).map(|p| p.describe_id()).unwrap_or(c)
+                    crate::nik::NikProblem::from_code(c)
+                        .map(|p| p.describe_id())
+                        .unwrap_or(c)
                 ),
                 None => other.to_string(),
             },
@@ -388,7 +390,6 @@ pub fn describe_reason(code: &str) -> String {
         .collect::<Vec<_>>()
         .join("; ")
 }
-
 
 /// A `Read` that hashes what passes through it (the input file's digest for receipts).
 pub struct HashingReader<R> {
