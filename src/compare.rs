@@ -17,9 +17,9 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::keys::{Token, TOKEN_LEN};
 use crate::pipeline::{Context, Progress};
-use crate::result::{ResultHeader, ResultRow, Status};
+use crate::result::{ResultHeader, Status};
 use crate::tokens::TokenReader;
-use crate::workflow::Workflow;
+use crate::workflow::{Disclosure, Workflow};
 
 /// A per-office result file, ready to hand out.
 #[derive(Clone, Debug)]
@@ -37,7 +37,38 @@ pub struct CompareOutput {
     pub results: Vec<ResultFile>,
     /// Coordinator-internal: the cluster (person) of every record, by party and reference.
     /// Never written to a result file; used to measure quality on the demo.
-    pub clusters: Vec<(String, Token, u32)>,
+    pub clusters: RecordClusters,
+}
+
+/// The cluster of every record, column by column: record `x` is reference `refs[x]` of
+/// party `parties[party[x]]`, in cluster `cluster[x]` (the index of one of the cluster's
+/// records).
+#[derive(Clone, Debug, Default)]
+pub struct RecordClusters {
+    /// The workflow's data party ids.
+    pub parties: Vec<String>,
+    pub party: Vec<u8>,
+    pub refs: Vec<Token>,
+    pub cluster: Vec<u32>,
+}
+
+impl RecordClusters {
+    pub fn len(&self) -> usize {
+        self.refs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.refs.is_empty()
+    }
+
+    /// (party id, reference, cluster id) of every record.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Token, u32)> + '_ {
+        self.party
+            .iter()
+            .zip(&self.refs)
+            .zip(&self.cluster)
+            .map(|((&p, r), &c)| (self.parties[p as usize].as_str(), r, c))
+    }
 }
 
 /// A count as released: the number, or `"<k"` when suppressed.
@@ -100,18 +131,19 @@ pub struct KeyLinks {
 struct Loaded {
     party: Vec<u8>,
     refs: Vec<Token>,
-    /// `tokens[rec * nk + i]`, zero when absent (see `masks`).
-    tokens: Vec<Token>,
+    /// `tokens[i][rec]`: the key-`i` token of a record as a big-endian number (so numeric
+    /// order is byte order), zero when absent (see `masks`).
+    tokens: Vec<Vec<u128>>,
     masks: Vec<u8>,
 }
 
 /// Union-find with path halving and per-root key masks.
-struct Clusters {
+struct UnionFind {
     parent: Vec<u32>,
     mask: Vec<u8>,
 }
 
-impl Clusters {
+impl UnionFind {
     fn find(&mut self, mut x: u32) -> u32 {
         while self.parent[x as usize] != x {
             let p = self.parent[x as usize];
@@ -120,6 +152,182 @@ impl Clusters {
         }
         x
     }
+
+    /// Links the records of one group of equal key-`i` tokens, in order, refusing links
+    /// between clusters that both hold a token of a key in `stronger`. Returns the links
+    /// made and the links refused.
+    fn link_group(&mut self, group: &[u32], stronger: u8, roots: &mut Vec<u32>) -> (u64, u64) {
+        let (mut links, mut conflicts) = (0, 0);
+        roots.clear();
+        for &x in group {
+            let mut rx = self.find(x);
+            let mut merged = false;
+            for root in roots.iter_mut() {
+                let rr = self.find(*root);
+                *root = rr;
+                if rr == rx {
+                    merged = true;
+                    continue;
+                }
+                if self.mask[rx as usize] & self.mask[rr as usize] & stronger != 0 {
+                    conflicts += 1;
+                    continue;
+                }
+                if !merged {
+                    let m = self.mask[rx as usize] | self.mask[rr as usize];
+                    self.parent[rx as usize] = rr;
+                    self.mask[rr as usize] = m;
+                    links += 1;
+                    rx = rr;
+                    merged = true;
+                }
+            }
+            if !merged {
+                roots.push(rx);
+            }
+        }
+        (links, conflicts)
+    }
+}
+
+/// The groups of one match key: records sharing a full token, two or more per group.
+/// Groups come in token order, the records of a group in record order.
+#[derive(Default)]
+struct Groups {
+    members: Vec<u32>,
+    /// End of each group in `members`.
+    ends: Vec<u32>,
+}
+
+impl Groups {
+    fn push(&mut self, group: impl IntoIterator<Item = u32>) {
+        self.members.extend(group);
+        self.ends.push(self.members.len() as u32);
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &[u32]> + '_ {
+        let mut start = 0;
+        self.ends.iter().map(move |&e| {
+            let g = &self.members[start..e as usize];
+            start = e as usize;
+            g
+        })
+    }
+}
+
+/// `groups_of` makes buckets of about 2^BUCKET_BITS records.
+const BUCKET_BITS: u32 = 6;
+
+/// Finds the groups of equal tokens among the records whose `masks` has `bit`, in O(n).
+/// The records are sorted on the first 32 bits of their (uniformly random) tokens and
+/// then by record: a counting sort into buckets of about a thousand on the first bits,
+/// then a sort of each bucket in cache. Runs of equal bits are candidate groups, checked
+/// on the full tokens. Groups come in the order one sort of all (token, record) pairs
+/// gives.
+fn groups_of(tokens: &[u128], masks: &[u8], bit: u8, sorted: &mut Vec<u64>) -> Groups {
+    let present = |r: usize| masks[r] & bit != 0;
+    let m = (0..masks.len()).filter(|&r| present(r)).count();
+    let mut groups = Groups::default();
+    if m < 2 {
+        return groups;
+    }
+    let bits = (usize::BITS - m.leading_zeros())
+        .saturating_sub(BUCKET_BITS)
+        .min(20);
+    let bucket = |t: u128| (t >> 64 >> (64 - bits)) as usize;
+    let mut start = vec![0u32; (1 << bits) + 1];
+    for (r, &t) in tokens.iter().enumerate() {
+        if present(r) {
+            start[bucket(t) + 1] += 1;
+        }
+    }
+    for b in 1..start.len() {
+        start[b] += start[b - 1];
+    }
+    // (first 32 bits of the token, record).
+    sorted.clear();
+    sorted.resize(m, 0);
+    {
+        let mut next = start.clone();
+        for (r, &t) in tokens.iter().enumerate() {
+            if present(r) {
+                let b = bucket(t);
+                sorted[next[b] as usize] = ((t >> 96) as u64) << 32 | r as u64;
+                next[b] += 1;
+            }
+        }
+    }
+    for w in start.windows(2) {
+        sorted[w[0] as usize..w[1] as usize].sort_unstable();
+    }
+    drop(start);
+    // Candidates: runs of equal first bits.
+    groups.members.reserve(m);
+    groups.ends.reserve(m / 2);
+    let mut s = 0;
+    while s < m {
+        let hi = sorted[s] >> 32;
+        let mut e = s + 1;
+        while e < m && sorted[e] >> 32 == hi {
+            e += 1;
+        }
+        if e - s >= 2 {
+            groups.push(sorted[s..e].iter().map(|&v| v as u32));
+        }
+        s = e;
+    }
+    // Check the candidates on their full tokens, gathering them a batch at a time (the
+    // loads are independent, so they overlap).
+    let mut bad: Vec<usize> = Vec::new();
+    let mut buf: Vec<u128> = Vec::with_capacity(4096);
+    let (mut g, mut s) = (0, 0);
+    while g < groups.ends.len() {
+        let mut h = g;
+        while h < groups.ends.len() && (groups.ends[h] as usize - s <= 4096 || h == g) {
+            h += 1;
+        }
+        let e = groups.ends[h - 1] as usize;
+        buf.clear();
+        buf.extend(groups.members[s..e].iter().map(|&r| tokens[r as usize]));
+        let mut a = s;
+        for (j, &end) in groups.ends[g..h].iter().enumerate() {
+            let run = &buf[a - s..end as usize - s];
+            if run.iter().any(|&t| t != run[0]) {
+                bad.push(g + j);
+            }
+            a = end as usize;
+        }
+        (g, s) = (h, e);
+    }
+    if bad.is_empty() {
+        return groups;
+    }
+    // Equal first bits, different tokens: split by the full token.
+    let old = std::mem::take(&mut groups);
+    let mut bad = bad.into_iter().peekable();
+    let mut run: Vec<u32> = Vec::new();
+    for (j, group) in old.iter().enumerate() {
+        if bad.next_if_eq(&j).is_none() {
+            groups.push(group.iter().copied());
+            continue;
+        }
+        run.clear();
+        run.extend_from_slice(group);
+        run.sort_by_key(|&r| tokens[r as usize]);
+        let mut x = 0;
+        while x < run.len() {
+            let t = tokens[run[x] as usize];
+            let mut y = x + 1;
+            while y < run.len() && tokens[run[y] as usize] == t {
+                y += 1;
+            }
+            if y - x >= 2 {
+                groups.push(run[x..y].iter().copied());
+            }
+            x = y;
+        }
+    }
+    groups
 }
 
 /// Compares the token files of one workflow.
@@ -131,14 +339,25 @@ pub fn compare(
     let wf = ctx.workflow;
     wf.check_valid_on(ctx.today, ctx.workflow_file)?;
     if inputs.is_empty() {
-        return Err(Error::Refused { what: "tidak ada berkas token untuk dibandingkan.".into() });
+        return Err(Error::Refused {
+            what: "tidak ada berkas token untuk dibandingkan.".into(),
+        });
     }
     let data_parties: Vec<&str> = wf.data_parties().map(|p| p.id.as_str()).collect();
     if data_parties.len() > 64 {
-        return Err(Error::workflow(ctx.workflow_file, Some("parties"), "paling banyak 64 pihak pemegang daftar."));
+        return Err(Error::workflow(
+            ctx.workflow_file,
+            Some("parties"),
+            "paling banyak 64 pihak pemegang daftar.",
+        ));
     }
     let nk = wf.match_keys.len();
-    let mut loaded = Loaded { party: Vec::new(), refs: Vec::new(), tokens: Vec::new(), masks: Vec::new() };
+    let mut loaded = Loaded {
+        party: Vec::new(),
+        refs: Vec::new(),
+        tokens: vec![Vec::new(); nk],
+        masks: Vec::new(),
+    };
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
     let mut kcv: Option<(String, String)> = None;
     let mut rows = 0u64;
@@ -162,23 +381,35 @@ pub fn compare(
         if let Some(other) = seen.insert(h.party.clone(), name.clone()) {
             return Err(Error::mismatch(
                 &name,
-                format!("pihak '{}' sudah diwakili oleh berkas {other}: satu berkas per pihak.", h.party),
+                format!(
+                    "pihak '{}' sudah diwakili oleh berkas {other}: satu berkas per pihak.",
+                    h.party
+                ),
             ));
         }
-        let p = data_parties.iter().position(|x| *x == h.party).expect("checked against the workflow") as u8;
+        let p = data_parties
+            .iter()
+            .position(|x| *x == h.party)
+            .expect("checked against the workflow") as u8;
         let n = h.records as usize;
         loaded.party.reserve(n);
         loaded.refs.reserve(n);
-        loaded.tokens.reserve(n * nk);
+        for t in &mut loaded.tokens {
+            t.reserve(n);
+        }
         loaded.masks.reserve(n);
         while r.next_raw()? {
             let raw = r.raw();
             loaded.party.push(p);
-            loaded.refs.push(raw[..TOKEN_LEN].try_into().expect("16 bytes"));
+            loaded
+                .refs
+                .push(raw[..TOKEN_LEN].try_into().expect("16 bytes"));
             loaded.masks.push(raw[TOKEN_LEN]);
-            for i in 0..nk {
+            for (i, t) in loaded.tokens.iter_mut().enumerate() {
                 let off = TOKEN_LEN + 1 + i * TOKEN_LEN;
-                loaded.tokens.push(raw[off..off + TOKEN_LEN].try_into().expect("16 bytes"));
+                t.push(u128::from_be_bytes(
+                    raw[off..off + TOKEN_LEN].try_into().expect("16 bytes"),
+                ));
             }
             rows += 1;
             if rows % 65536 == 0 {
@@ -187,186 +418,272 @@ pub fn compare(
         }
     }
     if loaded.refs.len() > u32::MAX as usize - 1 {
-        return Err(Error::Refused { what: "terlalu banyak rekaman untuk satu perbandingan (batas 4 miliar).".into() });
+        return Err(Error::Refused {
+            what: "terlalu banyak rekaman untuk satu perbandingan (batas 4 miliar).".into(),
+        });
     }
-    let out = link(wf, &data_parties, &loaded, kcv.map(|k| k.0).unwrap_or_default(), &mut |r| {
-        progress(Progress { rows: rows + r, bytes: 0 })
-    });
+    let out = link(
+        wf,
+        &data_parties,
+        loaded,
+        kcv.map(|k| k.0).unwrap_or_default(),
+        &mut |r| {
+            progress(Progress {
+                rows: rows + r,
+                bytes: 0,
+            })
+        },
+    );
     Ok(out)
 }
 
-fn token_prefix(t: &Token) -> u64 {
-    u64::from_be_bytes(t[..8].try_into().expect("8 bytes"))
-}
+const STRONG: u8 = 1;
+const CONFLICT: u8 = 2;
 
-fn link(wf: &Workflow, parties: &[&str], l: &Loaded, kcv: String, progress: &mut dyn FnMut(u64)) -> CompareOutput {
+fn link(
+    wf: &Workflow,
+    parties: &[&str],
+    mut l: Loaded,
+    kcv: String,
+    progress: &mut dyn FnMut(u64),
+) -> CompareOutput {
     let n = l.refs.len();
     let nk = wf.match_keys.len();
-    let mut cl = Clusters { parent: (0..n as u32).collect(), mask: l.masks.clone() };
-    let mut conflict = vec![false; n];
+    let mut uf = UnionFind {
+        parent: (0..n as u32).collect(),
+        mask: l.masks.clone(),
+    };
     let mut links = vec![0u64; nk];
     let mut conflicts = vec![0u64; nk];
-    // Sorted (prefix, record) per key, kept for the second pass.
-    let mut sorted: Vec<Vec<(u64, u32)>> = Vec::with_capacity(nk);
+    // Key by key, strongest first: the groups of equal tokens, linked in token order. The
+    // tokens of a key are dropped once its groups are known.
+    let mut groups: Vec<Groups> = Vec::with_capacity(nk);
+    let mut roots: Vec<u32> = Vec::new();
+    let mut scratch: Vec<u64> = Vec::new();
     for i in 0..nk {
-        let mut v: Vec<(u64, u32)> = (0..n as u32)
-            .filter(|&r| l.masks[r as usize] & (1 << i) != 0)
-            .map(|r| (token_prefix(&l.tokens[r as usize * nk + i]), r))
-            .collect();
-        v.sort_unstable();
+        let g = groups_of(
+            &std::mem::take(&mut l.tokens[i]),
+            &l.masks,
+            1 << i,
+            &mut scratch,
+        );
         let stronger: u8 = (1u8 << i) - 1;
-        let mut roots: Vec<u32> = Vec::new();
-        for_each_group(&v, l, nk, i, |group| {
-            roots.clear();
-            for &x in group {
-                let mut rx = cl.find(x);
-                let mut merged = false;
-                for j in 0..roots.len() {
-                    let rr = cl.find(roots[j]);
-                    roots[j] = rr;
-                    if rr == rx {
-                        merged = true;
-                        continue;
-                    }
-                    if cl.mask[rx as usize] & cl.mask[rr as usize] & stronger != 0 {
-                        conflicts[i] += 1;
-                        continue;
-                    }
-                    if !merged {
-                        let m = cl.mask[rx as usize] | cl.mask[rr as usize];
-                        cl.parent[rx as usize] = rr;
-                        cl.mask[rr as usize] = m;
-                        links[i] += 1;
-                        rx = rr;
-                        merged = true;
-                    }
-                }
-                if !merged {
-                    roots.push(rx);
-                }
-            }
-        });
-        sorted.push(v);
+        for group in g.iter() {
+            let (a, b) = uf.link_group(group, stronger, &mut roots);
+            links[i] += a;
+            conflicts[i] += b;
+        }
+        groups.push(g);
         progress(((i + 1) * n) as u64);
     }
+    drop(scratch);
+    drop(l.masks);
+    for x in 0..n as u32 {
+        let r = uf.find(x);
+        uf.parent[x as usize] = r;
+    }
+    let root = uf.parent;
+
     // A group of equal tokens that spans more than one cluster holds a refused link: every
     // record in it is a conflict to verify (a cluster's masks only grow, so a refused link
-    // is never made later by a weaker key).
-    let root: Vec<u32> = (0..n as u32).map(|x| cl.find(x)).collect();
-    for (i, v) in sorted.iter().enumerate() {
-        for_each_group(v, l, nk, i, |group| {
+    // is never made later by a weaker key). A record is linked by the strongest key when
+    // its key-0 group holds another party's record of its cluster.
+    let mut flags = uf.mask;
+    flags.fill(0);
+    for (i, g) in groups.iter().enumerate() {
+        for group in g.iter() {
             let r0 = root[group[0] as usize];
             if group.iter().any(|&x| root[x as usize] != r0) {
                 for &x in group {
-                    conflict[x as usize] = true;
+                    flags[x as usize] |= CONFLICT;
                 }
             }
-        });
-    }
-    // Strongest key linking each record to another party's record of its cluster.
-    let mut best = vec![u8::MAX; n];
-    for (i, v) in sorted.iter().enumerate() {
-        for_each_group(v, l, nk, i, |group| {
-            for &x in group {
-                if best[x as usize] != u8::MAX {
-                    continue;
-                }
-                let other = group.iter().any(|&y| {
-                    l.party[y as usize] != l.party[x as usize] && root[y as usize] == root[x as usize]
-                });
-                if other {
-                    best[x as usize] = i as u8;
+            if i == 0 {
+                for &x in group {
+                    let (px, rx) = (l.party[x as usize], root[x as usize]);
+                    if group
+                        .iter()
+                        .any(|&y| l.party[y as usize] != px && root[y as usize] == rx)
+                    {
+                        flags[x as usize] |= STRONG;
+                    }
                 }
             }
-        });
+        }
     }
-    drop(sorted);
+    drop(groups);
 
-    // Per cluster: party mask and whether any party appears twice.
-    let mut order: Vec<u32> = (0..n as u32).collect();
-    order.sort_unstable_by_key(|&x| root[x as usize]);
+    // Per cluster (at its root): the parties in it and the parties in it twice.
     let np = parties.len();
-    let mut cluster_mask = vec![0u64; n];
-    let mut dup_party = vec![0u64; n];
-    let mut people_per_list = vec![0u64; np];
+    let mut cluster: Vec<[u64; 2]> = vec![[0, 0]; n];
     let mut records_per_list = vec![0u64; np];
+    for x in 0..n {
+        let (bit, c) = (1u64 << l.party[x], &mut cluster[root[x] as usize]);
+        records_per_list[l.party[x] as usize] += 1;
+        c[1] |= c[0] & bit;
+        c[0] |= bit;
+    }
+    let mut people_per_list = vec![0u64; np];
     let mut combos: BTreeMap<u64, u64> = BTreeMap::new();
     let mut pair = vec![0u64; np * np];
     let mut people_total = 0u64;
-    let mut start = 0;
-    while start < n {
-        let r = root[order[start] as usize];
-        let mut end = start;
-        let (mut m, mut d) = (0u64, 0u64);
-        while end < n && root[order[end] as usize] == r {
-            let p = l.party[order[end] as usize];
-            records_per_list[p as usize] += 1;
-            if m & (1 << p) != 0 {
-                d |= 1 << p;
-            }
-            m |= 1 << p;
-            end += 1;
+    let mut last: Option<(u64, u64)> = None;
+    for r in 0..n {
+        if root[r] != r as u32 {
+            continue;
         }
-        cluster_mask[r as usize] = m;
-        dup_party[r as usize] = d;
+        let m = cluster[r][0];
         people_total += 1;
-        *combos.entry(m).or_default() += 1;
-        for a in 0..np {
-            if m & (1 << a) == 0 {
-                continue;
-            }
-            people_per_list[a] += 1;
-            for b in a + 1..np {
-                if m & (1 << b) != 0 {
-                    pair[a * np + b] += 1;
+        // Runs of equal masks are common (people in one list only).
+        match &mut last {
+            Some((lm, c)) if *lm == m => *c += 1,
+            _ => {
+                if let Some((lm, c)) = last {
+                    *combos.entry(lm).or_default() += c;
                 }
+                last = Some((m, 1));
             }
         }
-        start = end;
+        let mut ma = m;
+        while ma != 0 {
+            let a = ma.trailing_zeros() as usize;
+            ma &= ma - 1;
+            people_per_list[a] += 1;
+            let mut mb = ma;
+            while mb != 0 {
+                let b = mb.trailing_zeros() as usize;
+                mb &= mb - 1;
+                pair[a * np + b] += 1;
+            }
+        }
+    }
+    if let Some((lm, c)) = last {
+        *combos.entry(lm).or_default() += c;
     }
 
-    // Statuses and result files.
-    let reference = parties.iter().position(|p| *p == wf.reference).expect("validated") as u8;
-    let mut statuses = vec![BTreeMap::<String, u64>::new(); np];
-    let mut per_party: Vec<Vec<ResultRow>> = vec![Vec::new(); np];
-    let mut clusters = Vec::with_capacity(n);
+    // Statuses: `flags[x]` becomes the record's row code (see `Row`).
+    let reference = parties
+        .iter()
+        .position(|p| *p == wf.reference)
+        .expect("validated") as u8;
+    // statuses[p][s]: records of list `p` with status `Status::ALL[s]`.
+    let mut statuses = vec![[0u64; 4]; np];
+    let mut duplicates = vec![0u64; np];
     for x in 0..n {
         let p = l.party[x];
-        let r = root[x] as usize;
-        let others = cluster_mask[r] & !(1u64 << p);
-        let status = if conflict[x] {
+        let [m, d] = cluster[root[x] as usize];
+        let status = if flags[x] & CONFLICT != 0 {
             Status::Conflict
-        } else if others == 0 {
+        } else if m & !(1u64 << p) == 0 {
             Status::NotFound
-        } else if best[x] == 0 {
+        } else if flags[x] & STRONG != 0 {
             Status::Matched
         } else {
             Status::MatchedWeaker
         };
-        let duplicate = dup_party[r] & (1 << p) != 0;
-        *statuses[p as usize].entry(status.code().to_string()).or_default() += 1;
-        if duplicate {
-            *statuses[p as usize].entry("duplicate".to_string()).or_default() += 1;
+        let dup = (d >> p) & 1 != 0;
+        statuses[p as usize][status as usize] += 1;
+        duplicates[p as usize] += dup as u64;
+        flags[x] = Row {
+            status,
+            duplicate: dup,
+            in_reference: (m >> reference) & 1 != 0,
         }
-        let rule = wf.disclosure_for(parties[p as usize]);
-        let in_reference = (rule.in_reference && p != reference).then_some(cluster_mask[r] & (1 << reference) != 0);
-        let other_lists = rule.other_lists.then(|| {
-            (0..np).filter(|&q| others & (1 << q) != 0).map(|q| parties[q].to_string()).collect::<Vec<_>>()
-        });
-        per_party[p as usize].push(ResultRow { reference: l.refs[x], status, duplicate, in_reference, other_lists });
-        clusters.push((parties[p as usize].to_string(), l.refs[x], root[x]));
+        .code();
     }
+    let rules: Vec<Disclosure> = parties.iter().map(|p| wf.disclosure_for(p)).collect();
+    if !rules.iter().any(|r| r.other_lists) {
+        cluster = Vec::new();
+    }
+
+    // Result files.
     let digest = wf.digest_hex();
     let mut results = Vec::new();
-    for (p, rows) in per_party.into_iter().enumerate() {
+    let mut order: Vec<u32> = Vec::new();
+    for p in 0..np {
         if records_per_list[p] == 0 {
             continue;
         }
-        let rule = wf.disclosure_for(parties[p]);
-        let header = ResultHeader::new(wf, &digest, parties[p], &kcv, &rows, &rule, p as u8 == reference);
-        let bytes = crate::result::write_result(&header, rows);
-        results.push(ResultFile { party: parties[p].to_string(), file_name: format!("{}.result.csv", parties[p]), bytes });
+        // The list's records by reference (token files come sorted so).
+        order.clear();
+        order.extend((0..n as u32).filter(|&x| l.party[x as usize] as usize == p));
+        if !order
+            .windows(2)
+            .all(|w| l.refs[w[0] as usize] <= l.refs[w[1] as usize])
+        {
+            order.sort_by_key(|&x| l.refs[x as usize]);
+        }
+        let is_reference = p as u8 == reference;
+        let mut header =
+            ResultHeader::new(wf, &digest, parties[p], &kcv, &[], &rules[p], is_reference);
+        header.records = order.len() as u64;
+        for (code, c) in header.counts.iter_mut() {
+            *c = match Status::from_code(code) {
+                Some(s) => statuses[p][s as usize],
+                None => duplicates[p],
+            };
+        }
+        let with_ref = header.columns.iter().any(|c| c == "in_reference");
+        let with_others = header.columns.iter().any(|c| c == "other_lists");
+        let others = |x: u32| cluster[root[x as usize] as usize][0] & !(1u64 << p);
+        // The exact size, then the file as `result::write_result` writes it.
+        let json = serde_json::to_vec(&header).expect("serializable");
+        let columns = header.columns.join(",");
+        // What follows the reference, by row code: ",status,duplicate[,in_reference]",
+        // then "," before the other lists, or the end of the line.
+        let tails: Vec<Vec<u8>> = (0..16u8)
+            .map(|c| {
+                let row = Row::from_code(c);
+                let mut t = format!(",{},{}", row.status.code(), yes_no(row.duplicate));
+                if with_ref {
+                    t = t + "," + yes_no(row.in_reference);
+                }
+                t.push(if with_others { ',' } else { '\n' });
+                t.into_bytes()
+            })
+            .collect();
+        let mut size = json.len() + columns.len() + 3;
+        for &x in &order {
+            size += 2 * TOKEN_LEN + tails[flags[x as usize] as usize].len();
+            if with_others {
+                size += lists_len(parties, others(x)) + 1;
+            }
+        }
+        let mut out = Vec::with_capacity(size);
+        out.push(b'#');
+        out.extend_from_slice(&json);
+        out.push(b'\n');
+        out.extend_from_slice(columns.as_bytes());
+        out.push(b'\n');
+        let mut line = [0u8; 64];
+        for &x in &order {
+            let tail = &tails[flags[x as usize] as usize];
+            line[..2 * TOKEN_LEN].copy_from_slice(&hex16(&l.refs[x as usize]));
+            let end = 2 * TOKEN_LEN + tail.len();
+            line[2 * TOKEN_LEN..end].copy_from_slice(tail);
+            out.extend_from_slice(&line[..end]);
+            if with_others {
+                let mut others = others(x);
+                while others != 0 {
+                    let q = others.trailing_zeros() as usize;
+                    others &= others - 1;
+                    out.extend_from_slice(parties[q].as_bytes());
+                    if others != 0 {
+                        out.push(b';');
+                    }
+                }
+                out.push(b'\n');
+            }
+        }
+        debug_assert_eq!(out.len(), size);
+        results.push(ResultFile {
+            party: parties[p].to_string(),
+            file_name: format!("{}.result.csv", parties[p]),
+            bytes: out,
+        });
     }
+    drop(order);
+    drop(cluster);
 
     // The summary, with suppression.
     let k = wf.k as u64;
@@ -377,19 +694,38 @@ fn link(wf: &Workflow, parties: &[&str], l: &Loaded, kcv: String, progress: &mut
             c.into()
         }
     };
-    let names: BTreeMap<&str, &str> = wf.parties.iter().map(|p| (p.id.as_str(), p.name.as_str())).collect();
+    let names: BTreeMap<&str, &str> = wf
+        .parties
+        .iter()
+        .map(|p| (p.id.as_str(), p.name.as_str()))
+        .collect();
     let present: Vec<usize> = (0..np).filter(|&p| records_per_list[p] > 0).collect();
-    let conflict_records = conflict.iter().filter(|c| **c).count() as u64;
+    let conflict_records: u64 = statuses.iter().map(|s| s[Status::Conflict as usize]).sum();
+    drop(flags);
     let mut lists = Vec::new();
     for &p in &present {
-        let mut st: Vec<(String, u64)> =
-            ["matched", "matched_weaker", "conflict", "not_found"].iter().map(|s| (s.to_string(), *statuses[p].get(*s).unwrap_or(&0))).collect();
+        let st: Vec<(&str, u64)> = [
+            Status::Matched,
+            Status::MatchedWeaker,
+            Status::Conflict,
+            Status::NotFound,
+        ]
+        .iter()
+        .map(|&s| (s.code(), statuses[p][s as usize]))
+        .collect();
         let hidden = secondary(&st.iter().map(|(_, c)| *c).collect::<Vec<_>>(), k);
         let mut map: BTreeMap<String, Count> = BTreeMap::new();
-        for (j, (s, c)) in st.drain(..).enumerate() {
-            map.insert(s, if hidden[j] { serde_json::Value::String(format!("<{k}")) } else { sup(c) });
+        for (j, (s, c)) in st.into_iter().enumerate() {
+            map.insert(
+                s.to_string(),
+                if hidden[j] {
+                    serde_json::Value::String(format!("<{k}"))
+                } else {
+                    sup(c)
+                },
+            );
         }
-        map.insert("duplicate".into(), sup(*statuses[p].get("duplicate").unwrap_or(&0)));
+        map.insert("duplicate".into(), sup(duplicates[p]));
         lists.push(ListSummary {
             party: parties[p].to_string(),
             name: names.get(parties[p]).unwrap_or(&"").to_string(),
@@ -402,7 +738,11 @@ fn link(wf: &Workflow, parties: &[&str], l: &Loaded, kcv: String, progress: &mut
     let mut overlaps = Vec::new();
     for (ai, &a) in present.iter().enumerate() {
         for &b in &present[ai + 1..] {
-            overlaps.push(Overlap { a: parties[a].into(), b: parties[b].into(), people: sup(pair[a * np + b]) });
+            overlaps.push(Overlap {
+                a: parties[a].into(),
+                b: parties[b].into(),
+                people: sup(pair[a * np + b]),
+            });
         }
     }
     let combo_list: Vec<(u64, u64)> = combos.into_iter().collect();
@@ -411,11 +751,23 @@ fn link(wf: &Workflow, parties: &[&str], l: &Loaded, kcv: String, progress: &mut
         .iter()
         .zip(hidden)
         .map(|((m, c), h)| Combination {
-            parties: (0..np).filter(|q| m & (1 << q) != 0).map(|q| parties[q].to_string()).collect(),
-            people: if h { serde_json::Value::String(format!("<{k}")) } else { sup(*c) },
+            parties: (0..np)
+                .filter(|q| m & (1 << q) != 0)
+                .map(|q| parties[q].to_string())
+                .collect(),
+            people: if h {
+                serde_json::Value::String(format!("<{k}"))
+            } else {
+                sup(*c)
+            },
         })
         .collect();
-    combinations.sort_by(|a, b| a.parties.len().cmp(&b.parties.len()).then(a.parties.cmp(&b.parties)));
+    combinations.sort_by(|a, b| {
+        a.parties
+            .len()
+            .cmp(&b.parties.len())
+            .then(a.parties.cmp(&b.parties))
+    });
     let summary = Summary {
         format: "padan-summary/1",
         workflow_id: wf.id.clone(),
@@ -430,13 +782,80 @@ fn link(wf: &Workflow, parties: &[&str], l: &Loaded, kcv: String, progress: &mut
             .match_keys
             .iter()
             .enumerate()
-            .map(|(i, key)| KeyLinks { key: key.name.clone(), links: sup(links[i]), conflicts: sup(conflicts[i]) })
+            .map(|(i, key)| KeyLinks {
+                key: key.name.clone(),
+                links: sup(links[i]),
+                conflicts: sup(conflicts[i]),
+            })
             .collect(),
         conflict_records: sup(conflict_records),
         created_by: format!("padan {}", crate::VERSION),
     };
     let summary_text = crate::result::summary_text(&summary, wf);
-    CompareOutput { summary, summary_text, results, clusters }
+    CompareOutput {
+        summary,
+        summary_text,
+        results,
+        clusters: RecordClusters {
+            parties: parties.iter().map(|p| p.to_string()).collect(),
+            party: l.party,
+            refs: l.refs,
+            cluster: root,
+        },
+    }
+}
+
+/// What a result row says about a record, packed in a byte.
+struct Row {
+    status: Status,
+    duplicate: bool,
+    /// Whether the record's cluster holds a record of the reference list.
+    in_reference: bool,
+}
+
+impl Row {
+    fn code(&self) -> u8 {
+        self.status as u8 | (self.duplicate as u8) << 2 | (self.in_reference as u8) << 3
+    }
+
+    fn from_code(c: u8) -> Row {
+        Row {
+            status: Status::ALL[(c & 3) as usize],
+            duplicate: c & 4 != 0,
+            in_reference: c & 8 != 0,
+        }
+    }
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b {
+        "yes"
+    } else {
+        "no"
+    }
+}
+
+/// Length of the `other_lists` cell for the parties in `mask`.
+fn lists_len(parties: &[&str], mut mask: u64) -> usize {
+    let mut len = 0;
+    let mut count = 0;
+    while mask != 0 {
+        len += parties[mask.trailing_zeros() as usize].len();
+        count += 1;
+        mask &= mask - 1;
+    }
+    len + count.max(1) - 1
+}
+
+/// Lower-case hex of a reference.
+fn hex16(t: &Token) -> [u8; 2 * TOKEN_LEN] {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = [0u8; 2 * TOKEN_LEN];
+    for (i, b) in t.iter().enumerate() {
+        out[2 * i] = DIGITS[(b >> 4) as usize];
+        out[2 * i + 1] = DIGITS[(b & 15) as usize];
+    }
+    out
 }
 
 /// Secondary suppression for a table whose total is published: when exactly one cell is
@@ -447,8 +866,11 @@ fn secondary(cells: &[u64], k: u64) -> Vec<bool> {
     let primary: Vec<bool> = cells.iter().map(|&c| c > 0 && c < k).collect();
     let mut hide = vec![false; cells.len()];
     if primary.iter().filter(|p| **p).count() == 1 {
-        if let Some((j, _)) =
-            cells.iter().enumerate().filter(|(j, c)| !primary[*j] && **c > 0).min_by_key(|(_, c)| **c)
+        if let Some((j, _)) = cells
+            .iter()
+            .enumerate()
+            .filter(|(j, c)| !primary[*j] && **c > 0)
+            .min_by_key(|(_, c)| **c)
         {
             hide[j] = true;
         }
@@ -456,46 +878,224 @@ fn secondary(cells: &[u64], k: u64) -> Vec<bool> {
     hide
 }
 
-/// Calls `f` with each group (>= 2 records) of equal full tokens of key `i`.
-fn for_each_group(v: &[(u64, u32)], l: &Loaded, nk: usize, i: usize, mut f: impl FnMut(&[u32])) {
-    let mut group: Vec<u32> = Vec::new();
-    let mut s = 0;
-    while s < v.len() {
-        let mut e = s + 1;
-        while e < v.len() && v[e].0 == v[s].0 {
-            e += 1;
-        }
-        if e - s >= 2 {
-            // Equal 64-bit prefixes: split by the full 128-bit token.
-            let mut run: Vec<u32> = v[s..e].iter().map(|x| x.1).collect();
-            run.sort_unstable_by_key(|&r| l.tokens[r as usize * nk + i]);
-            let mut a = 0;
-            while a < run.len() {
-                let t = l.tokens[run[a] as usize * nk + i];
-                let mut b = a + 1;
-                while b < run.len() && l.tokens[run[b] as usize * nk + i] == t {
-                    b += 1;
-                }
-                if b - a >= 2 {
-                    group.clear();
-                    group.extend_from_slice(&run[a..b]);
-                    f(&group);
-                }
-                a = b;
-            }
-        }
-        s = e;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::result::{read_result, write_result};
+    use crate::workflow::demo_workflow;
 
     #[test]
     fn secondary_suppression() {
-        assert_eq!(secondary(&[100, 3, 50, 0], 5), vec![false, false, true, false]);
+        assert_eq!(
+            secondary(&[100, 3, 50, 0], 5),
+            vec![false, false, true, false]
+        );
         assert_eq!(secondary(&[100, 3, 2, 50], 5), vec![false; 4]);
         assert_eq!(secondary(&[100, 50], 5), vec![false; 2]);
+    }
+
+    const PARTIES: [&str; 3] = ["dtks", "dinkes", "baznas"];
+
+    fn workflow() -> Workflow {
+        let mut wf = demo_workflow(
+            &[("dtks", "DTKS"), ("dinkes", "Dinkes"), ("baznas", "Baznas")],
+            "2025-01-01",
+            "2030-12-31",
+        );
+        wf.k = 1;
+        for d in &mut wf.disclosure {
+            d.other_lists = d.party != "dinkes";
+        }
+        wf
+    }
+
+    /// Records as (party index, per-key token, 0 when absent), references 1, 2, ...
+    fn loaded(records: &[(u8, [u128; 3])]) -> Loaded {
+        let mut l = Loaded {
+            party: Vec::new(),
+            refs: Vec::new(),
+            tokens: vec![Vec::new(); 3],
+            masks: Vec::new(),
+        };
+        for (x, (p, t)) in records.iter().enumerate() {
+            l.party.push(*p);
+            l.refs.push((x as u128 + 1).to_be_bytes());
+            let mut mask = 0;
+            for (i, &ti) in t.iter().enumerate() {
+                if ti != 0 {
+                    mask |= 1 << i;
+                }
+                l.tokens[i].push(ti);
+            }
+            l.masks.push(mask);
+        }
+        l
+    }
+
+    fn run(records: &[(u8, [u128; 3])]) -> CompareOutput {
+        link(
+            &workflow(),
+            &PARTIES,
+            loaded(records),
+            "kcv".into(),
+            &mut |_| {},
+        )
+    }
+
+    fn statuses(out: &CompareOutput, party: &str) -> Vec<(Token, Status)> {
+        let f = out.results.iter().find(|f| f.party == party).unwrap();
+        let r = read_result(&f.bytes, &f.file_name).unwrap();
+        r.rows.iter().map(|r| (r.reference, r.status)).collect()
+    }
+
+    fn r(x: u128) -> Token {
+        x.to_be_bytes()
+    }
+
+    /// Different NIKs, same name and birth date: the link is refused and every record of
+    /// the group is a conflict to verify. A record without NIK in the same group joins the
+    /// first cluster it meets (the lowest record), and is a conflict too.
+    #[test]
+    fn conflicting_nik_is_refused() {
+        let (nik_a, nik_b, name_dob) = (11u128 << 100, 22u128 << 100, 33u128 << 100);
+        let out = run(&[
+            (0, [nik_a, 0, name_dob]),
+            (1, [nik_b, 0, name_dob]),
+            (1, [0, 0, name_dob]),
+        ]);
+        assert_eq!(statuses(&out, "dtks"), vec![(r(1), Status::Conflict)]);
+        assert_eq!(
+            statuses(&out, "dinkes"),
+            vec![(r(2), Status::Conflict), (r(3), Status::Conflict)]
+        );
+        let c = &out.clusters.cluster;
+        assert_eq!(c[0], c[2]);
+        assert_ne!(c[0], c[1]);
+        let s = &out.summary;
+        assert_eq!(s.people_total, 2);
+        assert_eq!(s.conflict_records, 3);
+        assert_eq!(s.links[0].links, 0);
+        assert_eq!(s.links[2].links, 1);
+        assert_eq!(s.links[2].conflicts, 2);
+    }
+
+    /// Without a conflict, records join through any key; the status names the strongest.
+    #[test]
+    fn statuses_by_strongest_key() {
+        let (nik, name_dob) = (5u128 << 90, 7u128 << 90);
+        let out = run(&[
+            (0, [nik, 0, name_dob]),
+            (1, [nik, 0, 0]),
+            (2, [0, 0, name_dob]),
+            (2, [0, 0, 9]),
+        ]);
+        assert_eq!(statuses(&out, "dtks"), vec![(r(1), Status::Matched)]);
+        assert_eq!(statuses(&out, "dinkes"), vec![(r(2), Status::Matched)]);
+        assert_eq!(
+            statuses(&out, "baznas"),
+            vec![(r(3), Status::MatchedWeaker), (r(4), Status::NotFound)]
+        );
+        assert_eq!(out.summary.people_total, 2);
+    }
+
+    /// Tokens equal in their first 64 bits but different are not linked; groups come in
+    /// token order with their records in record order.
+    #[test]
+    fn equal_prefix_different_token() {
+        let p = 0xdead_beef_u128 << 96;
+        let (ta, tb) = (p | 1, p | 2);
+        let g = groups_of(&[tb, ta, tb, ta, p | 3], &[1; 5], 1, &mut Vec::new());
+        assert_eq!(g.iter().collect::<Vec<_>>(), vec![&[1, 3][..], &[0, 2][..]]);
+        let out = run(&[
+            (0, [tb, 0, 0]),
+            (1, [ta, 0, 0]),
+            (2, [tb, 0, 0]),
+            (1, [ta, 0, 0]),
+        ]);
+        let c = &out.clusters.cluster;
+        assert_eq!(c[0], c[2]);
+        assert_eq!(c[1], c[3]);
+        assert_ne!(c[0], c[1]);
+        assert_eq!(out.summary.links[0].links, 2);
+    }
+
+    /// `groups_of` agrees with one sort of all tokens, also with many shared leading bits.
+    #[test]
+    fn groups_match_a_full_sort() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut rnd = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for n in [0usize, 1, 2, 3, 10, 100, 5000] {
+            let mut tokens: Vec<u128> = Vec::new();
+            let mut masks = Vec::new();
+            for x in 0..n {
+                let t = match rnd() % 4 {
+                    0 if x > 0 => tokens[(rnd() as usize) % x],
+                    1 => (rnd() as u128) << 64 | (rnd() % 3) as u128,
+                    2 => ((rnd() % 4) as u128) << 120 | (rnd() % 4) as u128,
+                    _ => (rnd() as u128) << 64 | rnd() as u128,
+                };
+                tokens.push(t);
+                masks.push(if rnd() % 8 == 0 { 2 } else { 3 });
+            }
+            let mut all: Vec<(u128, u32)> = (0..n)
+                .filter(|&x| masks[x] & 1 != 0)
+                .map(|x| (tokens[x], x as u32))
+                .collect();
+            all.sort_unstable();
+            let mut want: Vec<Vec<u32>> = Vec::new();
+            let mut s = 0;
+            while s < all.len() {
+                let mut e = s + 1;
+                while e < all.len() && all[e].0 == all[s].0 {
+                    e += 1;
+                }
+                if e - s >= 2 {
+                    want.push(all[s..e].iter().map(|v| v.1).collect());
+                }
+                s = e;
+            }
+            let got: Vec<Vec<u32>> = groups_of(&tokens, &masks, 1, &mut Vec::new())
+                .iter()
+                .map(|g| g.to_vec())
+                .collect();
+            assert_eq!(got, want, "n = {n}");
+        }
+    }
+
+    /// The result files are byte for byte what `result::write_result` writes.
+    #[test]
+    fn result_files_as_write_result() {
+        let wf = workflow();
+        let records: Vec<(u8, [u128; 3])> = (0..60u128)
+            .map(|x| {
+                let p = (x % 3) as u8;
+                let nik = if x % 5 == 0 { 0 } else { (x % 17 + 1) << 70 };
+                (p, [nik, 0, (x % 11 + 1) << 80])
+            })
+            .collect();
+        let mut l = loaded(&records);
+        l.refs.reverse();
+        let out = link(&wf, &PARTIES, l, "kcv".into(), &mut |_| {});
+        assert_eq!(out.results.len(), 3);
+        for f in &out.results {
+            let parsed = read_result(&f.bytes, &f.file_name).unwrap();
+            let rule = wf.disclosure_for(&f.party);
+            let header = ResultHeader::new(
+                &wf,
+                &wf.digest_hex(),
+                &f.party,
+                "kcv",
+                &parsed.rows,
+                &rule,
+                f.party == "dtks",
+            );
+            assert_eq!(header, parsed.header);
+            assert_eq!(write_result(&header, parsed.rows), f.bytes);
+        }
     }
 }

@@ -10,6 +10,7 @@ use std::io::Read;
 
 use serde::Serialize;
 
+use crate::compare::RecordClusters;
 use crate::error::{Error, Result};
 use crate::keys::{Secret, Token};
 use crate::pipeline::{Context, InputOptions};
@@ -56,12 +57,10 @@ fn pairs(n: u64) -> u64 {
 pub fn evaluate(
     truth_csv: &[u8],
     references: &HashMap<String, Vec<Token>>,
-    clusters: &[(String, Token, u32)],
+    clusters: &RecordClusters,
 ) -> Result<Quality> {
-    let cluster_of: HashMap<(&str, Token), u32> = clusters
-        .iter()
-        .map(|(p, r, c)| ((p.as_str(), *r), *c))
-        .collect();
+    let cluster_of: HashMap<(&str, Token), u32> =
+        clusters.iter().map(|(p, r, c)| ((p, *r), c)).collect();
     let mut rdr = csv::ReaderBuilder::new().from_reader(truth_csv);
     let mut person_ids: HashMap<String, u32> = HashMap::new();
     let mut per_person: HashMap<u32, u64> = HashMap::new();
@@ -87,8 +86,8 @@ pub fn evaluate(
         }
     }
     let mut cluster_size: HashMap<u32, u64> = HashMap::new();
-    for (_, _, c) in clusters {
-        *cluster_size.entry(*c).or_default() += 1;
+    for &c in &clusters.cluster {
+        *cluster_size.entry(c).or_default() += 1;
     }
     let true_pairs: u64 = per_person.values().map(|&n| pairs(n)).sum();
     let predicted_pairs: u64 = cluster_size.values().map(|&n| pairs(n)).sum();
