@@ -86,9 +86,16 @@ pub struct TokenReader<R: Read> {
     pub header: TokenHeader,
     file: String,
     hasher: Sha256,
+    /// Records not yet read from `input`.
     remaining: u64,
+    /// A batch of records read (and hashed) at once; `at` is the current record's start.
     buf: Vec<u8>,
+    at: usize,
+    size: usize,
 }
+
+/// Records read from the input per batch.
+const BATCH: usize = 4096;
 
 impl<R: Read> TokenReader<R> {
     pub fn new(mut input: R, file_name: &str) -> Result<TokenReader<R>> {
@@ -135,7 +142,9 @@ impl<R: Read> TokenReader<R> {
             header,
             file: file_name.to_string(),
             hasher,
-            buf: vec![0; size],
+            buf: Vec::new(),
+            at: 0,
+            size,
         })
     }
 
@@ -145,15 +154,16 @@ impl<R: Read> TokenReader<R> {
             return Ok(None);
         }
         let k = self.header.match_keys.len();
+        let raw = self.raw();
         let mut reference = [0u8; TOKEN_LEN];
-        reference.copy_from_slice(&self.buf[..TOKEN_LEN]);
-        let mask = self.buf[TOKEN_LEN];
+        reference.copy_from_slice(&raw[..TOKEN_LEN]);
+        let mask = raw[TOKEN_LEN];
         let tokens = (0..k)
             .map(|i| {
                 (mask & (1 << i) != 0).then(|| {
                     let off = TOKEN_LEN + 1 + i * TOKEN_LEN;
                     let mut t = [0u8; TOKEN_LEN];
-                    t.copy_from_slice(&self.buf[off..off + TOKEN_LEN]);
+                    t.copy_from_slice(&raw[off..off + TOKEN_LEN]);
                     t
                 })
             })
@@ -163,15 +173,26 @@ impl<R: Read> TokenReader<R> {
 
     /// Reads the next raw record into [`TokenReader::raw`]; false at the (verified) end.
     pub fn next_raw(&mut self) -> Result<bool> {
-        if self.remaining == 0 {
-            self.finish()?;
-            return Ok(false);
+        let next = self.at + self.size;
+        if next < self.buf.len() {
+            self.at = next;
+        } else {
+            if self.remaining == 0 {
+                self.buf.clear();
+                self.finish()?;
+                return Ok(false);
+            }
+            let n = (self.remaining as usize).min(BATCH);
+            self.buf.resize(n * self.size, 0);
+            self.input
+                .read_exact(&mut self.buf)
+                .map_err(|e| self.truncated(e))?;
+            self.hasher.update(&self.buf);
+            self.remaining -= n as u64;
+            self.at = 0;
         }
-        self.input
-            .read_exact(&mut self.buf)
-            .map_err(|e| self.truncated(e))?;
         let k = self.header.match_keys.len();
-        if self.buf[TOKEN_LEN] >> k != 0 {
+        if self.buf[self.at + TOKEN_LEN] >> k != 0 {
             return Err(Error::invalid(
                 &self.file,
                 None,
@@ -179,14 +200,12 @@ impl<R: Read> TokenReader<R> {
                 "berkas token rusak (penanda kunci tidak sah).",
             ));
         }
-        self.hasher.update(&self.buf);
-        self.remaining -= 1;
         Ok(true)
     }
 
     /// The raw bytes of the current record.
     pub fn raw(&self) -> &[u8] {
-        &self.buf
+        &self.buf[self.at..self.at + self.size]
     }
 
     fn truncated(&self, e: std::io::Error) -> Error {
