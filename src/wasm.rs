@@ -457,16 +457,7 @@ pub fn tokenize(
         &mut cb,
     )
     .map_err(core_err)?;
-    let file_name = if summary.token_file.is_empty() {
-        format!("{}.tokens", req.party)
-    } else {
-        summary.token_file.clone()
-    };
-    obj(&[
-        ("token_file", sink.finish().into()),
-        ("file_name", JsValue::from_str(&file_name)),
-        ("summary", to_js(&summary)?),
-    ])
+    token_result(sink, &summary)
 }
 
 /// `{summary, summary_text, results: [{party, file_name, bytes}]}` for the token files.
@@ -749,15 +740,18 @@ pub fn tokenize_finish(
         Err(crate::Error::PartsMismatch) => return Ok(JsValue::NULL),
         Err(e) => return Err(core_err(e)),
     };
-    let file_name = if summary.token_file.is_empty() {
-        format!("{}.tokens", req.party)
-    } else {
-        summary.token_file.clone()
-    };
+    token_result(sink, &summary)
+}
+
+/// `{token_file, file_name, summary}`: what both tokenize paths hand back to the page.
+fn token_result(
+    sink: JsSink,
+    summary: &crate::pipeline::TokenizeSummary,
+) -> Result<JsValue, JsError> {
     obj(&[
         ("token_file", sink.finish().into()),
-        ("file_name", JsValue::from_str(&file_name)),
-        ("summary", to_js(&summary)?),
+        ("file_name", JsValue::from_str(&summary.token_file)),
+        ("summary", to_js(summary)?),
     ])
 }
 
