@@ -155,7 +155,7 @@ pub struct Normalizer {
     /// Resolves two-digit years (the year the job runs).
     pub reference_year: u16,
     /// Region cells repeat endlessly: their normalized forms are remembered (bounded).
-    regions: std::collections::HashMap<(bool, String), Option<String>>,
+    regions: [std::collections::HashMap<String, Option<String>>; 2],
 }
 
 const REGION_MEMO: usize = 8192;
@@ -180,7 +180,8 @@ impl Normalizer {
     }
 
     fn region(&mut self, desa: bool, raw: &str) -> Option<String> {
-        if let Some(v) = self.regions.get(&(desa, raw.to_string())) {
+        let memo = &mut self.regions[usize::from(desa)];
+        if let Some(v) = memo.get(raw) {
             return v.clone();
         }
         let v = if desa {
@@ -188,8 +189,8 @@ impl Normalizer {
         } else {
             normalize_kecamatan(raw)
         };
-        if self.regions.len() < REGION_MEMO {
-            self.regions.insert((desa, raw.to_string()), v.clone());
+        if memo.len() < REGION_MEMO {
+            memo.insert(raw.to_string(), v.clone());
         }
         v
     }
