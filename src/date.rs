@@ -34,6 +34,11 @@ impl Date {
     pub fn iso(&self) -> String {
         format!("{:04}-{:02}-{:02}", self.year, self.month, self.day)
     }
+    /// Days since 1970-01-01 (negative before).
+    pub fn days_since_epoch(&self) -> i64 {
+        days_from_civil(i64::from(self.year), self.month, self.day)
+    }
+
     /// Excel 1900-system serial number (serial 60 is the non-existent 29 Feb 1900: None).
     pub fn from_excel_serial(serial: i64) -> Option<Date> {
         // Serial 1 is 1900-01-01. Excel counts a 29 Feb 1900 that never was (serial 60),

@@ -50,6 +50,18 @@ pub enum Error {
     /// a cut): tokenize the list as one part instead.
     #[error("bagian-bagian berkas tidak bersambung; proses ulang sebagai satu bagian")]
     PartsMismatch,
+    /// The workflow's approval is missing, broken, or not enough (see `approval.rs`).
+    #[error("persetujuan {loc}: {what}")]
+    Approval { loc: Location, what: String },
+    /// The approval is signed by officer keys this machine does not trust yet. The user
+    /// compares the fingerprints with the published ones and confirms (CLI
+    /// `--trust-officer`, or the page's dialog).
+    #[error("{file}: persetujuan ditandatangani oleh kunci pejabat PDP yang belum dipercaya di komputer ini: {}. Bandingkan sidik jari dengan yang diumumkan resmi oleh pejabat PDP; bila sama, konfirmasi (CLI: --trust-officer SIDIK-JARI).", officers.iter().map(|(n, f)| format!("{n} (sidik jari {f})")).collect::<Vec<_>>().join(", "))]
+    UntrustedOfficer {
+        file: String,
+        /// (officer name, fingerprint) of each untrusted signer.
+        officers: Vec<(String, String)>,
+    },
     /// A privacy rule forbids the operation.
     #[error("{what}")]
     Refused { what: String },
@@ -89,6 +101,16 @@ impl Error {
                 file: file.to_string(),
                 line: None,
                 field: None,
+            },
+            what: what.into(),
+        }
+    }
+    pub fn approval(file: &str, field: Option<&str>, what: impl Into<String>) -> Error {
+        Error::Approval {
+            loc: Location {
+                file: file.to_string(),
+                line: None,
+                field: field.map(str::to_string),
             },
             what: what.into(),
         }

@@ -4,6 +4,8 @@
 //! no threads and makes no OS calls, so the same code runs natively (the `padan` command
 //! line) and in WebAssembly (the browser app). See `ARCHITECTURE.md`.
 
+pub mod approval;
+pub mod audit;
 pub mod check;
 pub mod columns;
 pub mod compare;

@@ -34,6 +34,11 @@ pub struct Party {
     /// The legal basis under which this party takes part.
     #[serde(default)]
     pub legal_basis: String,
+    /// Kinds of specific personal data (UU 27/2022 Pasal 4 ayat (2)) this party's list
+    /// holds or reveals by membership, e.g. `kesehatan`, `anak`, `keuangan`. Shown to the
+    /// privacy officer as warnings; absent when none is declared.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub specific_data: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -97,6 +102,18 @@ pub struct Workflow {
     /// First and last day the workflow may run, `YYYY-MM-DD`.
     pub valid_from: String,
     pub valid_until: String,
+    /// How many distinct trusted privacy officers must sign the approval (m of n);
+    /// 1 when absent (and then not serialized, so older workflows keep their digest).
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub approvals_required: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+fn is_one(n: &u32) -> bool {
+    *n == 1
 }
 
 impl Workflow {
@@ -370,6 +387,12 @@ impl Workflow {
                 }
             }
         }
+        if self.approvals_required == 0 || self.approvals_required > 16 {
+            return err(
+                "approvals_required",
+                "approvals_required harus 1 sampai 16 (jumlah pejabat PDP yang harus menandatangani).".into(),
+            );
+        }
         if self.k < 2 {
             return err(
                 "k",
@@ -439,6 +462,7 @@ pub fn demo_workflow(parties: &[(&str, &str)], valid_from: &str, valid_until: &s
             legal_basis:
                 "UU 27/2022 Pasal 20 ayat (2) huruf f (tugas pelayanan publik); Permensos 3/2021"
                     .into(),
+            specific_data: Vec::new(),
         })
         .collect();
     all.push(Party {
@@ -446,12 +470,14 @@ pub fn demo_workflow(parties: &[(&str, &str)], valid_from: &str, valid_until: &s
         name: "Bapelitbangda Kabupaten Cirebon (koordinator)".into(),
         role: Role::Coordinator,
         legal_basis: "Keputusan Bupati tentang tim percepatan penanggulangan kemiskinan".into(),
+        specific_data: Vec::new(),
     });
     all.push(Party {
         id: "diskominfo".into(),
         name: "Diskominfo Kabupaten Cirebon (pemegang kunci)".into(),
         role: Role::Custodian,
         legal_basis: "Keputusan Bupati tentang tata kelola data".into(),
+        specific_data: Vec::new(),
     });
     let key = |name: &str, f: &[&str]| MatchKey {
         name: name.into(),
@@ -484,5 +510,6 @@ pub fn demo_workflow(parties: &[(&str, &str)], valid_from: &str, valid_until: &s
         k: 5,
         valid_from: valid_from.into(),
         valid_until: valid_until.into(),
+        approvals_required: 1,
     }
 }
