@@ -16,6 +16,9 @@ use padan::keys::Secret;
 use padan::pipeline::{self, Context, InputOptions, Progress};
 use padan::workflow::Workflow;
 
+#[path = "cli/officer.rs"]
+mod officer;
+
 #[derive(Parser)]
 #[command(
     name = "padan",
@@ -50,6 +53,16 @@ enum Cmd {
         #[arg(long)]
         force: bool,
     },
+    /// Privacy officer: signing key, plain-language summary, signing, trust.
+    Officer {
+        #[command(subcommand)]
+        cmd: officer::OfficerCmd,
+    },
+    /// Coordinator: check the hash-chained audit log.
+    Audit {
+        #[command(subcommand)]
+        cmd: officer::AuditCmd,
+    },
     /// Privacy officer: validate a workflow and print its digest.
     Workflow {
         #[command(subcommand)]
@@ -68,6 +81,11 @@ enum Cmd {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+        /// Also write the step receipt (JSON: digests, approval, counts; no personal data).
+        #[arg(long)]
+        receipt: Option<PathBuf>,
+        #[command(flatten)]
+        approval: officer::ApprovalArgs,
     },
     /// Office: turn a list into a token file.
     Tokenize {
@@ -81,11 +99,13 @@ enum Cmd {
         input: PathBuf,
         #[arg(long)]
         out: PathBuf,
-        /// Also write the local receipt (JSON: counts and rejected rows, no tokens).
+        /// Also write the local receipt (JSON: approval, digests, counts and rejected rows; no tokens).
         #[arg(long)]
         receipt: Option<PathBuf>,
         #[command(flatten)]
         input_args: InputArgs,
+        #[command(flatten)]
+        approval: officer::ApprovalArgs,
     },
     /// Coordinator: compare token files (takes no key, refuses one).
     Compare {
@@ -97,6 +117,12 @@ enum Cmd {
         /// Token files, one per office.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// The append-only, hash-chained log of comparison runs [default: audit.log
+        /// beside the trust store].
+        #[arg(long)]
+        audit_log: Option<PathBuf>,
+        #[command(flatten)]
+        approval: officer::ApprovalArgs,
     },
     /// Office: add the result's status columns to the original list.
     Reattach {
@@ -114,6 +140,11 @@ enum Cmd {
         out: PathBuf,
         #[command(flatten)]
         input_args: InputArgs,
+        /// Also write the step receipt (JSON: digests, approval, counts; no personal data).
+        #[arg(long)]
+        receipt: Option<PathBuf>,
+        #[command(flatten)]
+        approval: officer::ApprovalArgs,
     },
     /// Write a synthetic Kabupaten Cirebon scenario (lists, truth, workflow, key).
     Demo {
@@ -323,6 +354,8 @@ fn file_len(p: &Path) -> u64 {
 fn run(cmd: Cmd) -> R {
     match cmd {
         Cmd::Keygen { out, force } => keygen(&out, force),
+        Cmd::Officer { cmd } => officer::run_officer(cmd),
+        Cmd::Audit { cmd } => officer::run_audit(cmd),
         Cmd::Workflow {
             cmd: WorkflowCmd::Check { file },
         } => {
@@ -350,8 +383,11 @@ fn run(cmd: Cmd) -> R {
             input,
             input_args,
             json,
+            receipt,
+            approval,
         } => {
-            let wf = load_workflow(&workflow)?;
+            let started = officer::now_rfc3339();
+            let (wf, auth) = officer::authorize(&workflow, &approval)?;
             let wname = name_of(&workflow);
             let ctx = Context {
                 workflow: &wf,
@@ -369,6 +405,21 @@ fn run(cmd: Cmd) -> R {
                 &mut pr,
             )?;
             end_progress();
+            if let Some(r) = receipt {
+                let mut input_fact = officer::file_fact(&input)?;
+                input_fact.party = Some(party.clone());
+                let rc = officer::receipt(
+                    "check",
+                    &auth,
+                    &party,
+                    None,
+                    vec![input_fact],
+                    vec![],
+                    started,
+                    serde_json::to_value(&report).expect("serializable"),
+                );
+                write_atomic(&r, &rc.to_bytes())?;
+            }
             if json {
                 println!(
                     "{}",
@@ -387,8 +438,10 @@ fn run(cmd: Cmd) -> R {
             out,
             receipt,
             input_args,
+            approval,
         } => {
-            let wf = load_workflow(&workflow)?;
+            let started = officer::now_rfc3339();
+            let (wf, auth) = officer::authorize(&workflow, &approval)?;
             let secret = load_key(&key)?;
             let wname = name_of(&workflow);
             let ctx = Context {
@@ -404,10 +457,27 @@ fn run(cmd: Cmd) -> R {
             guard.commit(w)?;
             end_progress();
             if let Some(r) = receipt {
-                write_atomic(
-                    &r,
-                    &serde_json::to_vec_pretty(&summary).expect("serializable"),
-                )?;
+                let input_fact = padan::audit::FileFact {
+                    name: name_of(&input),
+                    sha256: summary.input_sha256.clone(),
+                    bytes: file_len(&input),
+                    party: Some(party.clone()),
+                    records: Some(summary.rows_in),
+                };
+                let mut out_fact = officer::file_fact(&out)?;
+                out_fact.party = Some(party.clone());
+                out_fact.records = Some(summary.rows_tokenized);
+                let rc = officer::receipt(
+                    "tokenize",
+                    &auth,
+                    &party,
+                    Some(summary.kcv.clone()),
+                    vec![input_fact],
+                    vec![out_fact],
+                    started,
+                    serde_json::to_value(&summary).expect("serializable"),
+                );
+                write_atomic(&r, &rc.to_bytes())?;
             }
             println!(
                 "{}: {} baris masuk = {} dijadikan token + {} ditolak ({:.1} detik)",
@@ -439,8 +509,11 @@ fn run(cmd: Cmd) -> R {
             workflow,
             out_dir,
             files,
+            audit_log,
+            approval,
         } => {
-            let wf = load_workflow(&workflow)?;
+            let started = officer::now_rfc3339();
+            let (wf, auth) = officer::authorize(&workflow, &approval)?;
             let wname = name_of(&workflow);
             let ctx = Context {
                 workflow: &wf,
@@ -465,7 +538,36 @@ fn run(cmd: Cmd) -> R {
             for r in &out.results {
                 write_atomic(&out_dir.join(&r.file_name), &r.bytes)?;
             }
+            let mut inputs = Vec::new();
+            for f in &files {
+                inputs.push(officer::file_fact(f)?);
+            }
+            let mut outputs = Vec::new();
+            for name in ["summary.json", "summary.txt"] {
+                outputs.push(officer::file_fact(&out_dir.join(name))?);
+            }
+            for r in &out.results {
+                outputs.push(padan::audit::FileFact::of(&r.file_name, &r.bytes));
+            }
+            let counts = serde_json::to_value(&out.summary).expect("serializable");
+            let log = audit_log
+                .unwrap_or_else(|| officer::default_audit_log(approval.trust_store.as_deref()));
+            let entry =
+                officer::log_compare(&log, &auth, inputs.clone(), outputs.clone(), counts.clone())?;
+            let mut rc = officer::receipt(
+                "compare",
+                &auth,
+                &wf.coordinator,
+                None,
+                inputs,
+                outputs,
+                started,
+                counts,
+            );
+            rc.audit_entry = Some(entry.clone());
+            write_atomic(&out_dir.join("receipt.json"), &rc.to_bytes())?;
             print!("{}", out.summary_text);
+            println!("log audit: {} (entri {}…)", log.display(), &entry[..16]);
             println!(
                 "\n({:.2} detik) hasil per OPD di {}",
                 start.elapsed().as_secs_f64(),
@@ -481,8 +583,11 @@ fn run(cmd: Cmd) -> R {
             result,
             out,
             input_args,
+            receipt,
+            approval,
         } => {
-            let wf = load_workflow(&workflow)?;
+            let started = officer::now_rfc3339();
+            let (wf, auth) = officer::authorize(&workflow, &approval)?;
             let secret = load_key(&key)?;
             let wname = name_of(&workflow);
             let ctx = Context {
@@ -508,6 +613,21 @@ fn run(cmd: Cmd) -> R {
             )?;
             guard.commit(w)?;
             end_progress();
+            if let Some(r) = receipt {
+                let mut list = officer::file_fact(&input)?;
+                list.party = Some(party.clone());
+                let rc = officer::receipt(
+                    "reattach",
+                    &auth,
+                    &party,
+                    Some(secret.kcv()),
+                    vec![list, officer::file_fact(&result)?],
+                    vec![officer::file_fact(&out)?],
+                    started,
+                    serde_json::to_value(&s).expect("serializable"),
+                );
+                write_atomic(&r, &rc.to_bytes())?;
+            }
             println!("{}: {} baris", name_of(&input), s.rows);
             for (st, c) in &s.statuses {
                 println!("  {st}: {c}");
@@ -681,6 +801,7 @@ fn demo(out: &Path, people: usize, seed: u64) -> R {
     )?;
     let secret = demo_secret(seed);
     write_atomic(&out.join("demo.key"), secret.to_key_file().as_bytes())?;
+    let fingerprint = officer::demo_officer(out, &wf, seed)?;
     println!(
         "Skenario contoh di {dir} ({:.1} detik):",
         start.elapsed().as_secs_f64()
@@ -693,6 +814,17 @@ fn demo(out: &Path, people: usize, seed: u64) -> R {
     println!(
         "  demo.key           KCV {} (kunci contoh; jangan dipakai untuk data nyata)",
         secret.kcv()
+    );
+    println!(
+        "  workflow.approval.json  ditandatangani pejabat PDP contoh, sidik jari {fingerprint}"
+    );
+    println!(
+        "  officer.key / officer.pub  kunci pejabat contoh (frasa sandi: {})",
+        officer::DEMO_PASSPHRASE
+    );
+    println!(
+        "  Pertama kali: padan officer trust --public {}/officer.pub --fingerprint {fingerprint}",
+        out.display()
     );
     Ok(())
 }

@@ -4,63 +4,8 @@
 
 #![cfg(not(target_arch = "wasm32"))]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn padan(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_padan"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("padan runs")
-}
-
-fn ok(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "stderr: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-/// Fails with exit code 2, no panic; returns stderr.
-fn fails(o: &Output) -> String {
-    let err = String::from_utf8_lossy(&o.stderr).into_owned();
-    assert_eq!(
-        o.status.code(),
-        Some(2),
-        "stdout: {} stderr: {err}",
-        String::from_utf8_lossy(&o.stdout)
-    );
-    assert!(!err.contains("panicked"), "{err}");
-    err
-}
-
-struct Demo {
-    _dir: tempfile::TempDir,
-    path: PathBuf,
-}
-
-fn demo() -> Demo {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().to_path_buf();
-    ok(&padan(
-        &["demo", "--out", "d", "--people", "1500", "--seed", "5"],
-        &path,
-    ));
-    Demo { _dir: dir, path }
-}
-
-fn no_leftovers(dir: &Path) {
-    for e in std::fs::read_dir(dir).unwrap() {
-        let name = e.unwrap().file_name().to_string_lossy().into_owned();
-        assert!(
-            !name.contains("padan-tmp") && name != "out.tokens" && name != "out.csv",
-            "left behind: {name}"
-        );
-    }
-}
+mod common;
+use common::*;
 
 #[test]
 fn keygen_workflow_tokenize_compare_reattach() {
@@ -136,10 +81,13 @@ fn keygen_workflow_tokenize_compare_reattach() {
         )
         .unwrap();
         let (i, t2, r) = (
-            receipt["rows_in"].as_u64().unwrap(),
-            receipt["rows_tokenized"].as_u64().unwrap(),
-            receipt["rows_rejected"].as_u64().unwrap(),
+            receipt["counts"]["rows_in"].as_u64().unwrap(),
+            receipt["counts"]["rows_tokenized"].as_u64().unwrap(),
+            receipt["counts"]["rows_rejected"].as_u64().unwrap(),
         );
+        assert_eq!(receipt["step"], "tokenize");
+        assert_eq!(receipt["inputs"][0]["records"].as_u64().unwrap(), i);
+        assert_eq!(receipt["approval"]["officers"].as_array().unwrap().len(), 1);
         assert_eq!(i, t2 + r);
         toks.push(t);
     }
@@ -241,8 +189,15 @@ fn keygen_workflow_tokenize_compare_reattach() {
     // Another workflow.
     let wf = std::fs::read_to_string(p.join("d/workflow.json"))
         .unwrap()
-        .replace("\"k\": 5", "\"k\": 10");
+        .replace("\"k\": 5", "\"k\": 10")
+        .replace("cirebon-padan-demo", "cirebon-lain");
     std::fs::write(p.join("wf2.json"), wf).unwrap();
+    // Approved, so that the token files' own check is what refuses them.
+    ok(&padan_pass(
+        &["officer", "sign", "--key", "d/officer.key", "--workflow", "wf2.json"],
+        p,
+        "contoh-saja-bukan-rahasia",
+    ));
     let err = fails(&padan(
         &[
             "compare",
@@ -468,6 +423,7 @@ fn ragged_rows_and_quoted_newlines_are_accounted_for() {
     ));
     let r: serde_json::Value =
         serde_json::from_slice(&std::fs::read(p.join("r.json")).unwrap()).unwrap();
+    let r = &r["counts"];
     assert_eq!(r["rows_in"], 4);
     assert_eq!(r["rows_tokenized"], 3);
     assert_eq!(r["rows_rejected"], 1);
