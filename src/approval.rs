@@ -950,6 +950,36 @@ pub fn is_coordinator(wf: &Workflow, party: &str) -> bool {
     wf.party(party).is_some_and(|p| p.role == Role::Coordinator)
 }
 
+/// The demo scenario's privacy officer: a key derived from the demo seed. Demo only: its
+/// passphrase is [`DEMO_PASSPHRASE`] and anyone can recompute it.
+pub fn demo_officer(seed: u64) -> OfficerKey {
+    let mut h = Sha256::new();
+    h.update(b"padan demo officer (never for real approvals)");
+    h.update(seed.to_be_bytes());
+    OfficerKey::from_seed(
+        "Pejabat PDP Kabupaten Cirebon (contoh)",
+        h.finalize().into(),
+    )
+    .expect("a name is given")
+}
+
+/// The demo officer key's passphrase (demo only).
+pub const DEMO_PASSPHRASE: &str = "contoh-saja-bukan-rahasia";
+
+/// The demo's officer files: (`officer.key`, `officer.pub`, `workflow.approval.json`),
+/// the approval signed on the workflow's first valid day.
+pub fn demo_officer_files(wf: &Workflow, seed: u64) -> Result<[(&'static str, Vec<u8>); 3]> {
+    let key = demo_officer(seed);
+    let mut ap = Approval::new(wf);
+    let signed_on = parse_iso(&wf.valid_from).expect("a valid workflow");
+    ap.sign(&key, wf, signed_on, "workflow.approval.json")?;
+    Ok([
+        ("officer.key", key.seal(DEMO_PASSPHRASE, [7u8; 28])?),
+        ("officer.pub", key.public().to_bytes()),
+        ("workflow.approval.json", ap.to_bytes()),
+    ])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

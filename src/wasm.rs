@@ -24,6 +24,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Blob, FileReaderSync};
 use zeroize::Zeroize;
 
+use crate::approval::{Approval, OfficerKey, TrustStore};
 use crate::date::Date;
 use crate::keys::Secret;
 use crate::pipeline::{self, Context, InputOptions, Progress};
@@ -259,6 +260,11 @@ pub struct Req {
     pub names: Vec<String>,
     pub people: Option<usize>,
     pub seed: Option<u64>,
+    /// The approval file's text (required by every step that takes a workflow).
+    pub approval: String,
+    pub approval_name: String,
+    /// The browser's trust store (`padan-trust/1` JSON; empty: trusts nothing yet).
+    pub trust: String,
 }
 
 impl Req {
@@ -334,8 +340,193 @@ fn progress_fn(cb: &Function, total: f64) -> impl FnMut(Progress) + '_ {
     }
 }
 
+/// The workflow, only when its approval passes [`crate::approval::authorize`] against the
+/// browser's trust store: every step goes through here, so nothing runs unapproved.
 fn parse_workflow(req: &Req, workflow: &[u8]) -> Result<Workflow, JsError> {
+    let wf = parse_workflow_unchecked(req, workflow)?;
+    let (approval, trust) = approval_inputs(req)?;
+    crate::approval::authorize(
+        &wf,
+        req.name(&req.workflow_name, "workflow.json"),
+        &approval,
+        req.name(&req.approval_name, "workflow.approval.json"),
+        &trust,
+        req.today()?,
+    )
+    .map_err(core_err)?;
+    Ok(wf)
+}
+
+fn parse_workflow_unchecked(req: &Req, workflow: &[u8]) -> Result<Workflow, JsError> {
     Workflow::parse(workflow, req.name(&req.workflow_name, "workflow.json")).map_err(core_err)
+}
+
+fn approval_inputs(req: &Req) -> Result<(Approval, TrustStore), JsError> {
+    let name = req.name(&req.approval_name, "workflow.approval.json");
+    if req.approval.trim().is_empty() {
+        return Err(core_err(crate::Error::approval(
+            name,
+            None,
+            "berkas persetujuan pejabat PDP belum dimuat. Tidak ada yang berjalan tanpa persetujuan. / The privacy officer's approval file is not loaded; nothing runs without it.",
+        )));
+    }
+    let approval = Approval::parse(req.approval.as_bytes(), name).map_err(core_err)?;
+    let trust = if req.trust.trim().is_empty() {
+        TrustStore::default()
+    } else {
+        TrustStore::parse(req.trust.as_bytes(), "padan.trust").map_err(core_err)?
+    };
+    Ok((approval, trust))
+}
+
+/// Checks the approval of a workflow against the browser's trust store, first trusting
+/// the officer fingerprints the user confirmed (`confirm`: a JSON array of strings).
+/// `{ok: true, officers, required, trust}` (the store to keep, with the workflow id
+/// remembered) or `{ok: false, untrusted: [[officer, fingerprint]], trust}`; any other
+/// refusal is thrown.
+#[wasm_bindgen]
+pub fn approval_status(req: &str, workflow: &[u8], confirm: &str) -> Result<JsValue, JsError> {
+    let req = Req::parse(req)?;
+    let wf = parse_workflow_unchecked(&req, workflow)?;
+    let (approval, mut trust) = approval_inputs(&req)?;
+    let confirmed: Vec<String> = serde_json::from_str(confirm).unwrap_or_default();
+    let today = req.today()?;
+    trust.trust_confirmed(&approval, &confirmed, today);
+    let name = req.name(&req.approval_name, "workflow.approval.json");
+    match crate::approval::authorize(
+        &wf,
+        req.name(&req.workflow_name, "workflow.json"),
+        &approval,
+        name,
+        &trust,
+        today,
+    ) {
+        Ok(auth) => {
+            trust.record(&auth, today);
+            obj(&[
+                ("ok", JsValue::TRUE),
+                ("officers", to_js(&auth.officers)?),
+                ("required", JsValue::from_f64(f64::from(auth.required))),
+                ("approval_digest", JsValue::from_str(&auth.approval_digest)),
+                (
+                    "trust",
+                    JsValue::from_str(&String::from_utf8_lossy(&trust.to_bytes())),
+                ),
+            ])
+        }
+        Err(crate::Error::UntrustedOfficer { officers, .. }) => obj(&[
+            ("ok", JsValue::FALSE),
+            ("untrusted", to_js(&officers)?),
+            (
+                "trust",
+                JsValue::from_str(&String::from_utf8_lossy(&trust.to_bytes())),
+            ),
+        ]),
+        Err(e) => Err(core_err(e)),
+    }
+}
+
+/// The example workflow (`docs/example-workflow.json`), a starting point for the officer's form.
+#[wasm_bindgen]
+pub fn example_workflow() -> String {
+    include_str!("../docs/example-workflow.json").to_string()
+}
+
+/// The privacy officer's plain-language summary of a workflow draft (its text): `{workflow,
+/// digest, summary: {sections, warnings}, text}`; a draft that breaks a rule (such as a
+/// match key of small value space) is thrown with the reason.
+#[wasm_bindgen]
+pub fn officer_summary(req: &str, workflow: &[u8]) -> Result<JsValue, JsError> {
+    let req = Req::parse(req)?;
+    let wf = parse_workflow_unchecked(&req, workflow)?;
+    let s = crate::approval::summarize(&wf);
+    obj(&[
+        ("workflow", to_js(&wf)?),
+        ("digest", JsValue::from_str(&wf.digest_hex())),
+        ("summary", to_js(&s)?),
+        ("text", JsValue::from_str(&s.to_text())),
+    ])
+}
+
+/// A new officer key from 60 random bytes (`crypto.getRandomValues`): 32 for the key, 28
+/// for the sealing salt and nonce. `{key_file, public_file, fingerprint}`.
+#[wasm_bindgen]
+pub fn officer_keygen(
+    name: &str,
+    passphrase: &str,
+    mut random: Vec<u8>,
+) -> Result<JsValue, JsError> {
+    install_panic_hook();
+    if random.len() != 60 {
+        random.zeroize();
+        return Err(JsError::new(
+            "internal: officer_keygen needs 60 random bytes",
+        ));
+    }
+    let mut seed = [0u8; 32];
+    seed.copy_from_slice(&random[..32]);
+    let mut sealing = [0u8; 28];
+    sealing.copy_from_slice(&random[32..]);
+    random.zeroize();
+    let key = OfficerKey::from_seed(name, seed);
+    seed.zeroize();
+    let key = key.map_err(core_err)?;
+    let sealed = key.seal(passphrase, sealing).map_err(core_err)?;
+    let public = key.public();
+    obj(&[
+        (
+            "key_file",
+            JsValue::from_str(&String::from_utf8_lossy(&sealed)),
+        ),
+        (
+            "public_file",
+            JsValue::from_str(&String::from_utf8_lossy(&public.to_bytes())),
+        ),
+        ("fingerprint", JsValue::from_str(&public.fingerprint)),
+    ])
+}
+
+/// Signs a workflow with a sealed officer key: adds the signature to `approval` (the
+/// existing approval's text, or empty for a new one). `{approval, signatures, required,
+/// fingerprint}`.
+#[wasm_bindgen]
+pub fn officer_sign(
+    req: &str,
+    workflow: &[u8],
+    key_file: &[u8],
+    passphrase: &str,
+) -> Result<JsValue, JsError> {
+    let req = Req::parse(req)?;
+    let wf = parse_workflow_unchecked(&req, workflow)?;
+    let name = req.name(&req.approval_name, "workflow.approval.json");
+    let mut approval = if req.approval.trim().is_empty() {
+        Approval::new(&wf)
+    } else {
+        Approval::parse(req.approval.as_bytes(), name).map_err(core_err)?
+    };
+    let key = OfficerKey::unseal(key_file, req.name(&req.key_name, "officer.key"), passphrase)
+        .map_err(core_err)?;
+    approval
+        .sign(&key, &wf, req.today()?, name)
+        .map_err(core_err)?;
+    obj(&[
+        (
+            "approval",
+            JsValue::from_str(&String::from_utf8_lossy(&approval.to_bytes())),
+        ),
+        (
+            "signatures",
+            JsValue::from_f64(approval.signatures.len() as f64),
+        ),
+        (
+            "required",
+            JsValue::from_f64(f64::from(wf.approvals_required)),
+        ),
+        (
+            "fingerprint",
+            JsValue::from_str(&crate::approval::fingerprint(&key.public_key())),
+        ),
+    ])
 }
 
 fn parse_secret(req: &Req, mut key: Vec<u8>) -> Result<Secret, JsError> {
@@ -348,7 +539,7 @@ fn parse_secret(req: &Req, mut key: Vec<u8>) -> Result<Secret, JsError> {
 #[wasm_bindgen]
 pub fn workflow_info(req: &str, workflow: &[u8]) -> Result<JsValue, JsError> {
     let req = Req::parse(req)?;
-    let wf = parse_workflow(&req, workflow)?;
+    let wf = parse_workflow_unchecked(&req, workflow)?;
     obj(&[
         ("workflow", to_js(&wf)?),
         ("digest", JsValue::from_str(&wf.digest_hex())),
@@ -612,6 +803,11 @@ pub fn demo(req: &str) -> Result<JsValue, JsError> {
     for (name, text) in [("workflow.json", wf_text), ("demo.key", key_text)] {
         let f = MemFile::default();
         f.0.borrow_mut().extend_from_slice(text.as_bytes());
+        files.borrow_mut().push((name.to_string(), f));
+    }
+    for (name, bytes) in crate::approval::demo_officer_files(&wf, cfg.seed).map_err(core_err)? {
+        let f = MemFile::default();
+        f.0.borrow_mut().extend_from_slice(&bytes);
         files.borrow_mut().push((name.to_string(), f));
     }
     let arr = Array::new();

@@ -194,7 +194,14 @@ fn keygen_workflow_tokenize_compare_reattach() {
     std::fs::write(p.join("wf2.json"), wf).unwrap();
     // Approved, so that the token files' own check is what refuses them.
     ok(&padan_pass(
-        &["officer", "sign", "--key", "d/officer.key", "--workflow", "wf2.json"],
+        &[
+            "officer",
+            "sign",
+            "--key",
+            "d/officer.key",
+            "--workflow",
+            "wf2.json",
+        ],
         p,
         "contoh-saja-bukan-rahasia",
     ));

@@ -57,9 +57,14 @@ impl Drop for Scratch {
     }
 }
 
-fn padan(args: &[&str]) {
+/// The CLI, with a trust store of its own (the demo officer is trusted after `padan demo`).
+fn padan(args: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_padan"))
         .args(args)
+        .env(
+            "PADAN_TRUST_STORE",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e-trust.json"),
+        )
         .output()
         .expect("run padan");
     assert!(
@@ -70,6 +75,65 @@ fn padan(args: &[&str]) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The fingerprint in an officer public key file.
+fn fingerprint_of(public: &Path) -> String {
+    let v: Value = serde_json::from_slice(&std::fs::read(public).unwrap()).unwrap();
+    v["fingerprint"].as_str().unwrap().to_string()
+}
+
+/// Loads the workflow and its approval on a page; the first time in this browser the
+/// officer's fingerprint is shown and confirmed.
+async fn load_approved(c: &Client, prefix: &str, wf: &Path, approval: &Path, fingerprint: &str) {
+    upload(c, &format!("{prefix}-workflow"), &[wf]).await;
+    wait_css(
+        c,
+        "main:not([hidden]) .workflow-card",
+        "the workflow card",
+        30,
+    )
+    .await;
+    upload(c, &format!("{prefix}-approval"), &[approval]).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        if c.find(Locator::Css("main:not([hidden]) [data-testid=approval-ok]"))
+            .await
+            .is_ok()
+        {
+            return;
+        }
+        if let Ok(shown) = c
+            .find(Locator::Css(
+                "main:not([hidden]) [data-testid=officer-fingerprint]",
+            ))
+            .await
+        {
+            let text = shown.text().await.unwrap();
+            assert_eq!(
+                text.trim(),
+                fingerprint,
+                "the page shows another officer fingerprint"
+            );
+            click(c, &format!("#{prefix}-trust-officer")).await;
+            wait_css(
+                c,
+                "main:not([hidden]) [data-testid=approval-ok]",
+                "the approval accepted",
+                30,
+            )
+            .await;
+            return;
+        }
+        if std::time::Instant::now() > deadline {
+            panic!(
+                "the approval was neither accepted nor asked about: {:?}",
+                visible_errors(c).await
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 fn p(path: &Path) -> &str {
@@ -144,18 +208,10 @@ async fn open(c: &Client, url: &str) {
 }
 
 /// Office: workflow, key, party, list (the start of both the token and the re-attach flow).
-async fn office_setup(
-    c: &Client,
-    origin: &str,
-    wf: &Path,
-    key: &Path,
-    party: &str,
-    list: &Path,
-) -> String {
+async fn office_setup(c: &Client, origin: &str, files: &Files, party: &str, list: &Path) -> String {
     open(c, &format!("{origin}/index.html#office")).await;
-    upload(c, "office-workflow", &[wf]).await;
-    wait_css(c, "#page-office .workflow-card", "the workflow card", 30).await;
-    upload(c, "office-key", &[key]).await;
+    load_approved(c, "office", &files.wf, &files.approval, &files.fingerprint).await;
+    upload(c, "office-key", &[&files.key]).await;
     let kcv = wait_css(c, "#page-office [data-testid=kcv]", "the KCV", 30)
         .await
         .text()
@@ -171,6 +227,14 @@ async fn office_setup(
     kcv
 }
 
+/// The workflow, its approval, the officer's fingerprint and the shared key.
+struct Files {
+    wf: PathBuf,
+    approval: PathBuf,
+    fingerprint: String,
+    key: PathBuf,
+}
+
 struct OfficeOut {
     token_name: String,
     tokens: Vec<u8>,
@@ -180,13 +244,12 @@ struct OfficeOut {
 async fn office_tokenize(
     c: &Client,
     origin: &str,
-    wf: &Path,
-    key: &Path,
+    files: &Files,
     party: &str,
     list: &Path,
     shot: Option<&str>,
 ) -> OfficeOut {
-    office_setup(c, origin, wf, key, party, list).await;
+    office_setup(c, origin, files, party, list).await;
     click_enabled(c, "#office-check", "the check button").await;
     wait_css(
         c,
@@ -236,6 +299,210 @@ async fn office_tokenize(
         tokens,
         receipt,
     }
+}
+
+/// Types into a text field (after clearing it).
+async fn type_into(c: &Client, id: &str, text: &str) {
+    let e = wait_css(c, &format!("#{id}"), id, 30).await;
+    e.clear()
+        .await
+        .unwrap_or_else(|err| panic!("clear #{id}: {err}"));
+    e.send_keys(text)
+        .await
+        .unwrap_or_else(|err| panic!("type into #{id}: {err}"));
+}
+
+/// The privacy officer signs a workflow in the browser; the CLI accepts the signature; an
+/// office refuses the workflow without its approval or with a tampered one, and accepts it
+/// once the officer's fingerprint is confirmed.
+async fn officer_flow(c: &Client, origin: &str, scratch: &Path, demo: &Path) {
+    // An office refuses a workflow without an approval, and with a tampered one.
+    open(c, &format!("{origin}/index.html#office")).await;
+    upload(c, "office-workflow", &[&demo.join("workflow.json")]).await;
+    wait_css(c, "#page-office .workflow-card", "the workflow card", 30).await;
+    let status = wait_css(
+        c,
+        "[data-testid=office-approval-status]",
+        "the approval status",
+        10,
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(
+        status.contains("persetujuan"),
+        "no approval asked for: {status}"
+    );
+    assert!(
+        c.find(Locator::Css("#office-party")).await.is_err(),
+        "an unapproved workflow can be used (the party choice is offered)"
+    );
+    let mut tampered: Value =
+        serde_json::from_slice(&std::fs::read(demo.join("workflow.approval.json")).unwrap())
+            .unwrap();
+    let sig = tampered["signatures"][0]["signature"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let flipped = format!(
+        "{}{}",
+        if sig.starts_with('0') { "1" } else { "0" },
+        &sig[1..]
+    );
+    tampered["signatures"][0]["signature"] = flipped.into();
+    let tampered_path = scratch.join("tampered.approval.json");
+    std::fs::write(&tampered_path, serde_json::to_vec(&tampered).unwrap()).unwrap();
+    upload(c, "office-approval", &[&tampered_path]).await;
+    let err = wait_css(
+        c,
+        "[data-testid=office-approval-status] .alert-error",
+        "the refusal of a tampered approval",
+        30,
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(err.contains("tidak sah"), "tampered approval: {err}");
+    assert!(
+        c.find(Locator::Css("#office-party")).await.is_err(),
+        "a tampered approval was accepted"
+    );
+
+    // The officer: a key pair, a workflow from the form, a signature.
+    open(c, &format!("{origin}/index.html#officer")).await;
+    type_into(c, "officer-name", "Pejabat PDP Uji").await;
+    type_into(c, "officer-pass", "frasa sandi uji panjang").await;
+    type_into(c, "officer-pass2", "frasa sandi uji panjang").await;
+    click(c, "#officer-keygen").await;
+    let fingerprint = wait_css(
+        c,
+        "[data-testid=officer-new-fingerprint]",
+        "the new officer fingerprint",
+        60,
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    click(c, "#officer-download-key").await;
+    let (_, key_file) = take_download(c, "the officer key", |n| n.ends_with(".key")).await;
+    let key_text = String::from_utf8_lossy(&key_file).into_owned();
+    assert!(key_text.contains("sealed_seed") && key_text.contains(fingerprint.trim()));
+    let key_path = scratch.join("pejabat.key");
+    std::fs::write(&key_path, &key_file).unwrap();
+    click(c, "#officer-example").await;
+    wait_css(
+        c,
+        "[data-testid=officer-summary]",
+        "the plain-language summary",
+        30,
+    )
+    .await;
+    type_into(c, "wf-id", "cirebon-uji-pejabat").await;
+    type_into(c, "wf-title", "Uji penandatanganan di peramban").await;
+    // The summary follows the form.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        // The summary is rebuilt as the form changes: an element may go stale between the
+        // lookup and the read; then look again.
+        let text = match c.find(Locator::Css("[data-testid=officer-summary]")).await {
+            Ok(e) => e.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if text.contains("Uji penandatanganan di peramban") {
+            assert!(text.contains("YANG KELUAR DARI TIAP KANTOR"), "{text}");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the summary does not follow the form: {text}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let warnings = wait_css(c, "[data-testid=officer-warnings]", "the warnings", 10)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        warnings.contains("kesehatan"),
+        "no warning about health data: {warnings}"
+    );
+    c.execute(
+        "document.querySelector('[data-testid=officer-summary]').scrollIntoView({block: 'start'});",
+        vec![],
+    )
+    .await
+    .unwrap();
+    screenshot(c, &screenshots_dir(), "officer-summary").await;
+    upload(c, "officer-sign-key", &[&key_path]).await;
+    type_into(c, "officer-sign-pass", "frasa sandi uji panjang").await;
+    click(c, "#officer-sign").await;
+    wait_css(c, "[data-testid=officer-signed]", "the signature", 60).await;
+    c.execute(
+        "document.getElementById('officer-sign').scrollIntoView({block: 'center'});",
+        vec![],
+    )
+    .await
+    .unwrap();
+    screenshot(c, &screenshots_dir(), "officer-signed").await;
+    click(c, "#officer-download-approval").await;
+    let (ap_name, approval) =
+        take_download(c, "the approval", |n| n.ends_with(".approval.json")).await;
+    assert_eq!(ap_name, "cirebon-uji-pejabat.approval.json");
+    click(c, "#officer-download-signed-workflow").await;
+    let (wf_name, workflow) = take_download(c, "the signed workflow", |n| {
+        n == "cirebon-uji-pejabat.json"
+    })
+    .await;
+    let wf_path = scratch.join(&wf_name);
+    let ap_path = scratch.join(&ap_name);
+    std::fs::write(&wf_path, &workflow).unwrap();
+    std::fs::write(&ap_path, &approval).unwrap();
+    // The CLI accepts the browser's signature (Ed25519 in wasm = Ed25519 natively).
+    let out = padan(&[
+        "officer",
+        "verify",
+        "--workflow",
+        p(&wf_path),
+        "--trust-officer",
+        fingerprint.trim(),
+    ]);
+    assert!(out.contains("Persetujuan sah"), "{out}");
+    // An office: the first use asks to confirm the new officer's fingerprint.
+    open(c, &format!("{origin}/index.html#office")).await;
+    upload(c, "office-workflow", &[&wf_path]).await;
+    wait_css(c, "#page-office .workflow-card", "the workflow card", 30).await;
+    upload(c, "office-approval", &[&ap_path]).await;
+    let shown = wait_css(
+        c,
+        "[data-testid=officer-fingerprint]",
+        "the fingerprint to confirm",
+        30,
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert_eq!(shown.trim(), fingerprint.trim());
+    c.execute(
+        "document.querySelector('[data-testid=officer-fingerprint]').scrollIntoView({block: 'center'});",
+        vec![],
+    )
+    .await
+    .unwrap();
+    screenshot(c, &screenshots_dir(), "office-confirm-officer").await;
+    click(c, "#office-trust-officer").await;
+    wait_css(
+        c,
+        "#page-office [data-testid=approval-ok]",
+        "the approval accepted",
+        30,
+    )
+    .await;
+    wait_css(c, "#office-party", "the party choice after approval", 10).await;
 }
 
 /// Every 16-digit run in a file (the NIKs and family-card numbers of a list).
@@ -344,6 +611,20 @@ async fn full_flow() {
         "padan demo wrote no workflow.json / demo.key in {}",
         demo.display()
     );
+    let files = Files {
+        wf: wf.clone(),
+        approval: demo.join("workflow.approval.json"),
+        fingerprint: fingerprint_of(&demo.join("officer.pub")),
+        key: key.clone(),
+    };
+    padan(&[
+        "officer",
+        "trust",
+        "--public",
+        p(&demo.join("officer.pub")),
+        "--fingerprint",
+        &files.fingerprint,
+    ]);
 
     let server = StaticServer::start(vec![
         ("/".into(), root().join("www")),
@@ -450,6 +731,13 @@ async fn full_flow() {
         drain_requests(&driver, &c).await,
     ));
 
+    step("privacy officer");
+    officer_flow(&c, &origin, &scratch.0, &demo).await;
+    requests.push((
+        "the privacy officer's signing".into(),
+        drain_requests(&driver, &c).await,
+    ));
+
     // Offices: tokens for every list, compared with the CLI's.
     let lists = demo_lists();
     let mut browser_tokens = Vec::new();
@@ -461,7 +749,7 @@ async fn full_flow() {
         } else {
             None
         };
-        let out = office_tokenize(&c, &origin, &wf, &key, party, &list, shot).await;
+        let out = office_tokenize(&c, &origin, &files, party, &list, shot).await;
         let cli_tokens = cli.join(format!("{party}.tokens"));
         padan(&[
             "tokenize",
@@ -521,14 +809,7 @@ async fn full_flow() {
             .is_err(),
         "the coordinator page has a key input"
     );
-    upload(&c, "coord-workflow", &[&wf]).await;
-    wait_css(
-        &c,
-        "#page-coordinator .workflow-card",
-        "the workflow card",
-        30,
-    )
-    .await;
+    load_approved(&c, "coord", &wf, &files.approval, &files.fingerprint).await;
     let bad = demo.join(&lists[0].1);
     upload(&c, "coord-files", &[&browser_tokens[0], &bad]).await;
     click_enabled(&c, "#coord-compare", "the compare button").await;
@@ -550,14 +831,7 @@ async fn full_flow() {
     step("coordinator: compare");
     // Coordinator: the real comparison.
     open(&c, &format!("{origin}/index.html#coordinator")).await;
-    upload(&c, "coord-workflow", &[&wf]).await;
-    wait_css(
-        &c,
-        "#page-coordinator .workflow-card",
-        "the workflow card",
-        30,
-    )
-    .await;
+    load_approved(&c, "coord", &wf, &files.approval, &files.fingerprint).await;
     let refs: Vec<&Path> = browser_tokens.iter().map(|b| b.as_path()).collect();
     upload(&c, "coord-files", &refs).await;
     click_enabled(&c, "#coord-compare", "the compare button").await;
@@ -682,7 +956,7 @@ async fn full_flow() {
             .iter()
             .find(|(pp, _, _)| pp == party)
             .expect("a result for every office");
-        office_setup(&c, &origin, &wf, &key, party, &list).await;
+        office_setup(&c, &origin, &files, party, &list).await;
         upload(&c, "office-result", &[result]).await;
         click_enabled(&c, "#office-reattach", "the re-attach button").await;
         wait_css(
@@ -728,8 +1002,31 @@ async fn full_flow() {
         .unwrap();
     let local: Vec<String> = serde_json::from_value(stored["local"].clone()).unwrap();
     assert!(
-        local.iter().all(|k| k == "padan.lang"),
-        "localStorage holds more than the language: {local:?}"
+        local
+            .iter()
+            .all(|k| k == "padan.lang" || k == "padan.trust"),
+        "localStorage holds more than the language and the trust store: {local:?}"
+    );
+    // The trust store: officer public keys and workflow digests, nothing of the lists or the key.
+    let trust = c
+        .execute("return localStorage.getItem('padan.trust') || '';", vec![])
+        .await
+        .unwrap();
+    let trust = trust.as_str().unwrap_or("").to_string();
+    assert!(
+        trust.contains(&files.fingerprint),
+        "the confirmed officer is not remembered: {trust}"
+    );
+    let key_text = std::fs::read_to_string(&key).unwrap();
+    for line in key_text.lines().skip(1) {
+        assert!(
+            !trust.contains(line.trim()),
+            "the trust store holds the shared key"
+        );
+    }
+    assert!(
+        sixteen_digit_runs(trust.as_bytes()).is_empty(),
+        "the trust store holds a 16-digit number"
     );
     assert_eq!(stored["session"], json!([]), "sessionStorage is used");
     assert_eq!(stored["cookies"], json!(""), "cookies are set");
@@ -821,7 +1118,15 @@ async fn mock_flow() {
 
     open(&c, &format!("{origin}/index.html")).await;
     screenshot(&c, &shots, "start").await;
-    let out = office_tokenize(&c, &origin, &wf, &key, "dtks", &list, None).await;
+    let approval = files.join("workflow.approval.json");
+    std::fs::write(&approval, "{}").unwrap();
+    let mock_files = Files {
+        wf: wf.clone(),
+        approval: approval.clone(),
+        fingerprint: "AAAA-BBBB-CCCC-DDDD-EEEE".into(),
+        key: key.clone(),
+    };
+    let out = office_tokenize(&c, &origin, &mock_files, "dtks", &list, None).await;
     assert!(!out.tokens.is_empty());
     c.execute(
         "document.querySelector('[data-region=check]').scrollIntoView({block: 'start'});",
@@ -856,7 +1161,7 @@ async fn mock_flow() {
 
     open(&c, &format!("{origin}/index.html#coordinator")).await;
     screenshot(&c, &shots, "coordinator-top").await;
-    upload(&c, "coord-workflow", &[&wf]).await;
+    load_approved(&c, "coord", &wf, &approval, "AAAA-BBBB-CCCC-DDDD-EEEE").await;
     let a = files.join("dtks.tokens");
     let b = files.join("dinkes.tokens");
     std::fs::write(&a, "x").unwrap();

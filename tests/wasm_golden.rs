@@ -50,6 +50,49 @@ fn date(iso: &str) -> Date {
     }
 }
 
+/// The approval and trust store the binding requires: the golden workflow signed by a
+/// test officer key that the (test) browser trusts.
+fn approval_fields(g: &Golden) -> (String, String) {
+    use padan::approval::{Approval, OfficerKey, TrustStore};
+    let wf = Workflow::parse(g.workflow.as_bytes(), "workflow.json").expect("golden workflow");
+    let key = OfficerKey::from_seed("Pejabat uji", [42; 32]).expect("key");
+    let mut a = Approval::new(&wf);
+    a.sign(&key, &wf, date(&g.today), "a.json").expect("sign");
+    let mut t = TrustStore::default();
+    t.trust("Pejabat uji", &key.public_key(), date(&g.today));
+    (
+        String::from_utf8(a.to_bytes()).unwrap(),
+        String::from_utf8(t.to_bytes()).unwrap(),
+    )
+}
+
+#[wasm_bindgen_test]
+fn the_binding_refuses_a_workflow_without_a_trusted_approval() {
+    use js_sys::{Function, Uint8Array};
+    let g = golden();
+    let parts = js_sys::Array::new();
+    parts.push(&Uint8Array::from(g.input.as_bytes()));
+    let blob = web_sys::Blob::new_with_u8_array_sequence(&parts).expect("Blob");
+    let (approval, trust) = approval_fields(&g);
+    let progress = Function::new_no_args("");
+    let run = |approval: &str, trust: &str| {
+        let req = serde_json::json!({
+            "file_name": g.input_name, "party": g.party, "today": g.today, "options": {},
+            "approval": approval, "trust": trust
+        })
+        .to_string();
+        padan::wasm::check(&req, &blob, g.workflow.as_bytes(), &progress).is_ok()
+    };
+    assert!(!run("", ""), "no approval");
+    assert!(
+        !run(&approval, ""),
+        "approval by a key the browser does not trust"
+    );
+    let changed = approval.replacen("\"signed_on\": \"", "\"signed_on\": \"1", 1);
+    assert!(!run(&changed, &trust), "altered approval");
+    assert!(run(&approval, &trust), "approved and trusted");
+}
+
 /// Tokenizes the golden input read through `input` and checks every record.
 fn check_tokens(g: &Golden, input: impl std::io::Read) {
     let wf = Workflow::parse(g.workflow.as_bytes(), "workflow.json").expect("golden workflow");
@@ -128,9 +171,11 @@ fn golden_tokens_through_the_worker_binding() {
     let parts = js_sys::Array::new();
     parts.push(&Uint8Array::from(g.input.as_bytes()));
     let blob = web_sys::Blob::new_with_u8_array_sequence(&parts).expect("Blob");
+    let (approval, trust) = approval_fields(&g);
     let req = serde_json::json!({
         "file_name": g.input_name, "party": g.party, "today": g.today,
-        "workflow_name": "workflow.json", "key_name": "golden.key", "options": {}
+        "workflow_name": "workflow.json", "key_name": "golden.key", "options": {},
+        "approval": approval, "trust": trust
     })
     .to_string();
     let progress = Function::new_no_args("");
@@ -164,8 +209,10 @@ fn golden_tokens_in_two_parts_through_the_worker_binding() {
     let parts_src = Array::new();
     parts_src.push(&Uint8Array::from(g.input.as_bytes()));
     let blob = web_sys::Blob::new_with_u8_array_sequence(&parts_src).expect("Blob");
+    let (approval, trust) = approval_fields(&g);
     let req = serde_json::json!({
-        "file_name": g.input_name, "party": g.party, "today": g.today, "options": {}
+        "file_name": g.input_name, "party": g.party, "today": g.today, "options": {},
+        "approval": approval, "trust": trust
     })
     .to_string();
     let progress = Function::new_no_args("");

@@ -12,7 +12,7 @@
 //   {id, type: 'progress', rows, bytes, total}
 //   {id, type: 'done', result, wasm_memory[, helper_wasm_memory: [bytes per helper]]}
 //   {id, type: 'error', message}
-// Ops: workflow, keyinfo, keygen, inspect, check, tokenize, compare, reattach, demo, memory.
+// Ops: workflow, approval, officer_summary, officer_keygen, officer_sign, keyinfo, keygen, inspect, check, tokenize, compare, reattach, demo, memory.
 // Text inputs (workflow, key) may be strings, Blobs/Files or byte arrays. Optional fields on
 // any op: `workflow_name`, `key_name`, `file_name` (names used in error messages; default:
 // the File's name, else workflow.json / padan.key / input.csv) and `today` ('YYYY-MM-DD',
@@ -88,8 +88,19 @@ function progressFor(id) {
   };
 }
 
+// Every step that takes a workflow also needs its approval (text) and the browser's trust
+// store (text): the core refuses to run without a valid, trusted approval.
+const textOf = (x) => (x === undefined || x === null ? '' : typeof x === 'string' ? x : new TextDecoder().decode(bytesOf(x, 'approval')));
+
 function req(m, extra) {
-  return JSON.stringify(Object.assign({ options: m.options || {}, party: m.party || '', today: m.today || today() }, extra));
+  return JSON.stringify(Object.assign({
+    options: m.options || {},
+    party: m.party || '',
+    today: m.today || today(),
+    approval: textOf(m.approval),
+    approval_name: m.approval_name || nameOf(m.approval, ''),
+    trust: m.trust || '',
+  }, extra));
 }
 
 const wfName = (m) => m.workflow_name || nameOf(m.workflow, 'workflow.json');
@@ -174,6 +185,28 @@ async function tokenizeInPartsOrFail(id, file, r, workflow, key, parts) {
 const OPS = {
   workflow(m) {
     return [padan.workflow_info(req(m, { workflow_name: m.name || nameOf(m.text, 'workflow.json') }), bytesOf(m.text, 'workflow')), []];
+  },
+  approval(m) {
+    const r = req(m, { workflow_name: m.workflow_name || nameOf(m.workflow, 'workflow.json') });
+    return [padan.approval_status(r, bytesOf(m.workflow, 'workflow'), JSON.stringify(m.confirm || [])), []];
+  },
+  example_workflow() {
+    return [{ text: padan.example_workflow() }, []];
+  },
+  officer_summary(m) {
+    return [padan.officer_summary(req(m, { workflow_name: m.name || 'workflow.json' }), bytesOf(m.text, 'workflow')), []];
+  },
+  officer_keygen(m) {
+    const random = crypto.getRandomValues(new Uint8Array(60));
+    try {
+      return [padan.officer_keygen(m.name || '', m.passphrase || '', random), []];
+    } finally {
+      random.fill(0);
+    }
+  },
+  officer_sign(m) {
+    const r = req(m, { workflow_name: m.workflow_name || 'workflow.json', key_name: m.key_name || 'officer.key' });
+    return [padan.officer_sign(r, bytesOf(m.workflow, 'workflow'), bytesOf(m.key, 'key'), m.passphrase || ''), []];
   },
   keyinfo(m) {
     return [padan.key_info(req(m, { key_name: m.name || nameOf(m.text, 'padan.key') }), bytesOf(m.text, 'key')), []];

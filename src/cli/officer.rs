@@ -289,11 +289,9 @@ fn passphrase(confirm: bool) -> R<String> {
             what: "frasa sandi kunci pejabat diperlukan: jalankan di terminal, atau isi PADAN_OFFICER_PASSPHRASE.".into(),
         });
     }
-    let p = rpassword::prompt_password("Frasa sandi kunci pejabat PDP: ")
-        .map_err(|e| Error::io("terminal", e))?;
+    let p = prompt_hidden("Frasa sandi kunci pejabat PDP: ")?;
     if confirm {
-        let again = rpassword::prompt_password("Ulangi frasa sandi: ")
-            .map_err(|e| Error::io("terminal", e))?;
+        let again = prompt_hidden("Ulangi frasa sandi: ")?;
         if again != p {
             return Err(Error::Refused {
                 what: "kedua frasa sandi tidak sama.".into(),
@@ -301,6 +299,18 @@ fn passphrase(confirm: bool) -> R<String> {
         }
     }
     Ok(p)
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn prompt_hidden(prompt: &str) -> R<String> {
+    rpassword::prompt_password(prompt).map_err(|e| Error::io("terminal", e))
+}
+
+#[cfg(target_arch = "wasm32")]
+fn prompt_hidden(_prompt: &str) -> R<String> {
+    Err(Error::Refused {
+        what: "tidak ada terminal.".into(),
+    })
 }
 
 fn random<const N: usize>() -> R<[u8; N]> {
@@ -503,30 +513,16 @@ pub fn log_compare(
     Ok(entry.hash)
 }
 
-/// The demo's officer: a key derived from the seed (demo only), sealed with a passphrase
-/// printed by `padan demo`, its public key, and the approval of the demo workflow.
+/// The demo's officer files (see `padan::approval::demo_officer_files`); returns the
+/// officer's fingerprint.
 pub fn demo_officer(out: &Path, wf: &Workflow, seed: u64) -> R<String> {
-    let mut h = Sha256::new();
-    h.update(b"padan demo officer (never for real approvals)");
-    h.update(seed.to_be_bytes());
-    let key = OfficerKey::from_seed(
-        "Pejabat PDP Kabupaten Cirebon (contoh)",
-        h.finalize().into(),
-    )?;
-    write_atomic(
-        &out.join("officer.key"),
-        &key.seal(DEMO_PASSPHRASE, [7u8; 28])?,
-    )?;
-    write_atomic(&out.join("officer.pub"), &key.public().to_bytes())?;
-    let mut ap = Approval::new(wf);
-    let signed_on = padan::workflow::parse_iso(&wf.valid_from).expect("valid");
-    ap.sign(&key, wf, signed_on, "workflow.approval.json")?;
-    write_atomic(&out.join("workflow.approval.json"), &ap.to_bytes())?;
-    Ok(key.public().fingerprint)
+    for (name, bytes) in approval::demo_officer_files(wf, seed)? {
+        write_atomic(&out.join(name), &bytes)?;
+    }
+    Ok(approval::demo_officer(seed).public().fingerprint)
 }
 
-/// The demo officer key's passphrase (demo only).
-pub const DEMO_PASSPHRASE: &str = "contoh-saja-bukan-rahasia";
+pub use padan::approval::DEMO_PASSPHRASE;
 
 /// The coordinator's log when none is named: `audit.log` beside the trust store.
 pub fn default_audit_log(trust_store: Option<&Path>) -> PathBuf {

@@ -30,6 +30,9 @@ const OPS = {
     if (!wf.id) throw new Error(`${m.name}: baris 1, kolom 1: bukan alur kerja padan. Pilih workflow.json dari pejabat PDP.`);
     return { workflow: wf, digest: 'ab12'.repeat(16) };
   },
+  async approval() {
+    return { ok: true, officers: [['Pejabat PDP (mock)', 'AAAA-BBBB-CCCC-DDDD-EEEE']], required: 1, trust: '' };
+  },
   async keyinfo(m) {
     if (!m.text.includes('padan')) throw new Error(`${m.name}: baris 1: bukan berkas kunci padan. Minta berkas .key dari pemegang kunci.`);
     return { kcv: '7F3A-91C2' };

@@ -7,7 +7,7 @@ import {
   fmtDateTime, stepHeading, labelFor,
 } from './ui.js';
 import { worker, errorMessage, CancelledError } from './worker-client.js';
-import { workflowLoader } from './common.js';
+import { workflowLoader, approvalFields } from './common.js';
 import { heatmap, upset, countOf, countText } from './charts.js';
 
 const state = { wf: null, files: [], output: null, error: null, busy: false, at: null };
@@ -97,7 +97,7 @@ async function runCompare() {
   progress.root.querySelector('button')?.focus();
   try {
     state.output = await worker.request('compare', {
-      workflow: state.wf.text, files: state.files, names: state.files.map((f) => f.name),
+      workflow: state.wf.text, ...approvalFields(state.wf), files: state.files, names: state.files.map((f) => f.name),
     }, { onProgress: (m) => progress.update(m) });
     state.at = new Date();
   } catch (err) {

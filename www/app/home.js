@@ -4,7 +4,7 @@ import { t, onLangChange } from './i18n.js';
 import { el, replace, download, errorBox, progressView, fmtBytes } from './ui.js';
 import { worker, errorMessage } from './worker-client.js';
 
-const DEMO_FILES = ['dtks.csv', 'dinkes_pbi.csv', 'disdik_pip.csv', 'dpmd_blt.csv', 'baznas.csv', 'workflow.json', 'demo.key'];
+const DEMO_FILES = ['dtks.csv', 'dinkes_pbi.csv', 'disdik_pip.csv', 'dpmd_blt.csv', 'baznas.csv', 'workflow.json', 'workflow.approval.json', 'officer.pub', 'demo.key'];
 const state = { generated: null, error: null, busy: false };
 let root;
 let genOut;
@@ -44,7 +44,8 @@ function build() {
       el('ul', { class: 'roles' },
         roleCard('#office', t('nav.office'), t('home.role_office')),
         roleCard('#custodian', t('nav.custodian'), t('home.role_custodian')),
-        roleCard('#coordinator', t('nav.coordinator'), t('home.role_coordinator')))),
+        roleCard('#coordinator', t('nav.coordinator'), t('home.role_coordinator')),
+        roleCard('#officer', t('nav.officer'), t('home.role_officer')))),
     el('section', { class: 'step', id: 'demo' },
       el('h2', {}, t('home.demo_title')),
       el('p', {}, t('home.demo_lead')),

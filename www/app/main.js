@@ -1,7 +1,7 @@
 // padan browser app: entry point and router.
 //
 // Layout decision: www/index.html is a single-page app. It holds one <main data-page="...">
-// per role (home, office, custodian, coordinator); this module shows one of them according
+// per role (home, office, custodian, coordinator, officer); this module shows one of them according
 // to the URL hash (#home, #office, #custodian, #coordinator; Indonesian aliases #petugas,
 // #kunci, #koordinator also work). www/office.html, custodian.html and coordinator.html
 // only redirect (meta refresh, no script) to index.html#<role>.
@@ -16,22 +16,26 @@
 // Content Security Policy: `script-src 'self' 'wasm-unsafe-eval'; style-src 'self'`. No
 // inline scripts, no inline style attributes; styles come from style.css and classes.
 //
-// Storage: only the language choice is remembered (localStorage 'padan.lang'). Rows, keys
-// and tokens live in memory only, and downloads are Blob URLs (never data: URLs).
+// Storage: the language choice (localStorage 'padan.lang') and the trust store
+// ('padan.trust': officer PUBLIC keys the user confirmed by fingerprint, and the workflow ids
+// and digests seen). Rows, keys and tokens live in memory only, and downloads are Blob URLs
+// (never data: URLs).
 
 import { applyStatic, initLang, setLang, lang, onLangChange, t } from './i18n.js';
 import { mountHome } from './home.js';
 import { mountOffice } from './office.js';
 import { mountCustodian } from './custodian.js';
 import { mountCoordinator } from './coordinator.js';
+import { mountOfficer } from './officer.js';
 
 const ROUTES = {
   home: 'home', beranda: 'home', '': 'home',
   office: 'office', petugas: 'office',
   custodian: 'custodian', kunci: 'custodian',
   coordinator: 'coordinator', koordinator: 'coordinator',
+  officer: 'officer', pejabat: 'officer',
 };
-const MOUNT = { home: mountHome, office: mountOffice, custodian: mountCustodian, coordinator: mountCoordinator };
+const MOUNT = { home: mountHome, office: mountOffice, custodian: mountCustodian, coordinator: mountCoordinator, officer: mountOfficer };
 const mounted = new Set();
 let current = null;
 

@@ -8,7 +8,7 @@ import {
   fmtInt, fmtBytes, fmtDateTime, sha256Hex, stepHeading,
 } from './ui.js';
 import { worker, errorMessage } from './worker-client.js';
-import { workflowLoader, kcvBox } from './common.js';
+import { workflowLoader, kcvBox, approvalFields } from './common.js';
 
 export const FIELDS = ['nik', 'name', 'birth_date', 'place_birth_date', 'sex', 'no_kk', 'kecamatan', 'desa'];
 const DELIMITERS = [['', 'opt.auto'], [',', 'delim.comma'], [';', 'delim.semicolon'], ['|', 'delim.pipe'], ['\t', 'delim.tab']];
@@ -288,7 +288,7 @@ async function runCheck() {
   renderAllActions();
   try {
     state.report = await worker.request('check', {
-      file: state.file, options: optionsForWorker(), workflow: state.wf.text, party: state.party,
+      file: state.file, options: optionsForWorker(), workflow: state.wf.text, ...approvalFields(state.wf), party: state.party,
     }, { onProgress: (m) => progress.update(m) });
   } catch (err) {
     state.report = new Error(errorMessage(err));
@@ -408,7 +408,7 @@ async function runTokenize() {
   renderAllActions();
   try {
     const res = await worker.request('tokenize', {
-      file: state.file, options: optionsForWorker(), workflow: state.wf.text, key: state.key.text, party: state.party,
+      file: state.file, options: optionsForWorker(), workflow: state.wf.text, ...approvalFields(state.wf), key: state.key.text, party: state.party,
     }, { onProgress: (m) => progress.update(m) });
     const bytes = res.token_file instanceof Uint8Array ? res.token_file : new Uint8Array(res.token_file);
     state.tokens = { ...res, token_file: bytes, made_at: new Date(), sha256: await sha256Hex(bytes) };
@@ -432,6 +432,7 @@ function receiptText() {
     `${t('receipt.made')}: ${fmtDateTime(tk.made_at)}`,
     `${t('receipt.workflow')}: ${wf.id} - ${wf.title}`,
     `${t('receipt.digest')}: ${state.wf.digest}`,
+    `${t('receipt.approval')}: ${(state.wf.officers || []).map(([name, fp]) => `${name} (${fp})`).join('; ')}`,
     `${t('receipt.party')}: ${party ? `${party.name} (${party.id})` : state.party}`,
     `${t('key.kcv')}: ${state.key.kcv}`,
     `${t('receipt.list')}: ${state.file.name} (${fmtInt(state.file.size)} bytes)`,
@@ -506,7 +507,7 @@ async function runReattach() {
   renderAllActions();
   try {
     const res = await worker.request('reattach', {
-      file: state.file, options: optionsForWorker(), workflow: state.wf.text, key: state.key.text, party: state.party,
+      file: state.file, options: optionsForWorker(), workflow: state.wf.text, ...approvalFields(state.wf), key: state.key.text, party: state.party,
       result: resultFile, result_name: resultFile.name,
     }, { onProgress: (m) => progress.update(m) });
     state.result = { ...res, bytes: res.bytes instanceof Uint8Array ? res.bytes : new Uint8Array(res.bytes) };
