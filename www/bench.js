@@ -75,6 +75,17 @@ async function fetchBlob(name) {
 
 async function run() {
   const workflow = await (await fetchBlob('workflow.json')).text();
+  // The demo's approval, and a trust store that trusts the demo officer (what an office does
+  // once, after comparing the fingerprint).
+  const approval = await (await fetchBlob('workflow.approval.json')).text();
+  const officer = JSON.parse(await (await fetchBlob('officer.pub')).text());
+  const trust = JSON.stringify({
+    format: 'padan-trust/1',
+    min_signatures: 1,
+    officers: [{ officer: officer.officer, public_key: officer.public_key, fingerprint: officer.fingerprint, trusted_on: '2025-01-01' }],
+    workflows: [],
+  });
+  const gate = { approval, approval_name: 'workflow.approval.json', trust };
   const key = await (await fetchBlob('demo.key')).text();
   const mem0 = (await call('memory', {})).result.bytes;
   log(`wasm memory at start: ${mem0} bytes`);
@@ -94,7 +105,7 @@ async function run() {
       const blob = blobs[i];
       let lastLog = 0;
       const t0 = performance.now();
-      const m = await call('tokenize', { file: new File([blob], file), workflow, workflow_name: 'workflow.json', key, key_name: 'demo.key', party, parts: PARTS }, [], (p) => {
+      const m = await call('tokenize', { file: new File([blob], file), workflow, workflow_name: 'workflow.json', ...gate, key, key_name: 'demo.key', party, parts: PARTS }, [], (p) => {
         const now = performance.now();
         if (now - lastLog > 5000) {
           lastLog = now;
@@ -120,7 +131,7 @@ async function run() {
   const totalRows = lists.reduce((a, l) => a + l.rows, 0);
   log(`tokenize all ${LISTS.length} lists with ${WORKERS} worker(s): ${totalRows} rows in ${tokenizeWall.toFixed(2)} s = ${Math.round(totalRows / tokenizeWall)} rows/s`);
   const t0 = performance.now();
-  const c = await call('compare', { workflow, workflow_name: 'workflow.json', files: tokenFiles, names });
+  const c = await call('compare', { workflow, workflow_name: 'workflow.json', ...gate, files: tokenFiles, names });
   const compareSecs = (performance.now() - t0) / 1000;
   peak = Math.max(peak, c.wasm_memory);
   log(`compare ${tokenFiles.length} token files: ${compareSecs.toFixed(2)} s; wasm memory ${c.wasm_memory} bytes`);

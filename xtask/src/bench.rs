@@ -44,6 +44,7 @@ pub fn bench(args: &[String]) -> Res {
     if !data.join("dtks.csv").is_file()
         || !data.join("workflow.json").is_file()
         || !data.join("demo.key").is_file()
+        || !data.join("workflow.approval.json").is_file()
     {
         let t = Instant::now();
         serve::generate_demo(&data, Some(&people))?;
