@@ -524,6 +524,10 @@ fn run(cmd: Cmd) -> R {
             for f in &files {
                 inputs.push((name_of(f), Box::new(open(f)?)));
             }
+            // A broken log is refused before anything is compared or written.
+            let log = audit_log
+                .unwrap_or_else(|| officer::default_audit_log(approval.trust_store.as_deref()));
+            officer::check_log(&log)?;
             let mut pr = progress_printer("banding", 0);
             let start = Instant::now();
             let out = pipeline::compare(&ctx, inputs, &mut pr)?;
@@ -550,8 +554,6 @@ fn run(cmd: Cmd) -> R {
                 outputs.push(padan::audit::FileFact::of(&r.file_name, &r.bytes));
             }
             let counts = serde_json::to_value(&out.summary).expect("serializable");
-            let log = audit_log
-                .unwrap_or_else(|| officer::default_audit_log(approval.trust_store.as_deref()));
             let entry =
                 officer::log_compare(&log, &auth, inputs.clone(), outputs.clone(), counts.clone())?;
             let mut rc = officer::receipt(

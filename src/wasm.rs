@@ -24,7 +24,8 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Blob, FileReaderSync};
 use zeroize::Zeroize;
 
-use crate::approval::{Approval, OfficerKey, TrustStore};
+use crate::approval::{Approval, Authorization, OfficerKey, TrustStore};
+use crate::audit::{ApprovalFact, FileFact, Receipt};
 use crate::date::Date;
 use crate::keys::Secret;
 use crate::pipeline::{self, Context, InputOptions, Progress};
@@ -343,9 +344,13 @@ fn progress_fn(cb: &Function, total: f64) -> impl FnMut(Progress) + '_ {
 /// The workflow, only when its approval passes [`crate::approval::authorize`] against the
 /// browser's trust store: every step goes through here, so nothing runs unapproved.
 fn parse_workflow(req: &Req, workflow: &[u8]) -> Result<Workflow, JsError> {
+    Ok(authorized(req, workflow)?.0)
+}
+
+fn authorized(req: &Req, workflow: &[u8]) -> Result<(Workflow, Authorization), JsError> {
     let wf = parse_workflow_unchecked(req, workflow)?;
     let (approval, trust) = approval_inputs(req)?;
-    crate::approval::authorize(
+    let auth = crate::approval::authorize(
         &wf,
         req.name(&req.workflow_name, "workflow.json"),
         &approval,
@@ -354,7 +359,7 @@ fn parse_workflow(req: &Req, workflow: &[u8]) -> Result<Workflow, JsError> {
         req.today()?,
     )
     .map_err(core_err)?;
-    Ok(wf)
+    Ok((wf, auth))
 }
 
 fn parse_workflow_unchecked(req: &Req, workflow: &[u8]) -> Result<Workflow, JsError> {
@@ -660,13 +665,14 @@ pub fn compare(
     progress: &Function,
 ) -> Result<JsValue, JsError> {
     let req = Req::parse(req)?;
-    let wf = parse_workflow(&req, workflow)?;
+    let (wf, auth) = authorized(&req, workflow)?;
     let ctx = Context {
         workflow: &wf,
         workflow_file: req.name(&req.workflow_name, "workflow.json"),
         today: req.today()?,
     };
     let mut inputs: Vec<(String, Box<dyn Read>)> = Vec::new();
+    let mut facts = Vec::new();
     let mut total = 0.0;
     for (i, f) in files.iter().enumerate() {
         let blob: Blob = f
@@ -678,10 +684,29 @@ pub fn compare(
             .get(i)
             .cloned()
             .unwrap_or_else(|| format!("tokens-{}", i + 1));
+        facts.push(FileFact {
+            name: name.clone(),
+            sha256: sha256_blob(&blob)?,
+            bytes: blob.size() as u64,
+            party: None,
+            records: None,
+        });
         inputs.push((name, Box::new(BlobReader::new(blob).map_err(js_err)?)));
     }
     let mut cb = progress_fn(progress, total);
     let out = pipeline::compare(&ctx, inputs, &mut cb).map_err(core_err)?;
+    // What the audit log and the receipt record of this run (see `audit_append`).
+    let draft = AuditDraft {
+        approval: ApprovalFact::from(&auth),
+        party: wf.coordinator.clone(),
+        inputs: facts,
+        outputs: out
+            .results
+            .iter()
+            .map(|r| FileFact::of(&r.file_name, &r.bytes))
+            .collect(),
+        counts: serde_json::to_value(&out.summary).map_err(|e| JsError::new(&e.to_string()))?,
+    };
     let results = Array::new();
     for r in &out.results {
         results.push(&obj(&[
@@ -694,7 +719,90 @@ pub fn compare(
         ("summary", to_js(&out.summary)?),
         ("summary_text", JsValue::from_str(&out.summary_text)),
         ("results", results.into()),
+        (
+            "audit_draft",
+            JsValue::from_str(
+                &serde_json::to_string(&draft).map_err(|e| JsError::new(&e.to_string()))?,
+            ),
+        ),
     ])
+}
+
+/// A comparison run as the coordinator's log and receipt record it.
+#[derive(Serialize, Deserialize)]
+struct AuditDraft {
+    approval: ApprovalFact,
+    party: String,
+    inputs: Vec<FileFact>,
+    outputs: Vec<FileFact>,
+    counts: serde_json::Value,
+}
+
+/// Appends a comparison run (`draft`, from `compare`) to the coordinator's hash-chained
+/// log (`log`: the previous log's bytes, or empty to start one). `{log, hash, entries,
+/// receipt}`: the whole new log, the new entry's hash, the number of entries, and the
+/// run's receipt (JSON text). A broken previous log is refused with its first bad line.
+#[wasm_bindgen]
+pub fn audit_append(
+    log: &[u8],
+    log_name: &str,
+    started: &str,
+    finished: &str,
+    draft: &str,
+) -> Result<JsValue, JsError> {
+    install_panic_hook();
+    let d: AuditDraft =
+        serde_json::from_str(draft).map_err(|e| JsError::new(&format!("internal: {e}")))?;
+    let name = if log_name.is_empty() {
+        "audit.log"
+    } else {
+        log_name
+    };
+    let (entry, bytes) = crate::audit::append(
+        log,
+        name,
+        finished,
+        "compare",
+        d.approval.clone(),
+        d.inputs.clone(),
+        d.outputs.clone(),
+        d.counts.clone(),
+    )
+    .map_err(core_err)?;
+    let mut full = log.to_vec();
+    full.extend_from_slice(&bytes);
+    let receipt = Receipt {
+        format: crate::audit::RECEIPT_FORMAT.into(),
+        step: "compare".into(),
+        software: format!("padan {}", crate::VERSION),
+        approval: d.approval,
+        party: d.party,
+        kcv: None,
+        inputs: d.inputs,
+        outputs: d.outputs,
+        started: started.into(),
+        finished: finished.into(),
+        counts: d.counts,
+        audit_entry: Some(entry.hash.clone()),
+    };
+    obj(&[
+        ("log", Uint8Array::from(&full[..]).into()),
+        ("hash", JsValue::from_str(&entry.hash)),
+        ("entries", JsValue::from_f64(entry.seq as f64)),
+        (
+            "receipt",
+            JsValue::from_str(&String::from_utf8_lossy(&receipt.to_bytes())),
+        ),
+    ])
+}
+
+/// `{entries, head}` of a valid log; a broken one is thrown with its first bad line.
+#[wasm_bindgen]
+pub fn audit_verify(log: &[u8], log_name: &str, expect_head: &str) -> Result<JsValue, JsError> {
+    install_panic_hook();
+    let head = (!expect_head.trim().is_empty()).then_some(expect_head);
+    let r = crate::audit::verify(log, log_name, head).map_err(core_err)?;
+    to_js(&r)
 }
 
 /// `{bytes, file_name, summary}`: the office's own list with the coordinator's result columns.

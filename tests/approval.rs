@@ -517,6 +517,23 @@ fn receipts_and_the_audit_log() {
         let err = fails(&padan(&["audit", "verify", name], p));
         assert!(err.contains(&format!("{name}, baris {line}")), "{err}");
     }
+    // A compare run refuses to extend a broken log, and writes nothing.
+    let mut args = vec![
+        "compare",
+        "--workflow",
+        "d/workflow.json",
+        "--out-dir",
+        "res4",
+        "--audit-log",
+        "m.log",
+    ];
+    args.extend(toks.iter().map(String::as_str));
+    let err = fails(&padan(&args, p));
+    assert!(err.contains("m.log") && err.contains("diubah"), "{err}");
+    assert!(
+        !p.join("res4").exists(),
+        "results written despite a broken log"
+    );
     // Cutting the last entry off is caught against the published head.
     std::fs::write(p.join("t.log"), format!("{}\n{}\n", lines[0], lines[1])).unwrap();
     ok(&padan(&["audit", "verify", "t.log"], p));

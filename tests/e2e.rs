@@ -912,6 +912,30 @@ async fn full_flow() {
         "the browser's summary differs from the CLI's summary.json"
     );
 
+    // The run went into the coordinator's hash-chained log; the CLI verifies the browser's log.
+    wait_css(&c, "[data-testid=coord-audit]", "the audit log entry", 30).await;
+    click(&c, "#coord-download-log").await;
+    let (log_name, log) = take_download(&c, "the audit log", |n| n.ends_with(".log")).await;
+    let log_path = browser.join(&log_name);
+    std::fs::write(&log_path, &log).unwrap();
+    let verified = padan(&["audit", "verify", p(&log_path)]);
+    assert!(verified.contains("1 entri"), "{verified}");
+    click(&c, "#coord-download-receipt").await;
+    let (_, receipt) = take_download(&c, "the comparison receipt", |n| {
+        n.contains("tanda-terima-banding")
+    })
+    .await;
+    let receipt: Value = serde_json::from_slice(&receipt).expect("receipt JSON");
+    assert_eq!(receipt["step"], "compare");
+    assert!(
+        verified.contains(receipt["audit_entry"].as_str().unwrap()),
+        "the receipt names the log entry"
+    );
+    assert_eq!(
+        receipt["approval"]["officers"][0],
+        files.fingerprint.as_str()
+    );
+
     let buttons = c
         .find_all(Locator::Css("#page-coordinator button[data-party]"))
         .await

@@ -12,7 +12,7 @@
 //   {id, type: 'progress', rows, bytes, total}
 //   {id, type: 'done', result, wasm_memory[, helper_wasm_memory: [bytes per helper]]}
 //   {id, type: 'error', message}
-// Ops: workflow, approval, officer_summary, officer_keygen, officer_sign, keyinfo, keygen, inspect, check, tokenize, compare, reattach, demo, memory.
+// Ops: workflow, approval, audit_append, audit_verify, officer_summary, officer_keygen, officer_sign, keyinfo, keygen, inspect, check, tokenize, compare, reattach, demo, memory.
 // Text inputs (workflow, key) may be strings, Blobs/Files or byte arrays. Optional fields on
 // any op: `workflow_name`, `key_name`, `file_name` (names used in error messages; default:
 // the File's name, else workflow.json / padan.key / input.csv) and `today` ('YYYY-MM-DD',
@@ -207,6 +207,13 @@ const OPS = {
   officer_sign(m) {
     const r = req(m, { workflow_name: m.workflow_name || 'workflow.json', key_name: m.key_name || 'officer.key' });
     return [padan.officer_sign(r, bytesOf(m.workflow, 'workflow'), bytesOf(m.key, 'key'), m.passphrase || ''), []];
+  },
+  audit_append(m) {
+    const r = padan.audit_append(bytesOf(m.log, 'log'), m.log_name || 'audit.log', m.started || '', m.finished || '', m.draft || '');
+    return [r, [r.log.buffer]];
+  },
+  audit_verify(m) {
+    return [padan.audit_verify(bytesOf(m.log, 'log'), m.log_name || 'audit.log', m.expect_head || ''), []];
   },
   keyinfo(m) {
     return [padan.key_info(req(m, { key_name: m.name || nameOf(m.text, 'padan.key') }), bytesOf(m.text, 'key')), []];

@@ -478,6 +478,15 @@ pub fn run_audit(cmd: AuditCmd) -> R {
     }
 }
 
+/// Refuses to go on with a log whose chain is broken (a missing log is a new one).
+pub fn check_log(log: &Path) -> R {
+    match fs::read(log) {
+        Ok(b) => audit::verify(&b, &name_of(log), None).map(|_| ()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::io(&name_of(log), e)),
+    }
+}
+
 /// Appends a compare run to the coordinator's log; returns the entry's hash.
 pub fn log_compare(
     log: &Path,

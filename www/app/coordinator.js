@@ -10,7 +10,13 @@ import { worker, errorMessage, CancelledError } from './worker-client.js';
 import { workflowLoader, approvalFields } from './common.js';
 import { heatmap, upset, countOf, countText } from './charts.js';
 
-const state = { wf: null, files: [], output: null, error: null, busy: false, at: null };
+const state = {
+  wf: null, files: [], output: null, error: null, busy: false, at: null,
+  log: null,        // {bytes, name, entries, head}: the previous audit log, checked
+  logError: null,
+  audit: null,      // {log, hash, entries, receipt} after a run
+  auditError: null,
+};
 let root;
 const regions = {};
 let progress = null;
@@ -19,6 +25,42 @@ export function mountCoordinator(node) {
   root = node;
   build();
   onLangChange(build);
+}
+
+function logPicker() {
+  regions.log = el('div', { class: 'loader-out', 'data-testid': 'coord-log-status' });
+  const picker = filePicker({
+    id: 'coord-log',
+    accept: '.log,.jsonl,.txt',
+    title: t('coord.log_pick'),
+    hint: t('coord.log_hint'),
+    onFiles: async ([file]) => {
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      try {
+        const r = await worker.request('audit_verify', { log: bytes, log_name: file.name });
+        state.log = { bytes, name: file.name, entries: r.entries, head: r.head };
+        state.logError = null;
+        picker.setStatus(t('file.loaded', { name: file.name }));
+      } catch (err) {
+        state.log = null;
+        state.logError = errorMessage(err);
+        picker.setStatus('');
+      }
+      renderLog();
+    },
+  });
+  if (state.log) picker.setStatus(t('file.loaded', { name: state.log.name }));
+  return el('div', { class: 'loader' }, picker.root, regions.log);
+}
+
+function renderLog() {
+  if (!regions.log) return;
+  if (state.logError) return replace(regions.log, errorBox(state.logError));
+  if (state.log) {
+    return replace(regions.log, el('p', { class: 'help' },
+      t('coord.log_ok', { n: fmtInt(state.log.entries), head: state.log.head.slice(0, 16) })));
+  }
+  replace(regions.log, el('p', { class: 'help' }, t('coord.log_new')));
 }
 
 function build() {
@@ -53,7 +95,9 @@ function build() {
     el('section', { class: 'step no-print' },
       stepHeading(2, t('coord.s2')),
       el('p', { class: 'help' }, t('coord.s2_help')),
-      picker.root, regions.files),
+      picker.root, regions.files,
+      el('h3', {}, t('coord.log_title')),
+      logPicker()),
     el('section', { class: 'step' },
       el('div', { class: 'no-print' }, stepHeading(3, t('coord.s3'))),
       regions.compare),
@@ -62,6 +106,7 @@ function build() {
       regions.results));
   renderFiles();
   renderCompare();
+  renderLog();
 }
 
 function renderFiles() {
@@ -95,11 +140,27 @@ async function runCompare() {
   progress = progressView(() => worker.cancel());
   renderCompare();
   progress.root.querySelector('button')?.focus();
+  state.audit = null;
+  state.auditError = null;
+  const started = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   try {
     state.output = await worker.request('compare', {
       workflow: state.wf.text, ...approvalFields(state.wf), files: state.files, names: state.files.map((f) => f.name),
     }, { onProgress: (m) => progress.update(m) });
     state.at = new Date();
+    try {
+      // Every run goes into the hash-chained log (continuing the loaded one) and a receipt.
+      state.audit = await worker.request('audit_append', {
+        log: state.log ? state.log.bytes : new Uint8Array(0), log_name: state.log?.name || 'audit.log',
+        started, finished: state.at.toISOString().replace(/\.\d+Z$/, 'Z'), draft: state.output.audit_draft,
+      });
+      state.log = {
+        bytes: state.audit.log, name: state.log?.name || 'audit.log', entries: state.audit.entries, head: state.audit.hash,
+      };
+      renderLog();
+    } catch (err) {
+      state.auditError = errorMessage(err);
+    }
   } catch (err) {
     state.error = err instanceof CancelledError ? t('progress.cancelled') : errorMessage(err);
   }
@@ -305,6 +366,18 @@ function renderResults() {
         }, t('coord.download_result', { name: nameOf(res.party) })),
         ' ', el('span', { class: 'muted' }, `${res.file_name} · ${fmtBytes(bytes.byteLength)}`));
     })),
+    state.auditError ? errorBox(state.auditError) : null,
+    state.audit ? el('div', { class: 'card', 'data-testid': 'coord-audit' },
+      el('p', {}, t('coord.audit_done', { n: fmtInt(state.audit.entries), head: state.audit.hash })),
+      el('div', { class: 'actions' },
+        el('button', {
+          type: 'button', class: 'btn btn-secondary', id: 'coord-download-log',
+          onclick: () => download(state.audit.log, state.log?.name || 'audit.log', 'application/x-ndjson'),
+        }, t('coord.download_log')),
+        el('button', {
+          type: 'button', class: 'btn btn-secondary', id: 'coord-download-receipt',
+          onclick: () => download(state.audit.receipt, `tanda-terima-banding-${state.wf.workflow.id}.json`, 'application/json'),
+        }, t('coord.download_receipt')))) : null,
     el('div', { class: 'actions' },
       el('button', { type: 'button', class: 'btn btn-primary', id: 'coord-print', onclick: () => window.print() }, t('coord.print')),
       el('button', {

@@ -350,6 +350,14 @@ const id = {
   'officer.signed': 'Ditandatangani: {n} dari {m} tanda tangan yang diperlukan.',
   'officer.signed_note': 'Kirim berkas alur kerja dan berkas persetujuan ini kepada setiap OPD dan koordinator.',
   'officer.download_approval': 'Unduh persetujuan ({name})',
+  'coord.log_title': 'Log audit koordinator',
+  'coord.log_pick': 'Log audit sebelumnya (audit.log)',
+  'coord.log_hint': 'Muat log dari perbandingan sebelumnya agar rantainya bersambung. Tanpa log, log baru dimulai.',
+  'coord.log_ok': 'Log utuh: {n} entri, ujung {head}…',
+  'coord.log_new': 'Belum ada log dimuat: perbandingan ini memulai log audit baru.',
+  'coord.audit_done': 'Dicatat di log audit: entri ke-{n}, hash {head}. Simpan log yang diperbarui dan tanda terimanya; umumkan hash ujungnya.',
+  'coord.download_log': 'Unduh log audit yang diperbarui',
+  'coord.download_receipt': 'Unduh tanda terima perbandingan',
 };
 
 const en = {
@@ -700,6 +708,14 @@ const en = {
   'officer.signed': 'Signed: {n} of the {m} signatures required.',
   'officer.signed_note': 'Send the workflow file and this approval file to every office and to the coordinator.',
   'officer.download_approval': 'Download the approval ({name})',
+  'coord.log_title': "The coordinator's audit log",
+  'coord.log_pick': 'The previous audit log (audit.log)',
+  'coord.log_hint': 'Load the log of the previous comparisons so that the chain continues. Without it, a new log starts.',
+  'coord.log_ok': 'Log intact: {n} entries, head {head}…',
+  'coord.log_new': 'No log loaded: this comparison starts a new audit log.',
+  'coord.audit_done': 'Recorded in the audit log: entry {n}, hash {head}. Keep the updated log and the receipt; publish the head hash.',
+  'coord.download_log': 'Download the updated audit log',
+  'coord.download_receipt': 'Download the comparison receipt',
 };
 
 export const DICTIONARIES = { id, en };
