@@ -505,6 +505,93 @@ async fn officer_flow(c: &Client, origin: &str, scratch: &Path, demo: &Path) {
     wait_css(c, "#office-party", "the party choice after approval", 10).await;
 }
 
+/// The column mapping an office chose is remembered per workflow and office (header
+/// names and choices only) and offered again with the next list; it can be forgotten.
+async fn remembered_mapping(c: &Client, origin: &str, files: &Files, demo: &Path) {
+    let list = demo.join("dinkes_pbi.csv");
+    office_setup(c, origin, files, "dinkes", &list).await;
+    let detected = c
+        .execute(
+            "return document.getElementById('office-enc').value;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        detected,
+        json!(""),
+        "a fresh list starts with automatic encoding"
+    );
+    let enc = wait_css(c, "#office-enc", "the encoding choice", 10).await;
+    enc.select_by_value("windows-1252").await.unwrap();
+    wait_css(
+        c,
+        "#page-office .table-preview",
+        "the list preview again",
+        30,
+    )
+    .await;
+    let key = "padan.mapping.cirebon-padan-demo.dinkes";
+    let saved = c
+        .execute(&format!("return localStorage.getItem('{key}');"), vec![])
+        .await
+        .unwrap();
+    let saved = saved.as_str().unwrap_or_default().to_string();
+    assert!(
+        saved.contains("windows-1252"),
+        "the choice is not remembered: {saved}"
+    );
+    let list_bytes = std::fs::read(&list).unwrap();
+    let text = String::from_utf8_lossy(&list_bytes);
+    let first_row: Vec<&str> = text
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split([',', ';', '|', '\t'])
+        .collect();
+    for v in first_row.iter().filter(|v| v.len() > 3) {
+        assert!(
+            !saved.contains(v.trim_matches('"')),
+            "the remembered mapping holds a value of the list: {v}"
+        );
+    }
+    // A new page, the same office and workflow: the choice comes back.
+    office_setup(c, origin, files, "dinkes", &list).await;
+    wait_css(
+        c,
+        "[data-testid=mapping-remembered]",
+        "the remembered-mapping note",
+        30,
+    )
+    .await;
+    let enc = c
+        .execute(
+            "return document.getElementById('office-enc').value;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        enc,
+        json!("windows-1252"),
+        "the remembered encoding is not applied"
+    );
+    screenshot(c, &screenshots_dir(), "office-mapping-remembered").await;
+    click(c, "#office-forget-mapping").await;
+    wait_css(
+        c,
+        "#page-office .table-preview",
+        "the list preview after forgetting",
+        30,
+    )
+    .await;
+    let gone = c
+        .execute(&format!("return localStorage.getItem('{key}');"), vec![])
+        .await
+        .unwrap();
+    assert_eq!(gone, Value::Null, "the mapping was not forgotten");
+}
+
 /// Every 16-digit run in a file (the NIKs and family-card numbers of a list).
 fn sixteen_digit_runs(bytes: &[u8]) -> Vec<String> {
     let text = String::from_utf8_lossy(bytes);
@@ -737,6 +824,9 @@ async fn full_flow() {
         "the privacy officer's signing".into(),
         drain_requests(&driver, &c).await,
     ));
+
+    step("remembered mapping");
+    remembered_mapping(&c, &origin, &files, &demo).await;
 
     // Offices: tokens for every list, compared with the CLI's.
     let lists = demo_lists();

@@ -358,6 +358,8 @@ const id = {
   'coord.audit_done': 'Dicatat di log audit: entri ke-{n}, hash {head}. Simpan log yang diperbarui dan tanda terimanya; umumkan hash ujungnya.',
   'coord.download_log': 'Unduh log audit yang diperbarui',
   'coord.download_receipt': 'Unduh tanda terima perbandingan',
+  'office.mapping_remembered': 'Pemetaan kolom ini diingat dari terakhir kali untuk kantor dan alur kerja ini (hanya nama kolom, bukan isi data).',
+  'office.mapping_forget': 'Lupakan pemetaan ini',
 };
 
 const en = {
@@ -716,6 +718,8 @@ const en = {
   'coord.audit_done': 'Recorded in the audit log: entry {n}, hash {head}. Keep the updated log and the receipt; publish the head hash.',
   'coord.download_log': 'Download the updated audit log',
   'coord.download_receipt': 'Download the comparison receipt',
+  'office.mapping_remembered': 'This column mapping is remembered from last time for this office and workflow (column names only, never data).',
+  'office.mapping_forget': 'Forget this mapping',
 };
 
 export const DICTIONARIES = { id, en };

@@ -18,7 +18,8 @@
 //
 // Storage: the language choice (localStorage 'padan.lang') and the trust store
 // ('padan.trust': officer PUBLIC keys the user confirmed by fingerprint, and the workflow ids
-// and digests seen). Rows, keys and tokens live in memory only, and downloads are Blob URLs
+// and digests seen), and per workflow and office the column mapping chosen
+// ('padan.mapping.<workflow>.<party>': header names only). Rows, keys and tokens live in memory only, and downloads are Blob URLs
 // (never data: URLs).
 
 import { applyStatic, initLang, setLang, lang, onLangChange, t } from './i18n.js';

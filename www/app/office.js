@@ -26,6 +26,7 @@ const state = {
   tokens: null,      // {token_file, file_name, summary, sha256, made_at}
   result: null,      // {bytes, file_name, summary}
   busy: null,        // 'check' | 'tokenize' | 'reattach'
+  remembered: false, // the mapping came from localStorage (see loadMapping)
 };
 
 let root;
@@ -154,16 +155,79 @@ function listPicker() {
     id: 'office-list',
     accept: '.csv,.txt,.tsv,text/csv',
     title: t('office.list_pick'),
-    onFiles: ([file]) => {
+    onFiles: async ([file]) => {
       state.file = file;
       state.options = { delimiter: null, encoding: null, columns: {} };
+      state.remembered = false;
       picker.setStatus(t('file.chosen', { name: file.name, size: fmtBytes(file.size) }));
       resetOutputs();
-      inspect();
+      await inspect();
+      await applyRememberedMapping();
     },
   });
   if (state.file) picker.setStatus(t('file.chosen', { name: state.file.name, size: fmtBytes(state.file.size) }));
   return picker.root;
+}
+
+// ---- the remembered mapping ---------------------------------------------------------------
+// The column mapping (header names), delimiter and encoding an office chose are remembered
+// per workflow and office in localStorage ('padan.mapping.<workflow id>.<party>'): header
+// names and choices only, never a value of the list.
+
+function mappingKey() {
+  const id = state.wf?.workflow?.id;
+  return id && state.party ? `padan.mapping.${id}.${state.party}` : null;
+}
+
+function loadMapping() {
+  const k = mappingKey();
+  if (!k) return null;
+  try {
+    const v = JSON.parse(localStorage.getItem(k) || 'null');
+    return v && typeof v === 'object' ? v : null;
+  } catch (_) {
+    return null;
+  }
+}
+
+function saveMapping() {
+  const k = mappingKey();
+  if (!k) return;
+  const o = state.options;
+  const columns = {};
+  for (const [f, h] of Object.entries(o.columns)) if (typeof h === 'string') columns[f] = h;
+  try {
+    localStorage.setItem(k, JSON.stringify({ delimiter: o.delimiter || null, encoding: o.encoding || null, columns }));
+  } catch (_) {
+    /* storage unavailable: nothing remembered */
+  }
+}
+
+function forgetMapping() {
+  const k = mappingKey();
+  try {
+    if (k) localStorage.removeItem(k);
+  } catch (_) {
+    /* nothing to forget */
+  }
+  state.remembered = false;
+  state.options = { delimiter: null, encoding: null, columns: {} };
+  resetOutputs();
+  inspect();
+}
+
+/** After the first inspection of a new list: apply the remembered choices that fit it. */
+async function applyRememberedMapping() {
+  const saved = loadMapping();
+  if (!saved || !state.inspection) return;
+  const header = state.inspection.header || [];
+  const columns = {};
+  for (const [f, h] of Object.entries(saved.columns || {})) {
+    if (FIELDS.includes(f) && (h === '' || header.includes(h))) columns[f] = h;
+  }
+  state.options = { delimiter: saved.delimiter || null, encoding: saved.encoding || null, columns };
+  state.remembered = true;
+  await inspect();
 }
 
 function optionsForWorker() {
@@ -191,6 +255,7 @@ async function inspect() {
 
 function onOptionChange(mutate) {
   mutate(state.options);
+  saveMapping();
   resetOutputs();
   inspect();
 }
@@ -244,6 +309,8 @@ function renderInspect() {
         el('span', { class: 'detected-value' }, t('office.detected', { v: ins.encoding ?? '–' })))),
     el('fieldset', { class: 'mapping' },
       el('legend', {}, t('office.mapping')),
+      state.remembered ? el('p', { class: 'help', 'data-testid': 'mapping-remembered' }, t('office.mapping_remembered'), ' ',
+        el('button', { type: 'button', class: 'btn btn-small btn-secondary', id: 'office-forget-mapping', onclick: forgetMapping }, t('office.mapping_forget'))) : null,
       el('div', { class: 'mapping-grid' }, fieldSelects)),
     Object.keys(extra).length ? el('details', { class: 'more' }, el('summary', {}, t('office.inspect_more')), renderValue(extra)) : null,
     table);
