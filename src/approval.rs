@@ -27,7 +27,7 @@ use zeroize::Zeroizing;
 
 use crate::date::Date;
 use crate::error::{Error, Result};
-use crate::workflow::{parse_iso, Role, Workflow};
+use crate::workflow::{parse_iso, Workflow};
 
 pub const KEY_FORMAT: &str = "padan-officer-key/1";
 pub const PUBLIC_FORMAT: &str = "padan-officer-pub/1";
@@ -939,17 +939,6 @@ pub fn summarize(wf: &Workflow) -> OfficerSummary {
     }
 }
 
-/// Why a workflow draft (e.g. from the officer's form) is refused, in words; `None` when
-/// it is valid. Match keys of small value space are among the refusals.
-pub fn draft_problem(bytes: &[u8], file: &str) -> Option<String> {
-    Workflow::parse(bytes, file).err().map(|e| e.to_string())
-}
-
-/// True when the party is the coordinator (the coordinator's paths refuse a key).
-pub fn is_coordinator(wf: &Workflow, party: &str) -> bool {
-    wf.party(party).is_some_and(|p| p.role == Role::Coordinator)
-}
-
 /// The demo scenario's privacy officer: a key derived from the demo seed. Demo only: its
 /// passphrase is [`DEMO_PASSPHRASE`] and anyone can recompute it.
 pub fn demo_officer(seed: u64) -> OfficerKey {
@@ -1324,7 +1313,5 @@ mod tests {
         }
         let codes: Vec<&str> = summarize(&w2).warnings.iter().map(|w| w.code).collect();
         assert!(codes.contains(&"custodian_is_coordinator"), "{codes:?}");
-        let bad = br#"{"format":"padan-workflow/1"}"#;
-        assert!(draft_problem(bad, "draft").is_some());
     }
 }

@@ -554,3 +554,52 @@ fn hex_decode(s: &str) -> Vec<u8> {
 fn hex_encode(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
+
+/// On a terminal, the first use shows the officer's fingerprint and asks; "ya" trusts the
+/// key (remembered), anything else refuses. `script` (util-linux) gives padan a terminal.
+#[cfg(unix)]
+#[test]
+fn first_use_on_a_terminal_asks_for_confirmation() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    ok(&padan(
+        &["demo", "--out", "d", "--people", "200", "--seed", "3"],
+        p,
+    ));
+    let fp = fingerprint_of(p, "d/officer.pub");
+    let on_terminal = |answer: &str| {
+        let cmd = format!(
+            "{} check --workflow d/workflow.json --party dtks --input d/dtks.csv",
+            env!("CARGO_BIN_EXE_padan")
+        );
+        let mut child = Command::new("script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .current_dir(p)
+            .env("PADAN_TRUST_STORE", p.join("trust.json"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("script (util-linux) runs");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{answer}\n").as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = on_terminal("tidak");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(!out.status.success(), "{text}");
+    assert!(text.contains(&fp) && text.contains("Ketik 'ya'"), "{text}");
+    assert!(!p.join("trust.json").exists(), "nothing trusted on 'tidak'");
+    let out = on_terminal("ya");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{text}");
+    assert!(json(&p.join("trust.json"))["officers"][0]["fingerprint"] == fp.as_str());
+    // Remembered: no question the second time, even without a terminal.
+    ok(&check(p, "d/workflow.json", &[]));
+}
