@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 use std::io::Read;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::keys::{Token, TOKEN_LEN};
@@ -330,12 +330,25 @@ fn groups_of(tokens: &[u128], masks: &[u8], bit: u8, sorted: &mut Vec<u64>) -> G
     groups
 }
 
-/// Compares the token files of one workflow.
-pub fn compare(
-    ctx: &Context,
+/// The token files of one comparison, read and checked.
+struct Inputs<'w> {
+    loaded: Loaded,
+    data_parties: Vec<&'w str>,
+    kcv: String,
+    /// Per file, in the order given: its header and verified checksum.
+    files: Vec<(String, crate::tokens::TokenHeader, [u8; 32])>,
+    rows: u64,
+}
+
+/// Reads and checks the token files (same workflow, same KCV, one file per party). With
+/// `keep_tokens` false only references and masks are kept (the joined path, whose groups
+/// come from elsewhere).
+fn load<'w>(
+    ctx: &Context<'w>,
     inputs: Vec<(String, Box<dyn Read + '_>)>,
+    keep_tokens: bool,
     progress: &mut dyn FnMut(Progress),
-) -> Result<CompareOutput> {
+) -> Result<Inputs<'w>> {
     let wf = ctx.workflow;
     wf.check_valid_on(ctx.today, ctx.workflow_file)?;
     if inputs.is_empty() {
@@ -360,6 +373,7 @@ pub fn compare(
     };
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
     let mut kcv: Option<(String, String)> = None;
+    let mut files = Vec::new();
     let mut rows = 0u64;
     for (name, input) in inputs {
         let mut r = TokenReader::new(input, &name)?;
@@ -394,8 +408,10 @@ pub fn compare(
         let n = h.records as usize;
         loaded.party.reserve(n);
         loaded.refs.reserve(n);
-        for t in &mut loaded.tokens {
-            t.reserve(n);
+        if keep_tokens {
+            for t in &mut loaded.tokens {
+                t.reserve(n);
+            }
         }
         loaded.masks.reserve(n);
         while r.next_raw()? {
@@ -405,36 +421,414 @@ pub fn compare(
                 .refs
                 .push(raw[..TOKEN_LEN].try_into().expect("16 bytes"));
             loaded.masks.push(raw[TOKEN_LEN]);
-            for (i, t) in loaded.tokens.iter_mut().enumerate() {
-                let off = TOKEN_LEN + 1 + i * TOKEN_LEN;
-                t.push(u128::from_be_bytes(
-                    raw[off..off + TOKEN_LEN].try_into().expect("16 bytes"),
-                ));
+            if keep_tokens {
+                for (i, t) in loaded.tokens.iter_mut().enumerate() {
+                    let off = TOKEN_LEN + 1 + i * TOKEN_LEN;
+                    t.push(u128::from_be_bytes(
+                        raw[off..off + TOKEN_LEN].try_into().expect("16 bytes"),
+                    ));
+                }
             }
             rows += 1;
             if rows % 65536 == 0 {
                 progress(Progress { rows, bytes: 0 });
             }
         }
+        files.push((name, h, r.checksum().expect("verified at the end")));
     }
     if loaded.refs.len() > u32::MAX as usize - 1 {
         return Err(Error::Refused {
             what: "terlalu banyak rekaman untuk satu perbandingan (batas 4 miliar).".into(),
         });
     }
-    let out = link(
-        wf,
-        &data_parties,
+    Ok(Inputs {
         loaded,
-        kcv.map(|k| k.0).unwrap_or_default(),
+        data_parties,
+        kcv: kcv.map(|k| k.0).unwrap_or_default(),
+        files,
+        rows,
+    })
+}
+
+/// Compares the token files of one workflow.
+pub fn compare(
+    ctx: &Context,
+    inputs: Vec<(String, Box<dyn Read + '_>)>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<CompareOutput> {
+    let inp = load(ctx, inputs, true, progress)?;
+    let rows = inp.rows;
+    Ok(link(
+        ctx.workflow,
+        &inp.data_parties,
+        inp.loaded,
+        inp.kcv,
+        None,
         &mut |r| {
             progress(Progress {
                 rows: rows + r,
                 bytes: 0,
             })
         },
-    );
-    Ok(out)
+    ))
+}
+
+/// The format of the joined output of `spark/padan_join.py`.
+pub const JOINED_FORMAT: &str = "padan-joined/1";
+/// The column line of a joined groups file.
+pub const JOINED_COLUMNS: &str = "key,token,members";
+
+/// `manifest.json` of a joined output: what the Spark job read and wrote.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JoinedManifest {
+    pub format: String,
+    pub workflow_id: String,
+    pub workflow_digest: String,
+    pub kcv: String,
+    pub match_keys: Vec<String>,
+    /// One per input export, as its metadata says.
+    pub inputs: Vec<JoinedInput>,
+    /// Groups written per match key (records sharing one token, two or more).
+    pub groups: BTreeMap<String, u64>,
+    /// Group members written per match key.
+    pub members: BTreeMap<String, u64>,
+    pub created_by: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JoinedInput {
+    pub party: String,
+    pub records: u64,
+    pub tokens: BTreeMap<String, u64>,
+    /// The token file's SHA-256 (hex).
+    pub checksum: String,
+}
+
+/// Finds a record by (party, reference): each party's records are one sorted range.
+struct RefIndex {
+    /// Per data party: the records of that party, sorted by reference.
+    by_party: Vec<Vec<u32>>,
+}
+
+impl RefIndex {
+    fn new(l: &Loaded, np: usize, files: &[String]) -> Result<RefIndex> {
+        let mut by_party: Vec<Vec<u32>> = vec![Vec::new(); np];
+        for (x, &p) in l.party.iter().enumerate() {
+            by_party[p as usize].push(x as u32);
+        }
+        for v in &mut by_party {
+            if !v
+                .windows(2)
+                .all(|w| l.refs[w[0] as usize] < l.refs[w[1] as usize])
+            {
+                v.sort_by_key(|&x| l.refs[x as usize]);
+                if v.windows(2)
+                    .any(|w| l.refs[w[0] as usize] == l.refs[w[1] as usize])
+                {
+                    return Err(Error::invalid(
+                        &files.join(", "),
+                        None,
+                        None,
+                        "berkas token memuat referensi ganda; tidak dapat dipakai dengan hasil gabungan.",
+                    ));
+                }
+            }
+        }
+        Ok(RefIndex { by_party })
+    }
+
+    fn find(&self, l: &Loaded, party: usize, reference: &Token) -> Option<u32> {
+        let v = &self.by_party[party];
+        v.binary_search_by(|&x| l.refs[x as usize].cmp(reference))
+            .ok()
+            .map(|i| v[i])
+    }
+}
+
+/// Finishes a comparison from the joined output of `spark/padan_join.py`: the same token
+/// files (read for their references, masks and header facts only), the job's
+/// `manifest.json`, and its groups files (`key,token,members` rows, in any order). The
+/// result is exactly what [`compare`] gives on the same files in the same order.
+pub fn compare_joined(
+    ctx: &Context,
+    inputs: Vec<(String, Box<dyn Read + '_>)>,
+    manifest: (&str, &[u8]),
+    groups: Vec<(String, Box<dyn std::io::BufRead + '_>)>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<CompareOutput> {
+    let wf = ctx.workflow;
+    let inp = load(ctx, inputs, false, progress)?;
+    let (mname, mbytes) = manifest;
+    let m: JoinedManifest = serde_json::from_slice(mbytes).map_err(|e| {
+        Error::invalid(
+            mname,
+            None,
+            None,
+            format!("manifest hasil gabungan rusak: {e}"),
+        )
+    })?;
+    let mis = |what: String| Error::mismatch(mname, what);
+    if m.format != JOINED_FORMAT {
+        return Err(Error::invalid(
+            mname,
+            None,
+            Some("format"),
+            format!("bukan hasil gabungan padan (format harus '{JOINED_FORMAT}')."),
+        ));
+    }
+    if m.workflow_digest != wf.digest_hex() {
+        return Err(mis(format!(
+            "hasil gabungan dibuat untuk alur kerja lain (digest {}…).",
+            m.workflow_digest.get(..12).unwrap_or(&m.workflow_digest)
+        )));
+    }
+    if m.kcv != inp.kcv {
+        return Err(mis(format!(
+            "hasil gabungan dibuat dari token dengan kunci lain (KCV {}, berkas token KCV {}).",
+            m.kcv, inp.kcv
+        )));
+    }
+    let key_names: Vec<&str> = wf.match_keys.iter().map(|k| k.name.as_str()).collect();
+    if m.match_keys
+        .iter()
+        .map(String::as_str)
+        .ne(key_names.iter().copied())
+    {
+        return Err(mis(
+            "kunci pencocokan hasil gabungan tidak sama dengan alur kerja.".into(),
+        ));
+    }
+    // The job read exactly these token files (by their exports' facts).
+    if m.inputs.len() != inp.files.len() {
+        return Err(mis(format!(
+            "hasil gabungan dibuat dari {} berkas, bukan {} berkas token yang diberikan.",
+            m.inputs.len(),
+            inp.files.len()
+        )));
+    }
+    for (name, h, sum) in &inp.files {
+        let Some(j) = m.inputs.iter().find(|j| j.party == h.party) else {
+            return Err(mis(format!(
+                "pihak '{}' ({name}) tidak ada di hasil gabungan.",
+                h.party
+            )));
+        };
+        if j.records != h.records || j.tokens != h.tokens || j.checksum != hex::encode(sum) {
+            return Err(mis(format!(
+                "hasil gabungan untuk pihak '{}' dibuat dari berkas token lain daripada {name} (jumlah atau checksum berbeda).",
+                h.party
+            )));
+        }
+    }
+
+    // The groups, checked record by record.
+    let l = &inp.loaded;
+    let np = inp.data_parties.len();
+    let names: Vec<String> = inp.files.iter().map(|f| f.0.clone()).collect();
+    let index = RefIndex::new(l, np, &names)?;
+    let nk = key_names.len();
+    // Per key: (token, start, end) into `members`.
+    let mut entries: Vec<Vec<(u128, u32, u32)>> = vec![Vec::new(); nk];
+    let mut members: Vec<u32> = Vec::new();
+    let mut line = Vec::with_capacity(256);
+    for (name, mut input) in groups {
+        let mut no = 0u64;
+        loop {
+            line.clear();
+            let n = input
+                .read_until(b'\n', &mut line)
+                .map_err(|e| Error::io(&name, e))?;
+            if n == 0 {
+                break;
+            }
+            no += 1;
+            while matches!(line.last(), Some(b'\n' | b'\r')) {
+                line.pop();
+            }
+            if line.is_empty() || (no == 1 && line == JOINED_COLUMNS.as_bytes()) {
+                continue;
+            }
+            let bad = |field: &str, what: &str| {
+                Error::invalid(&name, Some(no), Some(field), what.to_string())
+            };
+            let mut cells = line.splitn(3, |&b| b == b',');
+            let (Some(key), Some(token), Some(list)) = (cells.next(), cells.next(), cells.next())
+            else {
+                return Err(bad("key", "baris harus berisi key,token,members."));
+            };
+            let i = key_names
+                .iter()
+                .position(|k| k.as_bytes() == key)
+                .ok_or_else(|| bad("key", "kunci pencocokan tidak dikenal."))?;
+            let token = crate::export::unhex16(token)
+                .ok_or_else(|| bad("token", "harus 32 digit heksadesimal."))?;
+            let start = members.len() as u32;
+            for member in list.split(|&b| b == b';') {
+                let colon = member
+                    .iter()
+                    .position(|&b| b == b':')
+                    .ok_or_else(|| bad("members", "anggota harus ditulis pihak:referensi."))?;
+                let p = inp
+                    .data_parties
+                    .iter()
+                    .position(|d| d.as_bytes() == &member[..colon])
+                    .ok_or_else(|| bad("members", "pihak anggota tidak dikenal."))?;
+                let r = crate::export::unhex16(&member[colon + 1..])
+                    .ok_or_else(|| bad("members", "referensi harus 32 digit heksadesimal."))?;
+                let x = index.find(l, p, &r).ok_or_else(|| {
+                    bad(
+                        "members",
+                        "referensi ini tidak ada di berkas token pihaknya.",
+                    )
+                })?;
+                if l.masks[x as usize] & (1 << i) == 0 {
+                    return Err(bad(
+                        "members",
+                        "rekaman ini tidak punya token untuk kunci ini di berkas tokennya.",
+                    ));
+                }
+                members.push(x);
+            }
+            let end = members.len() as u32;
+            let g = &mut members[start as usize..];
+            g.sort_unstable();
+            if g.len() < 2 || g.windows(2).any(|w| w[0] == w[1]) {
+                return Err(bad(
+                    "members",
+                    "kelompok harus berisi dua rekaman berbeda atau lebih.",
+                ));
+            }
+            entries[i].push((u128::from_be_bytes(token), start, end));
+        }
+    }
+    // Every group and member the job wrote arrived (no part file lost).
+    for (i, k) in key_names.iter().enumerate() {
+        let got_groups = entries[i].len() as u64;
+        let got_members: u64 = entries[i].iter().map(|e| (e.2 - e.1) as u64).sum();
+        if m.groups.get(*k).copied().unwrap_or(0) != got_groups
+            || m.members.get(*k).copied().unwrap_or(0) != got_members
+        {
+            return Err(mis(format!(
+                "kunci '{k}': manifest mencatat {} kelompok / {} anggota, berkas kelompok berisi {got_groups} / {got_members}. Ada berkas bagian yang hilang?",
+                m.groups.get(*k).copied().unwrap_or(0),
+                m.members.get(*k).copied().unwrap_or(0)
+            )));
+        }
+    }
+    // Groups in token order, as `groups_of` gives them.
+    let mut pre: Vec<Groups> = Vec::with_capacity(nk);
+    for (i, mut e) in entries.into_iter().enumerate() {
+        e.sort_unstable_by_key(|x| x.0);
+        if e.windows(2).any(|w| w[0].0 == w[1].0) {
+            return Err(mis(format!(
+                "kunci '{}': satu token muncul di dua kelompok.",
+                key_names[i]
+            )));
+        }
+        let mut g = Groups::default();
+        g.members
+            .reserve(e.iter().map(|x| (x.2 - x.1) as usize).sum());
+        for (_, a, b) in e {
+            g.push(members[a as usize..b as usize].iter().copied());
+        }
+        pre.push(g);
+    }
+    drop(members);
+    let rows = inp.rows;
+    Ok(link(
+        wf,
+        &inp.data_parties,
+        inp.loaded,
+        inp.kcv,
+        Some(pre),
+        &mut |r| {
+            progress(Progress {
+                rows: rows + r,
+                bytes: 0,
+            })
+        },
+    ))
+}
+
+/// What `spark/padan_join.py` computes, in one process: the joined output of token files
+/// (for tests and as the reference the Spark job is checked against). Returns the manifest
+/// and one groups file.
+pub fn join_tokens(
+    wf: &Workflow,
+    inputs: Vec<(String, Box<dyn Read + '_>)>,
+) -> Result<(JoinedManifest, Vec<u8>)> {
+    use std::fmt::Write as _;
+    let keys: Vec<String> = wf.match_keys.iter().map(|k| k.name.clone()).collect();
+    let mut all: Vec<Vec<(u128, String, Token)>> = vec![Vec::new(); keys.len()];
+    let mut manifest_inputs = Vec::new();
+    let mut kcv = String::new();
+    for (name, input) in inputs {
+        let mut r = TokenReader::new(input, &name)?;
+        r.check_against(wf)?;
+        let h = r.header.clone();
+        kcv = h.kcv.clone();
+        while let Some(rec) = r.next_record()? {
+            for (i, t) in rec.tokens.iter().enumerate() {
+                if let Some(t) = t {
+                    all[i].push((u128::from_be_bytes(*t), h.party.clone(), rec.reference));
+                }
+            }
+        }
+        manifest_inputs.push(JoinedInput {
+            party: h.party.clone(),
+            records: h.records,
+            tokens: h.tokens.clone(),
+            checksum: hex::encode(r.checksum().expect("verified")),
+        });
+    }
+    let mut out = String::from(JOINED_COLUMNS);
+    out.push('\n');
+    let (mut groups, mut members) = (BTreeMap::new(), BTreeMap::new());
+    for (i, mut v) in all.into_iter().enumerate() {
+        v.sort();
+        let (mut ng, mut nm) = (0u64, 0u64);
+        let mut s = 0;
+        while s < v.len() {
+            let mut e = s + 1;
+            while e < v.len() && v[e].0 == v[s].0 {
+                e += 1;
+            }
+            if e - s >= 2 {
+                let list: Vec<String> = v[s..e]
+                    .iter()
+                    .map(|(_, p, r)| format!("{p}:{}", hex::encode(r)))
+                    .collect();
+                let _ = writeln!(
+                    out,
+                    "{},{},{}",
+                    keys[i],
+                    hex::encode(v[s].0.to_be_bytes()),
+                    list.join(";")
+                );
+                ng += 1;
+                nm += (e - s) as u64;
+            }
+            s = e;
+        }
+        groups.insert(keys[i].clone(), ng);
+        members.insert(keys[i].clone(), nm);
+    }
+    Ok((
+        JoinedManifest {
+            format: JOINED_FORMAT.into(),
+            workflow_id: wf.id.clone(),
+            workflow_digest: wf.digest_hex(),
+            kcv,
+            match_keys: keys,
+            inputs: manifest_inputs,
+            groups,
+            members,
+            created_by: format!("padan {}", crate::VERSION),
+        },
+        out.into_bytes(),
+    ))
 }
 
 const STRONG: u8 = 1;
@@ -445,6 +839,7 @@ fn link(
     parties: &[&str],
     mut l: Loaded,
     kcv: String,
+    mut pre: Option<Vec<Groups>>,
     progress: &mut dyn FnMut(u64),
 ) -> CompareOutput {
     let n = l.refs.len();
@@ -461,12 +856,15 @@ fn link(
     let mut roots: Vec<u32> = Vec::new();
     let mut scratch: Vec<u64> = Vec::new();
     for i in 0..nk {
-        let g = groups_of(
-            &std::mem::take(&mut l.tokens[i]),
-            &l.masks,
-            1 << i,
-            &mut scratch,
-        );
+        let g = match &mut pre {
+            Some(pre) => std::mem::take(&mut pre[i]),
+            None => groups_of(
+                &std::mem::take(&mut l.tokens[i]),
+                &l.masks,
+                1 << i,
+                &mut scratch,
+            ),
+        };
         let stronger: u8 = (1u8 << i) - 1;
         for group in g.iter() {
             let (a, b) = uf.link_group(group, stronger, &mut roots);
@@ -878,6 +1276,90 @@ fn secondary(cells: &[u64], k: u64) -> Vec<bool> {
     hide
 }
 
+/// Small real token files for the core's unit tests.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use std::collections::HashMap;
+    use std::io::Write;
+
+    use crate::date::Date;
+    use crate::keys::Secret;
+    use crate::pipeline::{Context, InputOptions};
+    use crate::workflow::{demo_workflow, Workflow};
+
+    pub fn workflow() -> Workflow {
+        let parties: Vec<(&str, &str)> = crate::demo::LISTS
+            .iter()
+            .map(|(id, n, _)| (*id, *n))
+            .collect();
+        demo_workflow(&parties, "2025-01-01", "2030-12-31")
+    }
+
+    pub fn today() -> Date {
+        Date {
+            year: 2026,
+            month: 11,
+            day: 27,
+        }
+    }
+
+    /// The token files of a `padan demo` scenario: (file name, bytes), in list order.
+    pub fn demo_token_files(people: usize, seed: u64) -> Vec<(String, Vec<u8>)> {
+        let files = std::rc::Rc::new(std::cell::RefCell::new(HashMap::new()));
+        struct Sink(
+            String,
+            std::rc::Rc<std::cell::RefCell<HashMap<String, Vec<u8>>>>,
+        );
+        impl Write for Sink {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                self.1
+                    .borrow_mut()
+                    .entry(self.0.clone())
+                    .or_default()
+                    .extend_from_slice(b);
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let f2 = files.clone();
+        crate::demo::generate(
+            &crate::demo::DemoConfig { people, seed },
+            &mut move |name: &str| {
+                Ok(Box::new(Sink(name.to_string(), f2.clone())) as Box<dyn Write>)
+            },
+        )
+        .unwrap();
+        let wf = workflow();
+        let ctx = Context {
+            workflow: &wf,
+            workflow_file: "workflow.json",
+            today: today(),
+        };
+        let secret = Secret::from_bytes([42; 32]);
+        let files = files.borrow();
+        crate::demo::LISTS
+            .iter()
+            .map(|(party, _, file)| {
+                let mut out = Vec::new();
+                crate::pipeline::tokenize(
+                    &ctx,
+                    &secret,
+                    party,
+                    &files[*file][..],
+                    file,
+                    &InputOptions::default(),
+                    &mut out,
+                    &mut |_| {},
+                )
+                .unwrap();
+                (format!("{party}.tokens"), out)
+            })
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -938,6 +1420,7 @@ mod tests {
             &PARTIES,
             loaded(records),
             "kcv".into(),
+            None,
             &mut |_| {},
         )
     }
@@ -1080,7 +1563,7 @@ mod tests {
             .collect();
         let mut l = loaded(&records);
         l.refs.reverse();
-        let out = link(&wf, &PARTIES, l, "kcv".into(), &mut |_| {});
+        let out = link(&wf, &PARTIES, l, "kcv".into(), None, &mut |_| {});
         assert_eq!(out.results.len(), 3);
         for f in &out.results {
             let parsed = read_result(&f.bytes, &f.file_name).unwrap();
@@ -1097,5 +1580,90 @@ mod tests {
             assert_eq!(header, parsed.header);
             assert_eq!(write_result(&header, parsed.rows), f.bytes);
         }
+    }
+
+    fn boxed(files: &[(String, Vec<u8>)]) -> Vec<(String, Box<dyn Read + '_>)> {
+        files
+            .iter()
+            .map(|(n, b)| (n.clone(), Box::new(&b[..]) as Box<dyn Read>))
+            .collect()
+    }
+
+    fn joined(
+        ctx: &Context,
+        files: &[(String, Vec<u8>)],
+        manifest: &JoinedManifest,
+        groups: &[u8],
+    ) -> Result<CompareOutput> {
+        let m = serde_json::to_vec(manifest).unwrap();
+        // The groups in two parts, the second first: order does not matter.
+        let cut = groups.len() / 2;
+        let cut = cut + groups[cut..].iter().position(|&b| b == b'\n').unwrap() + 1;
+        let parts: Vec<(String, Box<dyn std::io::BufRead>)> = vec![
+            ("part-1.csv".into(), Box::new(&groups[cut..])),
+            ("part-0.csv".into(), Box::new(&groups[..cut])),
+        ];
+        compare_joined(ctx, boxed(files), ("manifest.json", &m), parts, &mut |_| {})
+    }
+
+    /// The joined path gives exactly the native summary and result files.
+    #[test]
+    fn joined_equals_native() {
+        let wf = test_support::workflow();
+        let ctx = Context {
+            workflow: &wf,
+            workflow_file: "workflow.json",
+            today: test_support::today(),
+        };
+        let files = test_support::demo_token_files(1500, 3);
+        let native = compare(&ctx, boxed(&files), &mut |_| {}).unwrap();
+        let (manifest, groups) = join_tokens(&wf, boxed(&files)).unwrap();
+        assert!(manifest.groups.values().sum::<u64>() > 100);
+        let out = joined(&ctx, &files, &manifest, &groups).unwrap();
+        assert_eq!(out.summary_text, native.summary_text);
+        assert_eq!(
+            serde_json::to_string(&out.summary).unwrap(),
+            serde_json::to_string(&native.summary).unwrap()
+        );
+        assert_eq!(out.results.len(), native.results.len());
+        for (a, b) in out.results.iter().zip(&native.results) {
+            assert_eq!(a.file_name, b.file_name);
+            assert_eq!(a.bytes, b.bytes, "{}", a.file_name);
+        }
+        assert_eq!(out.clusters.cluster, native.clusters.cluster);
+    }
+
+    /// A lost part file, a foreign member, a changed token file are refused.
+    #[test]
+    fn joined_damage_is_refused() {
+        let wf = test_support::workflow();
+        let ctx = Context {
+            workflow: &wf,
+            workflow_file: "workflow.json",
+            today: test_support::today(),
+        };
+        let files = test_support::demo_token_files(400, 5);
+        let (manifest, groups) = join_tokens(&wf, boxed(&files)).unwrap();
+        assert!(joined(&ctx, &files, &manifest, &groups).is_ok());
+        let text = String::from_utf8(groups.clone()).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        // A group lost.
+        let lost = (lines[..lines.len() - 1].join("\n") + "\n").into_bytes();
+        let e = joined(&ctx, &files, &manifest, &lost).unwrap_err();
+        assert!(e.to_string().contains("hilang"), "{e}");
+        // A member that is not in its party's token file (a valid reference, not theirs).
+        let mut l2: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+        let m = l2[1].rfind(':').unwrap();
+        l2[1].replace_range(m + 1..m + 33, &"0".repeat(32));
+        let bad = (l2.join("\n") + "\n").into_bytes();
+        let e = joined(&ctx, &files, &manifest, &bad).unwrap_err();
+        assert!(e.to_string().contains("tidak ada di berkas token"), "{e}");
+        // Another workflow digest, another checksum.
+        let mut m2 = manifest.clone();
+        m2.workflow_digest = "00".repeat(32);
+        assert!(joined(&ctx, &files, &m2, &groups).is_err());
+        let mut m3 = manifest.clone();
+        m3.inputs[0].checksum = "00".repeat(32);
+        assert!(joined(&ctx, &files, &m3, &groups).is_err());
     }
 }

@@ -12,6 +12,7 @@ pub mod compare;
 pub mod date;
 pub mod demo;
 pub mod error;
+pub mod export;
 pub mod keys;
 pub mod name;
 pub mod nik;

@@ -123,6 +123,28 @@ enum Cmd {
         audit_log: Option<PathBuf>,
         #[command(flatten)]
         approval: officer::ApprovalArgs,
+        /// Finish from the output of spark/padan_join.py in DIR (manifest.json, groups/)
+        /// instead of joining the tokens here; the token files are still read (references,
+        /// masks, header facts) and must be the ones the exports were made from.
+        #[arg(long, value_name = "DIR")]
+        joined: Option<PathBuf>,
+    },
+    /// Coordinator: write a token file as Parquet or CSV for Spark, DuckDB and others.
+    Export {
+        /// parquet or csv.
+        #[arg(long, default_value = "parquet")]
+        format: String,
+        /// The token file.
+        file: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Coordinator: rebuild a token file from its export, checking it byte for byte.
+    Import {
+        /// The export (.parquet or .csv).
+        file: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Office: add the result's status columns to the original list.
     Reattach {
@@ -511,6 +533,7 @@ fn run(cmd: Cmd) -> R {
             files,
             audit_log,
             approval,
+            joined,
         } => {
             let started = officer::now_rfc3339();
             let (wf, auth) = officer::authorize(&workflow, &approval)?;
@@ -530,7 +553,10 @@ fn run(cmd: Cmd) -> R {
             officer::check_log(&log)?;
             let mut pr = progress_printer("banding", 0);
             let start = Instant::now();
-            let out = pipeline::compare(&ctx, inputs, &mut pr)?;
+            let out = match &joined {
+                None => pipeline::compare(&ctx, inputs, &mut pr)?,
+                Some(dir) => compare_joined(&ctx, dir, inputs, &mut pr)?,
+            };
             end_progress();
             fs::create_dir_all(&out_dir)
                 .map_err(|e| Error::io(&out_dir.display().to_string(), e))?;
@@ -654,6 +680,8 @@ fn run(cmd: Cmd) -> R {
         }
         Cmd::Bench { dir, people } => bench(&dir, people),
         Cmd::BenchPhase { phase, dir } => bench_phase(&phase, &dir),
+        Cmd::Export { format, file, out } => export(&format, &file, &out),
+        Cmd::Import { file, out } => import(&file, &out),
     }
 }
 
@@ -967,5 +995,77 @@ fn bench_phase(phase: &str, dir: &Path) -> R {
         }
     }
     println!("{phase:<9} memori puncak (VmHWM): {:.0} MB", peak_rss_mb());
+    Ok(())
+}
+
+/// `padan compare --joined DIR`: the manifest and every `groups/part-*` file of DIR.
+fn compare_joined(
+    ctx: &Context,
+    dir: &Path,
+    inputs: Vec<(String, Box<dyn Read>)>,
+    pr: &mut dyn FnMut(Progress),
+) -> R<pipeline::CompareOutput> {
+    let manifest = dir.join("manifest.json");
+    let m = read(&manifest)?;
+    let gdir = dir.join("groups");
+    let mut names: Vec<PathBuf> = fs::read_dir(&gdir)
+        .map_err(|e| Error::io(&gdir.display().to_string(), e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| name_of(p).starts_with("part-"))
+        .collect();
+    names.sort();
+    let mut groups: Vec<(String, Box<dyn io::BufRead>)> = Vec::new();
+    for p in &names {
+        groups.push((name_of(p), Box::new(open(p)?)));
+    }
+    pipeline::compare_joined(ctx, inputs, (&name_of(&manifest), &m), groups, pr)
+}
+
+/// `padan export`: a token file as Parquet or CSV (written atomically).
+fn export(format: &str, file: &Path, out: &Path) -> R {
+    use padan::export::ExportFormat;
+    let fmt = ExportFormat::parse(format).ok_or_else(|| Error::Refused {
+        what: format!("--format '{format}': pilih parquet atau csv"),
+    })?;
+    let (guard, mut w) = AtomicOut::new(out)?;
+    let s = match fmt {
+        ExportFormat::Csv => pipeline::export_csv(open(file)?, &name_of(file), &mut w)?,
+        ExportFormat::Parquet => pipeline::export_parquet(open(file)?, &name_of(file), &mut w)?,
+    };
+    guard.commit(w)?;
+    let h = &s.header.token_file;
+    println!(
+        "{}: pihak {}, {} rekaman, {} baris token ({format}); KCV {}; {}",
+        name_of(file),
+        h.party,
+        h.records,
+        s.end.rows,
+        h.kcv,
+        out.display()
+    );
+    Ok(())
+}
+
+/// `padan import`: the token file back from its export, checked against its checksum.
+fn import(file: &Path, out: &Path) -> R {
+    let mut magic = [0u8; 4];
+    let n = open(file)?
+        .read(&mut magic)
+        .map_err(|e| Error::io(&name_of(file), e))?;
+    let (guard, mut w) = AtomicOut::new(out)?;
+    let h = if magic[..n] == *b"PAR1" {
+        let f = File::open(file).map_err(|e| Error::io(&name_of(file), e))?;
+        pipeline::import_parquet(f, &name_of(file), &mut w)?
+    } else {
+        pipeline::import_csv(open(file)?, &name_of(file), &mut w)?
+    };
+    guard.commit(w)?;
+    println!(
+        "{}: pihak {}, {} rekaman; berkas token {}",
+        name_of(file),
+        h.party,
+        h.records,
+        out.display()
+    );
     Ok(())
 }

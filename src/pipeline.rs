@@ -119,3 +119,19 @@ pub fn reattach<R: Read, W: Write>(
         progress,
     )
 }
+
+/// Finishes a comparison from the joined output of `spark/padan_join.py` (coordinator).
+/// See [`crate::compare::compare_joined`].
+pub fn compare_joined(
+    ctx: &Context,
+    inputs: Vec<(String, Box<dyn Read + '_>)>,
+    manifest: (&str, &[u8]),
+    groups: Vec<(String, Box<dyn std::io::BufRead + '_>)>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<CompareOutput> {
+    crate::compare::compare_joined(ctx, inputs, manifest, groups, progress)
+}
+
+pub use crate::export::{export_csv, import_csv, ExportSummary};
+#[cfg(not(target_arch = "wasm32"))]
+pub use crate::export::{export_parquet, import_parquet};

@@ -92,6 +92,8 @@ pub struct TokenReader<R: Read> {
     buf: Vec<u8>,
     at: usize,
     size: usize,
+    /// The file's verified SHA-256 checksum, once the end is reached.
+    checksum: Option<[u8; 32]>,
 }
 
 /// Records read from the input per batch.
@@ -145,6 +147,7 @@ impl<R: Read> TokenReader<R> {
             buf: Vec::new(),
             at: 0,
             size,
+            checksum: None,
         })
     }
 
@@ -203,6 +206,12 @@ impl<R: Read> TokenReader<R> {
         Ok(true)
     }
 
+    /// The file's SHA-256 checksum (its last 32 bytes), once the end was reached and the
+    /// checksum verified.
+    pub fn checksum(&self) -> Option<[u8; 32]> {
+        self.checksum
+    }
+
     /// The raw bytes of the current record.
     pub fn raw(&self) -> &[u8] {
         &self.buf[self.at..self.at + self.size]
@@ -235,6 +244,7 @@ impl<R: Read> TokenReader<R> {
                 "checksum berkas token tidak cocok: berkas rusak atau diubah. Minta OPD mengirim ulang.",
             ));
         }
+        self.checksum = Some(sum);
         let mut extra = [0u8; 1];
         match self.input.read(&mut extra) {
             Ok(0) => Ok(()),
