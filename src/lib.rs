@@ -10,6 +10,7 @@ pub mod compare;
 pub mod date;
 pub mod demo;
 pub mod error;
+pub mod fuzzy;
 pub mod keys;
 pub mod name;
 pub mod nik;
