@@ -138,6 +138,9 @@ pub struct BlockParams {
 
 const BATCH: usize = 1 << 14;
 
+/// A batch of candidate pairs `(index in a, index in b)`.
+type Pairs = [(u32, u32)];
+
 /// Joins two sorted `(key, index)` lists and feeds each pair of indices in a shared key
 /// to `emit` in batches.
 fn join(
@@ -145,7 +148,7 @@ fn join(
     b: &[(u64, u32)],
     cap: u64,
     stats: &mut BlockStats,
-    emit: &mut dyn FnMut(&[(u32, u32)]),
+    emit: &mut dyn FnMut(&Pairs),
 ) {
     let mut batch: Vec<(u32, u32)> = Vec::with_capacity(BATCH);
     let (mut i, mut j) = (0, 0);

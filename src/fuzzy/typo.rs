@@ -1,37 +1,40 @@
 //! Probable NIK typos, found without the coordinator seeing a NIK.
 //!
 //! A mistyped NIK differs from the true one in one digit (substitution) or by two
-//! adjacent digits swapped (transposition). Both changes lie inside some window of three
-//! adjacent positions among the windows starting at 0, 2, 4, ..., 14 (window `w` covers
-//! positions `2w, 2w+1, 2w+2`; the last covers 14 and 15): every single position and
-//! every adjacent pair sits inside one of these eight windows.
+//! adjacent digits swapped (transposition). For each record with a NIK, a name and a birth
+//! date, the office computes:
+//! - a **group token**: the first 8 bytes of `HMAC(typo key, "group" || name || birth
+//!   date)`: typos are looked for only among records with equal name and birth date (the
+//!   same equality the `name + birth_date` match key reveals already);
+//! - 31 **marks** of 16 bits: mark `i < 16` is the HMAC of the NIK with digit `i` deleted,
+//!   mark `16 + i` the HMAC of the NIK with digits `i, i+1` put in ascending order (both with
+//!   the name and birth date), key `"padan/1 typo" || 0x00 || "nik"`.
 //!
-//! For each record with a NIK, a name and a birth date, the office computes eight
-//! **window tokens**: token `w` is the first 8 bytes of
-//! `HMAC(typo key, "nik window" || w || NIK with window w deleted || name || birth date)`,
-//! the key derived per workflow (`keys::FuzzyPurpose::Typo`). Two records share token `w`
-//! exactly when their names and birth dates are equal and their NIKs agree everywhere
-//! outside window `w`. So the coordinator, counting shared tokens per pair of records:
-//! - 8 shared: the same NIK (an exact match, already linked by the NIK key);
-//! - 1 to 7 shared: NIKs that differ only inside one window of 3 adjacent digits, with the
-//!   same name and birth date: a **probable typo**, reported to verify;
-//! - 0: nothing to say.
+//! Two NIKs that differ by one substitution at `i` share deletion mark `i`; two that
+//! differ by a transposition at `i` share order mark `i`; equal NIKs share all 31; NIKs
+//! that differ otherwise share a mark only by a 16-bit accident (probability about
+//! 31 / 65,536 for a pair with equal name and birth date, itself rare). The coordinator,
+//! inside each group, reports pairs that share some but not all marks as **probable
+//! typos**. 8 + 62 = 70 bytes per record.
 //!
-//! The windows catch a little more than "one digit or one swap" (any change within three
-//! adjacent digits); that costs 8 tokens per record where separate deletion and swap
-//! tokens would cost 31. Different people with the same name and birth date registered in
-//! the same kecamatan can have NIKs one serial digit apart: that is why these are links to
-//! verify, never merges.
+//! Different people with the same name, sex and birth date registered in the same
+//! kecamatan can have NIKs one serial digit apart, and people registered in kecamatan
+//! `x1` and `x2` one kecamatan digit apart: that is why these are links to verify, never
+//! merges.
 
 use crate::keys::{FuzzyKey, FuzzyPurpose, Secret};
 
-/// Window tokens per record.
-pub const WINDOWS: usize = 8;
+/// Marks per record: 16 deletions and 15 adjacent orderings.
+pub const MARKS: usize = 31;
 
-/// The eight window tokens of one record.
-pub type TypoTokens = [u64; WINDOWS];
+/// What one record contributes to typo detection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TypoTokens {
+    pub group: u64,
+    pub marks: [u16; MARKS],
+}
 
-/// The office side: makes window tokens.
+/// The office side: makes typo tokens.
 #[derive(Clone)]
 pub struct TypoKey(FuzzyKey);
 
@@ -40,9 +43,9 @@ impl TypoKey {
         TypoKey(secret.fuzzy_key(workflow_digest, FuzzyPurpose::Typo, "nik"))
     }
 
-    /// The window tokens of a record with a 16-digit NIK, its name's matching form and
-    /// its birth date (`YYYY-MM-DD`). `None` when the NIK is not 16 ASCII digits or the
-    /// name or date is empty.
+    /// The typo tokens of a record with a 16-digit NIK, its name's matching form and its
+    /// birth date (`YYYY-MM-DD`). `None` when the NIK is not 16 ASCII digits or the name
+    /// or date is empty.
     pub fn tokens(&self, nik: &str, name: &str, birth_date: &str) -> Option<TypoTokens> {
         let d = nik.as_bytes();
         if d.len() != 16 || !d.iter().all(u8::is_ascii_digit) || name.is_empty() {
@@ -51,80 +54,75 @@ impl TypoKey {
         if birth_date.is_empty() {
             return None;
         }
-        let mut out = [0u64; WINDOWS];
-        let mut rest = Vec::with_capacity(16);
-        for (w, t) in out.iter_mut().enumerate() {
-            let (lo, hi) = (2 * w, (2 * w + 3).min(16));
-            rest.clear();
-            rest.extend_from_slice(&d[..lo]);
-            rest.extend_from_slice(&d[hi..]);
-            let m = self.0.mac(&[
-                b"nik window",
-                &[w as u8],
-                &rest,
-                name.as_bytes(),
-                birth_date.as_bytes(),
-            ]);
-            *t = u64::from_le_bytes(m[..8].try_into().expect("8 bytes"));
+        let (name, date) = (name.as_bytes(), birth_date.as_bytes());
+        let g = self.0.mac(&[b"group", name, date]);
+        let mut out = TypoTokens {
+            group: u64::from_le_bytes(g[..8].try_into().expect("8 bytes")),
+            marks: [0; MARKS],
+        };
+        let mut v = Vec::with_capacity(16);
+        for (m, mark) in out.marks.iter_mut().enumerate() {
+            v.clear();
+            if m < 16 {
+                v.extend_from_slice(&d[..m]);
+                v.extend_from_slice(&d[m + 1..]);
+            } else {
+                let i = m - 16;
+                v.extend_from_slice(d);
+                if v[i] > v[i + 1] {
+                    v.swap(i, i + 1);
+                }
+            }
+            let h = self.0.mac(&[b"mark", &[m as u8], &v, name, date]);
+            *mark = u16::from_le_bytes([h[0], h[1]]);
         }
         Some(out)
     }
 }
 
-/// A pair of records (indices into the input of [`find_typos`]) whose NIKs are probably
-/// the same NIK, one of them mistyped.
+/// A pair of records (indices into the input of [`find_typos`], `a < b`) whose NIKs are
+/// probably the same NIK, one of them mistyped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct TypoPair {
     pub a: u32,
     pub b: u32,
 }
 
-/// Records sharing one token beyond this many are not compared (a token shared that
-/// widely is not a typo signal: e.g. one row copied hundreds of times).
+/// Groups larger than this are skipped (one row copied a hundred times is not a typo
+/// signal, and the pairs would grow with the square).
 const MAX_GROUP: usize = 64;
 
-/// The coordinator side: pairs of records (`a < b`, indices into `records`) that share
-/// between 1 and 7 window tokens. Records of one list or of different lists alike.
+/// The coordinator side: pairs of records with equal group tokens that share some but
+/// not all marks. Records of one list or of different lists alike.
 pub fn find_typos(records: &[TypoTokens]) -> Vec<TypoPair> {
-    let mut all: Vec<(u64, u32)> = Vec::with_capacity(records.len() * WINDOWS);
-    for (i, t) in records.iter().enumerate() {
-        // The window number goes into the key so that tokens of two windows never meet.
-        all.extend(
-            t.iter()
-                .enumerate()
-                .map(|(w, &x)| ((x & !7) | w as u64, i as u32)),
-        );
-    }
-    all.sort_unstable();
-    let mut pairs: Vec<(u32, u32)> = Vec::new();
+    let mut order: Vec<(u64, u32)> = records
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.group, i as u32))
+        .collect();
+    order.sort_unstable();
+    let mut out = Vec::new();
     let mut s = 0;
-    while s < all.len() {
-        let e = s + all[s..].iter().take_while(|x| x.0 == all[s].0).count();
+    while s < order.len() {
+        let e = s + order[s..].iter().take_while(|x| x.0 == order[s].0).count();
         if e - s <= MAX_GROUP {
             for x in s..e {
                 for y in x + 1..e {
-                    let (p, q) = (all[x].1, all[y].1);
-                    if p != q {
-                        pairs.push((p.min(q), p.max(q)));
+                    let (p, q) = (order[x].1, order[y].1);
+                    let (mp, mq) = (&records[p as usize].marks, &records[q as usize].marks);
+                    let shared = mp.iter().zip(mq).filter(|(a, b)| a == b).count();
+                    if shared > 0 && shared < MARKS {
+                        out.push(TypoPair {
+                            a: p.min(q),
+                            b: p.max(q),
+                        });
                     }
                 }
             }
         }
         s = e;
     }
-    pairs.sort_unstable();
-    let mut out = Vec::new();
-    let mut s = 0;
-    while s < pairs.len() {
-        let e = s + pairs[s..].iter().take_while(|p| **p == pairs[s]).count();
-        if e - s < WINDOWS {
-            out.push(TypoPair {
-                a: pairs[s].0,
-                b: pairs[s].1,
-            });
-        }
-        s = e;
-    }
+    out.sort_unstable();
     out
 }
 
