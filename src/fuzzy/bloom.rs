@@ -174,6 +174,10 @@ impl Encoder {
             let Some(v) = values.get(i).copied().flatten().filter(|v| !v.is_empty()) else {
                 continue;
             };
+            if self.fields[i].0.k == 0 {
+                // A field that only salts others sets no bits.
+                continue;
+            }
             let salt = self.fields[i]
                 .0
                 .salt

@@ -27,7 +27,7 @@ use super::typo::{find_typos, TypoKey, TypoTokens};
 use crate::error::{Error, Result};
 use crate::keys::{FuzzyKey, FuzzyPurpose, Secret, Token};
 use crate::pipeline::{Context, InputOptions};
-use crate::record::{NikColumnStats, NormalRow, Normalizer};
+use crate::record::{NikColumnStats, Normalizer};
 use crate::tokens::open_list;
 
 /// One list of the scenario.
@@ -128,18 +128,6 @@ pub fn person_spec(hardening: Hardening) -> EncodingSpec {
         ],
         hardening,
     }
-}
-
-/// The values of [`person_spec`]'s fields of a row (birth date as `YYYYMMDD`).
-fn person_values(r: &NormalRow) -> [Option<String>; 5] {
-    [
-        r.name.as_ref().map(|n| n.key.clone()),
-        r.birth_date
-            .map(|d| format!("{:04}{:02}{:02}", d.year, d.month, d.day)),
-        r.sex.map(|s| s.code().to_string()),
-        r.kecamatan.clone(),
-        r.desa.clone(),
-    ]
 }
 
 fn block_token(key: &FuzzyKey, parts: &[&[u8]]) -> u64 {
@@ -297,7 +285,11 @@ pub fn evaluate(
                     (fresh - 1, false)
                 }
             };
-            let values = person_values(&n);
+            let values: Vec<Option<String>> = spec
+                .fields
+                .iter()
+                .map(|f| super::field_value(&n, &f.name))
+                .collect();
             let filter = n.name.as_ref().map(|_| {
                 let v: Vec<Option<&str>> = values.iter().map(|v| v.as_deref()).collect();
                 encoder.encode(&v)

@@ -100,6 +100,23 @@ pub fn link_two(
     (links, stats)
 }
 
+/// The value of a normalized row's field as an encoding or block field: `name` (the
+/// matching form), `birth_date` (`YYYYMMDD`), `birth_year`, `sex` (`L`/`P`), `kecamatan`,
+/// `desa`. `None` when the row lacks it or the field is unknown.
+pub fn field_value(row: &crate::record::NormalRow, field: &str) -> Option<String> {
+    match field {
+        "name" => row.name.as_ref().map(|n| n.key.clone()),
+        "birth_date" => row
+            .birth_date
+            .map(|d| format!("{:04}{:02}{:02}", d.year, d.month, d.day)),
+        "birth_year" => row.birth_date.map(|d| format!("{:04}", d.year)),
+        "sex" => row.sex.map(|s| s.code().to_string()),
+        "kecamatan" => row.kecamatan.clone(),
+        "desa" => row.desa.clone(),
+        _ => None,
+    }
+}
+
 /// Precision, recall and F1 of predicted links against true ones (benchmarks, tests).
 pub fn pair_quality(predicted: &[(u32, u32)], truth: &[(u32, u32)]) -> (f64, f64, f64) {
     let t: std::collections::HashSet<&(u32, u32)> = truth.iter().collect();
