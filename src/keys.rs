@@ -204,6 +204,65 @@ impl RefKey {
     }
 }
 
+/// What a fuzzy-matching key is for (see `src/fuzzy/`). Each purpose has its own HKDF
+/// label, so no fuzzy key can equal a token or reference key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FuzzyPurpose {
+    /// Bloom-filter positions of one field's q-grams (name = the field).
+    Bloom,
+    /// The keyed diffusion layer over a whole filter (name = the encoding's name).
+    Diffusion,
+    /// NIK near-duplicate (typo) tokens (name = the encoding's name).
+    Typo,
+    /// Keyed block tokens (name = the block's name, e.g. `birth_date`).
+    Block,
+}
+
+impl FuzzyPurpose {
+    fn label(self) -> &'static str {
+        match self {
+            FuzzyPurpose::Bloom => "padan/1 bloom",
+            FuzzyPurpose::Diffusion => "padan/1 diffusion",
+            FuzzyPurpose::Typo => "padan/1 typo",
+            FuzzyPurpose::Block => "padan/1 block",
+        }
+    }
+}
+
+impl Secret {
+    /// A fuzzy-matching key of one workflow: `HKDF-SHA256(ikm = secret, salt = workflow
+    /// digest, info = label || 0x00 || name)`, the label given by `purpose`.
+    pub fn fuzzy_key(
+        &self,
+        workflow_digest: &[u8; 32],
+        purpose: FuzzyPurpose,
+        name: &str,
+    ) -> FuzzyKey {
+        let mut k = self.derive(workflow_digest, purpose.label(), name);
+        let mac = <HmacSha256 as Mac>::new_from_slice(&k).expect("any key length");
+        k.zeroize();
+        FuzzyKey(mac)
+    }
+}
+
+/// A keyed HMAC state for fuzzy encodings.
+#[derive(Clone)]
+pub struct FuzzyKey(HmacSha256);
+
+impl FuzzyKey {
+    /// `HMAC-SHA256(key, u32be(count) || per part u32be(len) || bytes)`: the same
+    /// unambiguous framing as tokens.
+    pub fn mac(&self, parts: &[&[u8]]) -> [u8; 32] {
+        let mut mac = self.0.clone();
+        mac.update(&(parts.len() as u32).to_be_bytes());
+        for p in parts {
+            mac.update(&(p.len() as u32).to_be_bytes());
+            mac.update(p);
+        }
+        mac.finalize().into_bytes().into()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -331,6 +390,26 @@ mod tests {
         let k3 = s.token_key(&[1u8; 32], "name_dob");
         assert_ne!(k.token(&["x"]), k2.token(&["x"]));
         assert_ne!(k.token(&["x"]), k3.token(&["x"]));
+    }
+
+    #[test]
+    fn fuzzy_keys_are_separate() {
+        let s = Secret::from_bytes([1u8; 32]);
+        let d = [0u8; 32];
+        let a = s.fuzzy_key(&d, FuzzyPurpose::Bloom, "name").mac(&[b"x"]);
+        let b = s
+            .fuzzy_key(&d, FuzzyPurpose::Bloom, "birth_date")
+            .mac(&[b"x"]);
+        let c = s.fuzzy_key(&d, FuzzyPurpose::Typo, "name").mac(&[b"x"]);
+        let e = s
+            .fuzzy_key(&[1u8; 32], FuzzyPurpose::Bloom, "name")
+            .mac(&[b"x"]);
+        assert!(a != b && a != c && a != e && b != c);
+        let k = s.fuzzy_key(&d, FuzzyPurpose::Bloom, "name");
+        assert_ne!(k.mac(&[b"ab", b"c"]), k.mac(&[b"a", b"bc"]));
+        // Not the token of the same name and value.
+        let t = s.token_key(&d, "name").token(&["x"]);
+        assert_ne!(&a[..TOKEN_LEN], &t[..]);
     }
 
     proptest::proptest! {

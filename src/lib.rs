@@ -13,6 +13,7 @@ pub mod date;
 pub mod demo;
 pub mod error;
 pub mod export;
+pub mod fuzzy;
 pub mod keys;
 pub mod name;
 pub mod nik;
