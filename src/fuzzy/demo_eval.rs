@@ -306,7 +306,12 @@ pub fn evaluate(
                 }
             }
             let typo = match (&n.nik, &n.name, n.birth_date) {
-                (Some(nik), Some(name), Some(d)) => typo_key.tokens(&nik.nik, &name.key, &d.iso()),
+                (Some(nik), Some(name), Some(d)) => typo_key.tokens(
+                    &nik.nik,
+                    &name.key,
+                    &d.iso(),
+                    n.kecamatan.as_deref().unwrap_or(""),
+                ),
                 _ => None,
             };
             recs.push(Rec {
@@ -374,6 +379,11 @@ pub fn evaluate(
                 .into_iter()
                 .filter(|h| !(recs[ia[h.0 as usize]].nik_ok && recs[ib[h.1 as usize]].nik_ok))
                 .collect();
+            let hits = super::assign::unambiguous(
+                hits,
+                |a| recs[ia[a as usize]].cluster,
+                |b| recs[ib[b as usize]].cluster,
+            );
             for (a, b) in super::assign::greedy(hits) {
                 let (ra, rb) = (&recs[ia[a as usize]], &recs[ib[b as usize]]);
                 union(&mut parent, ra.cluster, rb.cluster);
