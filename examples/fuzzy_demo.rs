@@ -2,7 +2,7 @@
 //! without it, overall and for rows whose NIK is unusable.
 //!
 //! ```sh
-//! cargo run --release --example fuzzy_demo [-- PEOPLE [THRESHOLD...]]   # default 20000 0.8
+//! cargo run --release --example fuzzy_demo [-- PEOPLE [THRESHOLD...]]   # default 20000 0.9
 //! ```
 
 use std::io::Write;
@@ -17,7 +17,7 @@ fn main() {
     let people: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(20_000);
     let mut thresholds: Vec<f32> = args.iter().skip(1).filter_map(|a| a.parse().ok()).collect();
     if thresholds.is_empty() {
-        thresholds.push(0.8);
+        thresholds.push(DemoFuzzyParams::default().threshold);
     }
     type Files = std::rc::Rc<std::cell::RefCell<Vec<(String, Vec<u8>)>>>;
     let files: Files = Default::default();

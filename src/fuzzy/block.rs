@@ -4,8 +4,9 @@
 //! - **LSH over the filters**, in `L` bands of `r` rows: records whose `r` rows agree in
 //!   some band share a block. With per-row agreement probability `s`, two filters meet in
 //!   at least one band with probability `1 - (1 - s^r)^L`: near filters almost always,
-//!   unrelated ones rarely. Min-hash rows (`s` = Jaccard similarity of the set bits) are
-//!   the default; bit sampling (`s` = share of equal bits) is kept for comparison. The
+//!   unrelated ones rarely. Min-hash rows (`s` = Jaccard similarity of the set bits) suit
+//!   sparse filters (no diffusion); bit sampling (`s` = share of equal bits) is kept for
+//!   comparison. The
 //!   coordinator computes these keys from the filters it already holds, so LSH reveals
 //!   nothing new. The permutations come from a public seed (the workflow digest).
 //! - **Keyed block tokens** that offices add (e.g. an HMAC of the birth date): any 64-bit
