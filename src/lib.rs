@@ -22,6 +22,7 @@ pub mod sex;
 pub mod table;
 pub mod tokens;
 pub mod wilayah;
+pub mod workbook;
 pub mod workflow;
 
 /// The browser binding (the only code touching wasm-bindgen); public for its own tests.
