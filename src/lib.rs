@@ -10,6 +10,8 @@ pub mod compare;
 pub mod date;
 pub mod demo;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod keys;
 pub mod name;
 pub mod nik;

@@ -1020,7 +1020,7 @@ mod workbook_tests {
         ws.write_datetime_with_format(
             4,
             3,
-            &rust_xlsxwriter::ExcelDateTime::from_ymd(1980, 4, 3).unwrap(),
+            rust_xlsxwriter::ExcelDateTime::from_ymd(1980, 4, 3).unwrap(),
             &date,
         )
         .unwrap();
