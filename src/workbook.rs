@@ -11,7 +11,8 @@
 //!
 //! What the reader does on top of reading cells:
 //! - **Sheet**: the one named in [`InputOptions::sheet`] (name, case-insensitive, or 1-based
-//!   number), else the first visible worksheet.
+//!   number), else the first visible worksheet whose header names a field (else the first
+//!   visible worksheet).
 //! - **Header row**: the row among the first [`HEADER_SEARCH_ROWS`] that names the most
 //!   fields from the column synonyms (`columns.rs`) and the user's column choices; title
 //!   rows above it are skipped. [`InputOptions::header_row`] overrides it (1-based).
@@ -408,8 +409,33 @@ fn choose_sheet(sheets: &[(String, bool)], want: Option<&str>, file: &str) -> Re
     }
 }
 
-/// Reads a sheet of a workbook into its CSV form (see the module documentation).
+/// Reads a sheet of a workbook into its CSV form (see the module documentation). With no
+/// sheet chosen, the first visible worksheet whose header names a field (the first visible
+/// worksheet when none does).
 pub fn read_sheet(bytes: &[u8], file_name: &str, opts: &InputOptions) -> Result<SheetTable> {
+    let first = read_one_sheet(bytes, file_name, opts)?;
+    if opts.sheet.is_some() || first.header_detected || first.sheets.len() < 2 {
+        return Ok(first);
+    }
+    let (_, book) = open_book(bytes, file_name)?;
+    for (name, visible) in book.sheets() {
+        if !visible || name == first.sheet {
+            continue;
+        }
+        let o = InputOptions {
+            sheet: Some(name),
+            ..opts.clone()
+        };
+        if let Ok(t) = read_one_sheet(bytes, file_name, &o) {
+            if t.header_detected {
+                return Ok(t);
+            }
+        }
+    }
+    Ok(first)
+}
+
+fn read_one_sheet(bytes: &[u8], file_name: &str, opts: &InputOptions) -> Result<SheetTable> {
     let (kind, mut book) = open_book(bytes, file_name)?;
     let sheets = book.sheets();
     let sheet = choose_sheet(&sheets, opts.sheet.as_deref(), file_name)?;
@@ -1071,8 +1097,11 @@ mod workbook_tests {
         o.sheet = Some("REKAP".into());
         let e = read_sheet(&bytes, "x.xlsx", &o).unwrap_err().to_string();
         assert!(e.contains("REKAP") && e.contains("'DATA'"), "{e}");
-        // The first visible sheet by default: here a sheet with no list.
+        // By default the first visible sheet with a header: not the notes sheet.
         let t = read_sheet(&bytes, "x.xlsx", &opts()).unwrap();
+        assert_eq!((t.sheet.as_str(), t.header_detected), ("DATA", true));
+        o.sheet = Some("Catatan".into());
+        let t = read_sheet(&bytes, "x.xlsx", &o).unwrap();
         assert_eq!((t.sheet.as_str(), t.header_detected), ("Catatan", false));
         // An explicit header row.
         let mut o = opts();
