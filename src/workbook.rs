@@ -256,7 +256,7 @@ fn check_zip_limit(bytes: &[u8], file: &str, limit: u64) -> Result<()> {
                 format!("berkas workbook rusak (bagian {i}: {e}). Simpan ulang dari Excel."),
             )
         })?;
-        names.push(part.name().to_string());
+        names.push(part.name().map(|n| n.to_string()).unwrap_or_default());
         let left = limit - total;
         let n =
             std::io::copy(&mut (&mut part).take(left + 1), &mut std::io::sink()).map_err(|e| {
@@ -446,11 +446,12 @@ fn read_one_sheet(bytes: &[u8], file_name: &str, opts: &InputOptions) -> Result<
         ));
     }
     let mut merges: Vec<Dimensions> = match &mut book {
-        Book::Xlsx(b) => match b.worksheet_merge_cells(&sheet) {
-            Some(r) => r.map_err(|e| calamine_error(file_name, e))?,
-            None => Vec::new(),
-        },
-        Book::Xls(b) => b.worksheet_merge_cells(&sheet).unwrap_or_default(),
+        Book::Xlsx(b) => b
+            .merge_cells_by_sheet_name(&sheet)
+            .map_err(|e| calamine_error(file_name, e))?,
+        Book::Xls(b) => b
+            .merge_cells_by_sheet_name(&sheet)
+            .map_err(|e| calamine_error(file_name, e))?,
     };
     if merges.len() > MAX_MERGES {
         return Err(err(
