@@ -530,7 +530,8 @@ fn run(cmd: Cmd) -> R {
                         &name_of(&input),
                         &table.csv_options(&opts),
                         &mut pr,
-                    )?;
+                    )
+                    .map_err(|e| table.sheet_error(e))?;
                     r.input_sha256 = sha256;
                     r
                 }
@@ -582,7 +583,8 @@ fn run(cmd: Cmd) -> R {
                         &table.csv_options(&opts),
                         &mut w,
                         &mut pr,
-                    )?;
+                    )
+                    .map_err(|e| table.sheet_error(e))?;
                     s.input_sha256 = sha256;
                     s
                 }
@@ -705,7 +707,8 @@ fn run(cmd: Cmd) -> R {
                     &name_of(&result),
                     &mut annotated,
                     &mut pr,
-                )?,
+                )
+                .map_err(|e| table.sheet_error(e))?,
             };
             if wants_xlsx(&out) {
                 annotated = annotated_to_xlsx(&annotated, &name_of(&out))?;

@@ -101,6 +101,18 @@ pub struct SheetTable {
 }
 
 impl SheetTable {
+    /// An error from reading the CSV form, with "line 1" (the header line of any CSV, as
+    /// messages about the header say) turned into the header's sheet row.
+    pub fn sheet_error(&self, e: Error) -> Error {
+        match e {
+            Error::Invalid { mut loc, what } if loc.line == Some(1) => {
+                loc.line = Some(u64::from(self.header_rows.1));
+                Error::Invalid { loc, what }
+            }
+            other => other,
+        }
+    }
+
     /// The options that read [`SheetTable::csv`]: `opts` with comma and UTF-8 fixed.
     pub fn csv_options(&self, opts: &InputOptions) -> InputOptions {
         InputOptions {

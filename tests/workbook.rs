@@ -152,7 +152,7 @@ fn workbook_list_through_the_whole_flow() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(!p.join("x.tokens").exists());
     assert!(
-        err.contains("pbi.xlsx") && err.contains("kolom wajib"),
+        err.contains("pbi.xlsx, baris 2") && err.contains("kolom wajib"),
         "{err}"
     );
 
@@ -270,4 +270,27 @@ fn workbook_list_through_the_whole_flow() {
         .filter(|r| r[nik].to_string().contains("E+15"))
         .count();
     assert_eq!(shown_damaged, zeros);
+}
+
+/// For measuring: `PADAN_XLSX_OUT=big.xlsx PADAN_XLSX_FROM=d/dtks.csv cargo test --test
+/// workbook -- --ignored write_big_workbook` writes a demo list as a workbook.
+#[test]
+#[ignore]
+fn write_big_workbook() {
+    let from = std::env::var("PADAN_XLSX_FROM").expect("PADAN_XLSX_FROM");
+    let out = std::env::var("PADAN_XLSX_OUT").expect("PADAN_XLSX_OUT");
+    let bytes = std::fs::read(&from).unwrap();
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(padan::table::sniff(&bytes).delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(&bytes[..]);
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (r, rec) in rdr.records().enumerate() {
+        for (c, v) in rec.unwrap().iter().enumerate() {
+            ws.write_string(r as u32, c as u16, v).unwrap();
+        }
+    }
+    wb.save(&out).unwrap();
 }
