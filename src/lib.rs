@@ -13,6 +13,8 @@ pub mod date;
 pub mod demo;
 pub mod error;
 pub mod export;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod fuzzy;
 pub mod keys;
 pub mod name;
@@ -26,6 +28,7 @@ pub mod sex;
 pub mod table;
 pub mod tokens;
 pub mod wilayah;
+pub mod workbook;
 pub mod workflow;
 
 /// The browser binding (the only code touching wasm-bindgen); public for its own tests.

@@ -41,6 +41,12 @@ struct InputArgs {
     /// Encoding: utf-8 or windows-1252 (detected when omitted).
     #[arg(long)]
     encoding: Option<String>,
+    /// Workbooks (.xlsx/.xls): the sheet to read, by name or 1-based number (default: the first visible sheet).
+    #[arg(long)]
+    sheet: Option<String>,
+    /// Workbooks: the sheet row (1-based) holding the column names (default: found from the column names).
+    #[arg(long, value_name = "N")]
+    header_row: Option<u32>,
 }
 
 #[derive(Subcommand)]
@@ -284,7 +290,154 @@ fn input_options(a: &InputArgs) -> R<InputOptions> {
         delimiter,
         encoding: a.encoding.clone(),
         columns,
+        sheet: a.sheet.clone(),
+        header_row: a.header_row,
     })
+}
+
+/// An input list: a CSV file (streamed from disk) or a workbook sheet in its CSV form.
+enum ListInput {
+    Csv,
+    Workbook {
+        table: padan::workbook::SheetTable,
+        /// SHA-256 of the workbook file, for receipts and reports.
+        sha256: String,
+    },
+}
+
+/// Opens an input list: a workbook (recognized by its first bytes, whatever its name) is
+/// read into its CSV form, and what was chosen (sheet, header row) is said on stderr.
+fn list_input(p: &Path, opts: &InputOptions) -> R<ListInput> {
+    let name = name_of(p);
+    let mut head = [0u8; 8];
+    let n = open(p)?.read(&mut head).map_err(|e| Error::io(&name, e))?;
+    if padan::workbook::detect(&head[..n]).is_none() {
+        if opts.sheet.is_some() || opts.header_row.is_some() {
+            return Err(Error::Refused {
+                what: format!("--sheet dan --header-row hanya untuk workbook (.xlsx/.xls); {name} bukan workbook."),
+            });
+        }
+        return Ok(ListInput::Csv);
+    }
+    if file_len(p) > padan::workbook::MAX_WORKBOOK_BYTES as u64 {
+        return Err(Error::invalid(
+            &name,
+            None,
+            None,
+            format!(
+                "workbook terlalu besar ({} MB; batas {} MB). Simpan daftar sebagai CSV.",
+                file_len(p) >> 20,
+                padan::workbook::MAX_WORKBOOK_BYTES >> 20
+            ),
+        ));
+    }
+    let bytes = read(p)?;
+    let table = padan::workbook::read_sheet(&bytes, &name, opts)?;
+    let sha256 = {
+        use sha2::{Digest, Sha256};
+        hex::encode(Sha256::digest(&bytes))
+    };
+    let (h0, h1) = table.header_rows;
+    let rows = if h0 == h1 {
+        format!("baris judul {h0}")
+    } else {
+        format!("baris judul {h0}-{h1}")
+    };
+    let how = if table.header_detected {
+        " (dikenali dari nama kolom; ubah dengan --header-row N)"
+    } else {
+        ""
+    };
+    let others = if table.sheets.len() > 1 {
+        format!(
+            "; lembar lain: {} (pilih dengan --sheet)",
+            table
+                .sheets
+                .iter()
+                .filter(|s| **s != table.sheet)
+                .map(|s| format!("'{s}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    } else {
+        String::new()
+    };
+    eprintln!(
+        "{name}: lembar '{}', {rows}{how}, {} baris data{others}",
+        table.sheet, table.rows
+    );
+    if table.damaged_numbers > 0 {
+        eprintln!(
+            "  PERINGATAN: {} NIK/No. KK tersimpan sebagai angka yang tidak utuh (15 digit Excel); dilaporkan sebagai rusak, tidak ditebak.",
+            table.damaged_numbers
+        );
+    }
+    if table.cells_outside > 0 {
+        eprintln!(
+            "  PERINGATAN: {} sel di luar kolom berjudul diabaikan.",
+            table.cells_outside
+        );
+    }
+    Ok(ListInput::Workbook { table, sha256 })
+}
+
+/// The annotated list (CSV, as `reattach` writes it) as an .xlsx workbook: every value a
+/// string cell (never a formula); a value `reattach` prefixed with `'` because a
+/// spreadsheet would run it is written without the `'` but with Excel's quote-prefix
+/// (text) style, which is how Excel itself keeps such text.
+fn annotated_to_xlsx(csv_bytes: &[u8], out_name: &str) -> R<Vec<u8>> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let body = csv_bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(csv_bytes);
+    let first = body.split(|&b| b == b'\n').next().unwrap_or(b"");
+    let delimiter = first
+        .windows(b"PADAN_STATUS".len() + 1)
+        .find(|w| w.ends_with(b"PADAN_STATUS"))
+        .map(|w| w[0])
+        .unwrap_or(b',');
+    let fail =
+        |e: String| Error::invalid(out_name, None, None, format!("gagal menulis .xlsx: {e}"));
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(body);
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    let text = Format::new().set_quote_prefix();
+    let bold = Format::new().set_bold();
+    for (r, rec) in rdr.records().enumerate() {
+        let rec = rec.map_err(|e| fail(e.to_string()))?;
+        if r >= 1_048_576 {
+            return Err(fail(
+                "lebih dari 1.048.576 baris; pakai keluaran .csv".into(),
+            ));
+        }
+        for (c, v) in rec.iter().enumerate() {
+            if c >= 16_384 {
+                return Err(fail("lebih dari 16.384 kolom; pakai keluaran .csv".into()));
+            }
+            let (row, col) = (r as u32, c as u16);
+            let escaped = v.strip_prefix('\'').filter(|rest| {
+                matches!(
+                    padan::reattach::escape_formula(rest),
+                    std::borrow::Cow::Owned(_)
+                )
+            });
+            let res = match (escaped, r) {
+                (Some(rest), _) => ws.write_string_with_format(row, col, rest, &text),
+                (None, 0) => ws.write_string_with_format(row, col, v, &bold),
+                (None, _) => ws.write_string(row, col, v),
+            };
+            res.map_err(|e| fail(e.to_string()))?;
+        }
+    }
+    wb.save_to_buffer().map_err(|e| fail(e.to_string()))
+}
+
+fn wants_xlsx(p: &Path) -> bool {
+    p.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"))
 }
 
 /// An output file written to a temporary name and renamed into place only on success, so
@@ -418,14 +571,29 @@ fn run(cmd: Cmd) -> R {
             };
             let opts = input_options(&input_args)?;
             let mut pr = progress_printer("periksa", file_len(&input));
-            let report = pipeline::check(
-                &ctx,
-                &party,
-                open(&input)?,
-                &name_of(&input),
-                &opts,
-                &mut pr,
-            )?;
+            let report = match list_input(&input, &opts)? {
+                ListInput::Csv => pipeline::check(
+                    &ctx,
+                    &party,
+                    open(&input)?,
+                    &name_of(&input),
+                    &opts,
+                    &mut pr,
+                )?,
+                ListInput::Workbook { table, sha256 } => {
+                    let mut r = pipeline::check(
+                        &ctx,
+                        &party,
+                        &table.csv[..],
+                        &name_of(&input),
+                        &table.csv_options(&opts),
+                        &mut pr,
+                    )
+                    .map_err(|e| table.sheet_error(e))?;
+                    r.input_sha256 = sha256;
+                    r
+                }
+            };
             end_progress();
             if let Some(r) = receipt {
                 let mut input_fact = officer::file_fact(&input)?;
@@ -472,10 +640,30 @@ fn run(cmd: Cmd) -> R {
                 today: today(),
             };
             let opts = input_options(&input_args)?;
+            let list = list_input(&input, &opts)?;
             let (guard, mut w) = AtomicOut::new(&out)?;
             let mut pr = progress_printer("token", file_len(&input));
             let start = Instant::now();
-            let summary = tokenize_file(&ctx, &secret, &party, &input, &opts, &mut w, &mut pr)?;
+            let summary = match list {
+                ListInput::Csv => {
+                    tokenize_file(&ctx, &secret, &party, &input, &opts, &mut w, &mut pr)?
+                }
+                ListInput::Workbook { table, sha256 } => {
+                    let mut s = pipeline::tokenize(
+                        &ctx,
+                        &secret,
+                        &party,
+                        &table.csv[..],
+                        &name_of(&input),
+                        &table.csv_options(&opts),
+                        &mut w,
+                        &mut pr,
+                    )
+                    .map_err(|e| table.sheet_error(e))?;
+                    s.input_sha256 = sha256;
+                    s
+                }
+            };
             guard.commit(w)?;
             end_progress();
             if let Some(r) = receipt {
@@ -625,21 +813,40 @@ fn run(cmd: Cmd) -> R {
             };
             let opts = input_options(&input_args)?;
             let res = read(&result)?;
-            let (guard, mut w) = AtomicOut::new(&out)?;
+            let list = list_input(&input, &opts)?;
             let mut pr = progress_printer("lampirkan", file_len(&input));
-            let s = pipeline::reattach(
-                &ctx,
-                &secret,
-                &party,
-                open(&input)?,
-                &name_of(&input),
-                &opts,
-                &res,
-                &name_of(&result),
-                &mut w,
-                &mut pr,
-            )?;
-            guard.commit(w)?;
+            let mut annotated = Vec::new();
+            let s = match &list {
+                ListInput::Csv => pipeline::reattach(
+                    &ctx,
+                    &secret,
+                    &party,
+                    open(&input)?,
+                    &name_of(&input),
+                    &opts,
+                    &res,
+                    &name_of(&result),
+                    &mut annotated,
+                    &mut pr,
+                )?,
+                ListInput::Workbook { table, .. } => pipeline::reattach(
+                    &ctx,
+                    &secret,
+                    &party,
+                    &table.csv[..],
+                    &name_of(&input),
+                    &table.csv_options(&opts),
+                    &res,
+                    &name_of(&result),
+                    &mut annotated,
+                    &mut pr,
+                )
+                .map_err(|e| table.sheet_error(e))?,
+            };
+            if wants_xlsx(&out) {
+                annotated = annotated_to_xlsx(&annotated, &name_of(&out))?;
+            }
+            write_atomic(&out, &annotated)?;
             end_progress();
             if let Some(r) = receipt {
                 let mut list = officer::file_fact(&input)?;

@@ -24,6 +24,12 @@ pub struct InputOptions {
     /// Explicit column choices: normalized field name (`nik`, `name`, `birth_date`,
     /// `place_birth_date`, `sex`, `no_kk`, `kecamatan`, `desa`) -> header text.
     pub columns: BTreeMap<String, String>,
+    /// Workbooks only: the sheet to read (name, or 1-based number); the first visible
+    /// worksheet when `None`.
+    pub sheet: Option<String>,
+    /// Workbooks only: the 1-based sheet row of the header; found from the column synonyms
+    /// when `None`.
+    pub header_row: Option<u32>,
 }
 
 /// Progress of a streaming operation, reported every few thousand rows.

@@ -197,7 +197,12 @@ pub fn reattach<R: Read, W: Write>(
             out_row.push(status);
             out_row.push(dup);
             out_row.push(if in_ref_col { in_ref } else { String::new() });
-            out_row.push(if others_col { others } else { String::new() });
+            // Party ids may start with '-' (workflow ids allow it): escaped like any value.
+            out_row.push(if others_col {
+                escape_formula(&others).into_owned()
+            } else {
+                String::new()
+            });
             out_row.push(note);
             w.write_record(&out_row).map_err(io)?;
             if summary.rows % 8192 == 0 {

@@ -18,6 +18,10 @@ pub const SNIFF_BYTES: usize = 64 * 1024;
 /// the rest of the file.
 pub const MAX_ROW_BYTES: usize = 1 << 20;
 
+/// A header with more columns than this is refused (no real list has that many; it is
+/// almost always a file that is not a list, or the wrong delimiter on binary data).
+pub const MAX_COLUMNS: usize = 1000;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum Encoding {
     #[serde(rename = "utf-8")]
@@ -171,6 +175,7 @@ pub fn inspect(head: &[u8], file_name: &str, opts: &InputOptions) -> Result<Insp
 
 /// The dialect from the user's options, detecting what they left open.
 pub fn dialect_for(head: &[u8], opts: &InputOptions, file: &str) -> Result<Dialect> {
+    refuse_non_text(head, file)?;
     let mut d = sniff(head);
     if let Some(c) = opts.delimiter {
         if !matches!(c, ',' | ';' | '|' | '\t') {
@@ -194,6 +199,26 @@ pub fn dialect_for(head: &[u8], opts: &InputOptions, file: &str) -> Result<Diale
         })?;
     }
     Ok(d)
+}
+
+/// Refuses what cannot be a CSV list, with a message that says what it is: a workbook,
+/// UTF-16 text, or binary data (a NUL byte in the sample).
+pub fn refuse_non_text(head: &[u8], file: &str) -> Result<()> {
+    let what = if crate::workbook::detect(head).is_some() {
+        "berkas ini workbook Excel (.xlsx/.xls), bukan CSV: buka sebagai workbook, atau simpan sebagai \"CSV UTF-8\"."
+    } else if head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF") {
+        "berkas ini teks UTF-16 (\"Unicode Text\"), bukan CSV UTF-8: simpan ulang sebagai \"CSV UTF-8\"."
+    } else if let Some(p) = head.iter().position(|&b| b == 0) {
+        let zeros = head.iter().filter(|&&b| b == 0).count();
+        if zeros * 3 >= head.len() && p <= 1 {
+            "berkas ini tampaknya teks UTF-16 tanpa penanda, bukan CSV UTF-8: simpan ulang sebagai \"CSV UTF-8\"."
+        } else {
+            "berkas ini bukan teks (berisi data biner): bukan daftar CSV. Pilih berkas yang benar."
+        }
+    } else {
+        return Ok(());
+    };
+    Err(Error::invalid(file, None, None, what))
 }
 
 /// One data row.
@@ -269,6 +294,17 @@ impl<R: Read> TableReader<R> {
             let mut s = String::new();
             decode_into(raw, dialect.encoding, &mut s).map_err(|_| t.utf8_error(1, i))?;
             header.push(s.trim().to_string());
+        }
+        if header.len() > MAX_COLUMNS {
+            return Err(Error::invalid(
+                file,
+                Some(1),
+                None,
+                format!(
+                    "baris judul memuat {} kolom (batas {MAX_COLUMNS}): ini bukan daftar biasa, atau pemisahnya salah.",
+                    header.len()
+                ),
+            ));
         }
         if header.iter().all(|h| h.is_empty()) {
             return Err(Error::invalid(

@@ -1,0 +1,1210 @@
+//! Reading a list from an Excel workbook (`.xlsx`/`.xlsm` and the older `.xls`), from bytes in
+//! memory (the `calamine` crate underneath; no file system, so it runs in WebAssembly too).
+//!
+//! A sheet is turned into its **CSV form** (UTF-8, comma, no BOM), which then flows through
+//! exactly the same path as a CSV list (`table.rs`, `record.rs`, check/tokenize/reattach).
+//! The CSV form keeps the sheet's row numbers: the data row in sheet row `r` is on line `r`
+//! of the CSV form (rows above the header and empty rows become empty lines, `\r\n`, which
+//! the reader skips), so every message names the row the user sees in Excel. Record references
+//! are computed over the CSV form, which is a pure function of the workbook, the sheet and
+//! the header row: tokenize and reattach must choose the same sheet and header row.
+//!
+//! What the reader does on top of reading cells:
+//! - **Sheet**: the one named in [`InputOptions::sheet`] (name, case-insensitive, or 1-based
+//!   number), else the first visible worksheet whose header names a field (else the first
+//!   visible worksheet).
+//! - **Header row**: the row among the first [`HEADER_SEARCH_ROWS`] that names the most
+//!   fields from the column synonyms (`columns.rs`) and the user's column choices; title
+//!   rows above it are skipped. [`InputOptions::header_row`] overrides it (1-based).
+//! - **Merged cells**: a merged cell's value fills its whole region. A header whose cells
+//!   are merged downwards spans several rows; each column's name then combines the rows
+//!   (`IDENTITAS` over `NIK` gives `NIK` when `NIK` alone names a field, else
+//!   `IDENTITAS - NIK`).
+//! - **Numbers**: an integer is written with all its digits; dates as `YYYY-MM-DD`.
+//!   In the NIK and No. KK columns a number that cannot be an exact NIK (16 or more digits
+//!   ending in 0, which is what Excel's 15 significant digits leave, or beyond 2^53 where a
+//!   floating-point number cannot hold every integer) is written in scientific notation, so
+//!   `nik.rs` reports it as spreadsheet damage: it is never "repaired".
+//! - **Limits**: compressed parts are unpacked once with a counter first, so a zip bomb is
+//!   refused before anything keeps its contents; the table has at most
+//!   [`crate::table::MAX_COLUMNS`] columns and the CSV form at most [`MAX_CSV_BYTES`].
+//! - Line breaks inside a cell become spaces (the CSV form has one line per sheet row).
+
+use std::collections::BTreeMap;
+use std::io::{Cursor, Read, Seek};
+
+use calamine::{Data, DataRef, Dimensions, Reader, SheetType, SheetVisible};
+use serde::Serialize;
+
+use crate::columns::{Field, Mapping};
+use crate::error::{Error, Result};
+use crate::pipeline::InputOptions;
+
+/// Rows searched for the header.
+pub const HEADER_SEARCH_ROWS: u32 = 50;
+/// Largest workbook file accepted.
+pub const MAX_WORKBOOK_BYTES: usize = 256 << 20;
+/// Most bytes all parts of an `.xlsx` may unpack to together.
+pub const MAX_UNPACKED_BYTES: u64 = 1 << 30;
+/// Most parts (files) in an `.xlsx`.
+pub const MAX_PARTS: usize = 10_000;
+/// Largest CSV form of a sheet.
+pub const MAX_CSV_BYTES: usize = 1 << 30;
+/// Most merged regions in a sheet.
+pub const MAX_MERGES: usize = 100_000;
+
+/// The kind of workbook, from the first bytes of a file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// A zip container (`.xlsx`, `.xlsm`; also `.ods` and `.xlsb`, which are refused).
+    Xlsx,
+    /// An OLE compound file (`.xls`; also a password-protected `.xlsx`).
+    Xls,
+}
+
+/// Which workbook kind the bytes start with, `None` for anything else (CSV, text).
+pub fn detect(head: &[u8]) -> Option<Kind> {
+    if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
+        Some(Kind::Xlsx)
+    } else if head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        Some(Kind::Xls)
+    } else {
+        None
+    }
+}
+
+/// A sheet read into its CSV form.
+#[derive(Clone, Debug, Serialize)]
+pub struct SheetTable {
+    pub file_name: String,
+    pub kind: Kind,
+    /// Every worksheet, in workbook order.
+    pub sheets: Vec<String>,
+    /// The sheet read.
+    pub sheet: String,
+    /// First and last sheet row (1-based) of the header.
+    pub header_rows: (u32, u32),
+    /// True when the header row was found by the synonyms (false: given by the user, or
+    /// the first non-empty row because no row named any field).
+    pub header_detected: bool,
+    pub header: Vec<String>,
+    /// Data rows written (empty rows not counted).
+    pub rows: u64,
+    /// Numbers in the NIK / No. KK columns that cannot be exact (written as damage).
+    pub damaged_numbers: u64,
+    /// Non-empty cells left of the first or right of the last header column (ignored).
+    pub cells_outside: u64,
+    /// The CSV form: UTF-8, comma-separated, no BOM.
+    #[serde(skip)]
+    pub csv: Vec<u8>,
+}
+
+impl SheetTable {
+    /// An error from reading the CSV form, with "line 1" (the header line of any CSV, as
+    /// messages about the header say) turned into the header's sheet row.
+    pub fn sheet_error(&self, e: Error) -> Error {
+        match e {
+            Error::Invalid { mut loc, what } if loc.line == Some(1) => {
+                loc.line = Some(u64::from(self.header_rows.1));
+                Error::Invalid { loc, what }
+            }
+            other => other,
+        }
+    }
+
+    /// The options that read [`SheetTable::csv`]: `opts` with comma and UTF-8 fixed.
+    pub fn csv_options(&self, opts: &InputOptions) -> InputOptions {
+        InputOptions {
+            delimiter: Some(','),
+            encoding: Some("utf-8".into()),
+            ..opts.clone()
+        }
+    }
+}
+
+/// A cell value as read.
+#[derive(Clone, Debug, PartialEq)]
+enum V {
+    Text(String),
+    Num(f64),
+    /// Already text: dates, booleans, errors.
+    Other(String),
+}
+
+impl V {
+    fn from_ref(d: &DataRef) -> Option<V> {
+        Some(match d {
+            DataRef::Empty => return None,
+            DataRef::String(s) => V::Text(s.clone()),
+            DataRef::SharedString(s) => V::Text(s.to_string()),
+            DataRef::Int(i) => V::Other(i.to_string()),
+            DataRef::Float(f) => V::Num(*f),
+            DataRef::Bool(b) => V::Other(if *b { "TRUE" } else { "FALSE" }.into()),
+            DataRef::DateTime(d) => V::Other(date_text(d)),
+            DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => V::Other(s.clone()),
+            DataRef::Error(e) => V::Other(e.to_string()),
+        })
+    }
+    fn from_data(d: &Data) -> Option<V> {
+        Some(match d {
+            Data::Empty => return None,
+            Data::String(s) => V::Text(s.clone()),
+            Data::Int(i) => V::Other(i.to_string()),
+            Data::Float(f) => V::Num(*f),
+            Data::Bool(b) => V::Other(if *b { "TRUE" } else { "FALSE" }.into()),
+            Data::DateTime(d) => V::Other(date_text(d)),
+            Data::DateTimeIso(s) | Data::DurationIso(s) => V::Other(s.clone()),
+            Data::Error(e) => V::Other(e.to_string()),
+        })
+    }
+    fn is_blank(&self) -> bool {
+        match self {
+            V::Text(s) | V::Other(s) => s.trim().is_empty(),
+            V::Num(_) => false,
+        }
+    }
+    /// The text of a cell in an ordinary column.
+    fn text(&self) -> String {
+        match self {
+            V::Text(s) | V::Other(s) => one_line(s),
+            V::Num(f) => number_text(*f),
+        }
+    }
+    /// The text of a cell in a NIK / No. KK column; true when the number cannot be exact.
+    fn id_text(&self) -> (String, bool) {
+        match self {
+            V::Num(f) => id_number_text(*f),
+            other => (other.text(), false),
+        }
+    }
+}
+
+fn date_text(d: &calamine::ExcelDateTime) -> String {
+    match d.as_datetime() {
+        Some(dt) => {
+            use chrono::{Datelike, Timelike};
+            let date = format!("{:04}-{:02}-{:02}", dt.year(), dt.month(), dt.day());
+            match (dt.hour(), dt.minute(), dt.second()) {
+                (0, 0, 0) => date,
+                (h, m, s) => format!("{date} {h:02}:{m:02}:{s:02}"),
+            }
+        }
+        None => number_text(d.as_f64()),
+    }
+}
+
+fn one_line(s: &str) -> String {
+    if s.contains(['\r', '\n']) {
+        s.replace("\r\n", " ").replace(['\r', '\n'], " ")
+    } else {
+        s.to_string()
+    }
+}
+
+/// 2^53: from here on a double cannot hold every integer.
+const EXACT_LIMIT: f64 = 9_007_199_254_740_992.0;
+
+/// A number as text: integers with all their digits, others in the shortest form that
+/// reads back to the same number.
+fn number_text(f: f64) -> String {
+    if f.is_finite() && f.fract() == 0.0 && f.abs() < EXACT_LIMIT {
+        format!("{}", f as i64)
+    } else {
+        format!("{f}")
+    }
+}
+
+/// A number in an identity-number column. Exact when it is an integer below 2^53 that does
+/// not look like Excel's 15-significant-digit rounding of a 16-digit number.
+fn id_number_text(f: f64) -> (String, bool) {
+    if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e15 {
+        return (format!("{}", f as i64), false);
+    }
+    if f.is_finite() && f.fract() == 0.0 && f.abs() < EXACT_LIMIT && (f as i64) % 10 != 0 {
+        return (format!("{}", f as i64), false);
+    }
+    // Damaged: written as Excel shows it, in scientific notation.
+    let s = format!("{f:E}");
+    let s = match s.split_once('E') {
+        Some((m, e)) if !e.starts_with('-') => format!("{m}E+{e}"),
+        _ => s,
+    };
+    (s, true)
+}
+
+fn err(file: &str, what: impl Into<String>) -> Error {
+    Error::invalid(file, None, None, what)
+}
+
+/// Unpacks every part of a zip container once into a counter, refusing zip bombs and
+/// broken containers before `calamine` keeps anything.
+fn check_zip(bytes: &[u8], file: &str) -> Result<()> {
+    check_zip_limit(bytes, file, MAX_UNPACKED_BYTES)
+}
+
+fn check_zip_limit(bytes: &[u8], file: &str, limit: u64) -> Result<()> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| {
+        err(
+            file,
+            format!("berkas workbook rusak atau terpotong (zip tidak sah: {e}). Simpan ulang dari Excel."),
+        )
+    })?;
+    if zip.len() > MAX_PARTS {
+        return Err(err(
+            file,
+            format!(
+                "workbook berisi {} bagian (batas {MAX_PARTS}): bukan berkas Excel biasa.",
+                zip.len()
+            ),
+        ));
+    }
+    let mut total = 0u64;
+    let mut names = Vec::new();
+    for i in 0..zip.len() {
+        let mut part = zip.by_index(i).map_err(|e| {
+            err(
+                file,
+                format!("berkas workbook rusak (bagian {i}: {e}). Simpan ulang dari Excel."),
+            )
+        })?;
+        names.push(part.name().map(|n| n.to_string()).unwrap_or_default());
+        let left = limit - total;
+        let n =
+            std::io::copy(&mut (&mut part).take(left + 1), &mut std::io::sink()).map_err(|e| {
+                err(
+                    file,
+                    format!(
+                        "berkas workbook rusak (bagian {}: {e}). Simpan ulang dari Excel.",
+                        names[i]
+                    ),
+                )
+            })?;
+        total += n;
+        if total > limit {
+            return Err(err(
+                file,
+                format!(
+                    "workbook terlalu besar setelah dibuka (lebih dari {} MB; kemungkinan \"zip bomb\"). Simpan daftar sebagai CSV.",
+                    limit >> 20
+                ),
+            ));
+        }
+    }
+    let has = |n: &str| names.iter().any(|x| x.eq_ignore_ascii_case(n));
+    if has("xl/workbook.bin") {
+        return Err(err(
+            file,
+            "workbook biner Excel (.xlsb) tidak didukung: simpan sebagai .xlsx atau CSV.",
+        ));
+    }
+    if has("content.xml") && !has("xl/workbook.xml") {
+        return Err(err(
+            file,
+            "berkas OpenDocument (.ods) tidak didukung: simpan sebagai .xlsx atau CSV.",
+        ));
+    }
+    if !has("xl/workbook.xml") {
+        return Err(err(
+            file,
+            "berkas zip ini bukan workbook Excel (.xlsx): tidak ada xl/workbook.xml.",
+        ));
+    }
+    Ok(())
+}
+
+fn calamine_error(file: &str, e: impl std::fmt::Display) -> Error {
+    let msg = e.to_string();
+    if msg.to_ascii_lowercase().contains("password") {
+        return err(
+            file,
+            "workbook dilindungi kata sandi: buka di Excel, hapus kata sandinya, simpan, lalu coba lagi.",
+        );
+    }
+    err(
+        file,
+        format!("workbook tidak dapat dibaca ({msg}). Simpan ulang dari Excel sebagai .xlsx, atau sebagai CSV UTF-8."),
+    )
+}
+
+enum Book<'a> {
+    Xlsx(calamine::Xlsx<Cursor<&'a [u8]>>),
+    Xls(calamine::Xls<Cursor<&'a [u8]>>),
+}
+
+fn open_book<'a>(bytes: &'a [u8], file: &str) -> Result<(Kind, Book<'a>)> {
+    if bytes.len() > MAX_WORKBOOK_BYTES {
+        return Err(err(
+            file,
+            format!(
+                "workbook terlalu besar ({} MB; batas {} MB). Simpan daftar sebagai CSV.",
+                bytes.len() >> 20,
+                MAX_WORKBOOK_BYTES >> 20
+            ),
+        ));
+    }
+    match detect(bytes) {
+        Some(Kind::Xlsx) => {
+            check_zip(bytes, file)?;
+            let b = calamine::Xlsx::new(Cursor::new(bytes)).map_err(|e| calamine_error(file, e))?;
+            Ok((Kind::Xlsx, Book::Xlsx(b)))
+        }
+        Some(Kind::Xls) => {
+            let b = calamine::Xls::new(Cursor::new(bytes)).map_err(|e| calamine_error(file, e))?;
+            Ok((Kind::Xls, Book::Xls(b)))
+        }
+        None => Err(err(file, "bukan workbook Excel (.xlsx atau .xls).")),
+    }
+}
+
+fn worksheets<RS: Read + Seek, B: Reader<RS>>(b: &B) -> Vec<(String, bool)> {
+    b.sheets_metadata()
+        .iter()
+        .filter(|s| s.typ == SheetType::WorkSheet)
+        .map(|s| (s.name.clone(), s.visible == SheetVisible::Visible))
+        .collect()
+}
+
+impl Book<'_> {
+    fn sheets(&self) -> Vec<(String, bool)> {
+        match self {
+            Book::Xlsx(b) => worksheets(b),
+            Book::Xls(b) => worksheets(b),
+        }
+    }
+}
+
+/// The worksheets of a workbook, in order.
+pub fn sheet_names(bytes: &[u8], file_name: &str) -> Result<Vec<String>> {
+    let (_, book) = open_book(bytes, file_name)?;
+    Ok(book.sheets().into_iter().map(|(n, _)| n).collect())
+}
+
+fn choose_sheet(sheets: &[(String, bool)], want: Option<&str>, file: &str) -> Result<String> {
+    let names = || {
+        sheets
+            .iter()
+            .map(|(n, _)| format!("'{n}'"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if sheets.is_empty() {
+        return Err(err(file, "workbook tidak berisi lembar kerja (worksheet)."));
+    }
+    match want.map(str::trim).filter(|w| !w.is_empty()) {
+        None => Ok(sheets
+            .iter()
+            .find(|(_, v)| *v)
+            .unwrap_or(&sheets[0])
+            .0
+            .clone()),
+        Some(w) => {
+            if let Some((n, _)) = sheets.iter().find(|(n, _)| n == w) {
+                return Ok(n.clone());
+            }
+            if let Some((n, _)) = sheets
+                .iter()
+                .find(|(n, _)| n.trim().to_lowercase() == w.to_lowercase())
+            {
+                return Ok(n.clone());
+            }
+            if let Ok(i) = w.parse::<usize>() {
+                if (1..=sheets.len()).contains(&i) {
+                    return Ok(sheets[i - 1].0.clone());
+                }
+            }
+            Err(err(
+                file,
+                format!("lembar '{w}' tidak ada. Lembar yang ada: {}.", names()),
+            ))
+        }
+    }
+}
+
+/// Reads a sheet of a workbook into its CSV form (see the module documentation). With no
+/// sheet chosen, the first visible worksheet whose header names a field (the first visible
+/// worksheet when none does).
+pub fn read_sheet(bytes: &[u8], file_name: &str, opts: &InputOptions) -> Result<SheetTable> {
+    let first = read_one_sheet(bytes, file_name, opts)?;
+    if opts.sheet.is_some() || first.header_detected || first.sheets.len() < 2 {
+        return Ok(first);
+    }
+    let (_, book) = open_book(bytes, file_name)?;
+    for (name, visible) in book.sheets() {
+        if !visible || name == first.sheet {
+            continue;
+        }
+        let o = InputOptions {
+            sheet: Some(name),
+            ..opts.clone()
+        };
+        if let Ok(t) = read_one_sheet(bytes, file_name, &o) {
+            if t.header_detected {
+                return Ok(t);
+            }
+        }
+    }
+    Ok(first)
+}
+
+fn read_one_sheet(bytes: &[u8], file_name: &str, opts: &InputOptions) -> Result<SheetTable> {
+    let (kind, mut book) = open_book(bytes, file_name)?;
+    let sheets = book.sheets();
+    let sheet = choose_sheet(&sheets, opts.sheet.as_deref(), file_name)?;
+    if opts.header_row == Some(0) {
+        return Err(err(
+            file_name,
+            "nomor baris judul dimulai dari 1 (baris pertama lembar).",
+        ));
+    }
+    let mut merges: Vec<Dimensions> = match &mut book {
+        Book::Xlsx(b) => b
+            .merge_cells_by_sheet_name(&sheet)
+            .map_err(|e| calamine_error(file_name, e))?,
+        Book::Xls(b) => b
+            .merge_cells_by_sheet_name(&sheet)
+            .map_err(|e| calamine_error(file_name, e))?,
+    };
+    if merges.len() > MAX_MERGES {
+        return Err(err(
+            file_name,
+            format!(
+                "lembar '{sheet}' berisi {} sel gabungan (batas {MAX_MERGES}).",
+                merges.len()
+            ),
+        ));
+    }
+    merges.retain(|d| d.start.0 <= d.end.0 && d.start.1 <= d.end.1);
+    merges.sort_by_key(|d| d.start);
+    let mut b = Builder::new(file_name, &sheet, opts, merges);
+    match &mut book {
+        Book::Xlsx(x) => {
+            let mut cells = x
+                .worksheet_cells_reader(&sheet)
+                .map_err(|e| calamine_error(file_name, e))?;
+            while let Some(c) = cells
+                .next_cell()
+                .map_err(|e| calamine_error(file_name, e))?
+            {
+                let (r, col) = c.get_position();
+                if let Some(v) = V::from_ref(c.get_value()) {
+                    b.push(r, col, v)?;
+                }
+            }
+        }
+        Book::Xls(x) => {
+            let range = x
+                .worksheet_range(&sheet)
+                .map_err(|e| calamine_error(file_name, e))?;
+            let (r0, c0) = range.start().unwrap_or((0, 0));
+            for (r, c, d) in range.used_cells() {
+                if let Some(v) = V::from_data(d) {
+                    b.push(r0 + r as u32, c0 + c as u32, v)?;
+                }
+            }
+        }
+    }
+    let mut t = b.finish()?;
+    t.kind = kind;
+    t.sheets = sheets.into_iter().map(|(n, _)| n).collect();
+    Ok(t)
+}
+
+/// One sheet row: (column, value), columns ascending.
+type RowCells = Vec<(u32, V)>;
+
+struct Header {
+    /// 0-based sheet rows.
+    first: u32,
+    last: u32,
+    /// First and last column of the table.
+    c0: u32,
+    c1: u32,
+    names: Vec<String>,
+    detected: bool,
+    /// Column indexes (relative to c0) holding NIK or No. KK.
+    id_cols: Vec<usize>,
+}
+
+/// Receives cells in row order and writes the CSV form.
+struct Builder<'a> {
+    file: &'a str,
+    sheet: &'a str,
+    opts: &'a InputOptions,
+    merges: Vec<Dimensions>,
+    /// Merges whose top-left value is known: (region, value).
+    active: Vec<(Dimensions, V)>,
+    next_merge: usize,
+    /// Rows kept until the header is known.
+    pending: Vec<(u32, RowCells)>,
+    search_until: u32,
+    cur_row: Option<u32>,
+    cur: RowCells,
+    header: Option<Header>,
+    csv: Vec<u8>,
+    /// Lines written so far.
+    lines: u64,
+    rows: u64,
+    damaged: u64,
+    outside: u64,
+    record: Vec<String>,
+}
+
+impl<'a> Builder<'a> {
+    fn new(
+        file: &'a str,
+        sheet: &'a str,
+        opts: &'a InputOptions,
+        merges: Vec<Dimensions>,
+    ) -> Builder<'a> {
+        let search_until = match opts.header_row {
+            Some(h) => h.saturating_add(6),
+            None => HEADER_SEARCH_ROWS,
+        };
+        Builder {
+            file,
+            sheet,
+            opts,
+            merges,
+            active: Vec::new(),
+            next_merge: 0,
+            pending: Vec::new(),
+            search_until,
+            cur_row: None,
+            cur: Vec::new(),
+            header: None,
+            csv: Vec::new(),
+            lines: 0,
+            rows: 0,
+            damaged: 0,
+            outside: 0,
+            record: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, row: u32, col: u32, v: V) -> Result<()> {
+        match self.cur_row {
+            Some(r) if r == row => {}
+            Some(r) if row < r => {
+                return Err(Error::invalid(
+                    self.file,
+                    Some(u64::from(row) + 1),
+                    None,
+                    format!("lembar '{}': baris tidak berurutan (baris {} sesudah baris {}). Buka dan simpan ulang berkas di Excel.", self.sheet, row + 1, r + 1),
+                ));
+            }
+            _ => {
+                self.end_row()?;
+                self.cur_row = Some(row);
+            }
+        }
+        if v.is_blank() {
+            return Ok(());
+        }
+        self.cur.push((col, v));
+        Ok(())
+    }
+
+    /// Completes the current row.
+    fn end_row(&mut self) -> Result<()> {
+        let Some(r) = self.cur_row.take() else {
+            return Ok(());
+        };
+        let mut cells = std::mem::take(&mut self.cur);
+        cells.sort_by_key(|(c, _)| *c);
+        cells.dedup_by_key(|(c, _)| *c);
+        self.fill_merges(r, &mut cells);
+        if self.header.is_none() {
+            if r < self.search_until {
+                self.pending.push((r, cells));
+                return Ok(());
+            }
+            self.find_header()?;
+        }
+        self.write_row(r, &cells)
+    }
+
+    /// Fills cells covered by a merged region with the region's top-left value.
+    fn fill_merges(&mut self, r: u32, cells: &mut RowCells) {
+        while self.next_merge < self.merges.len() && self.merges[self.next_merge].start.0 <= r {
+            let d = self.merges[self.next_merge];
+            self.next_merge += 1;
+            if d.start.0 == r {
+                if let Some((_, v)) = cells.iter().find(|(c, _)| *c == d.start.1) {
+                    self.active.push((d, v.clone()));
+                }
+            }
+        }
+        self.active.retain(|(d, _)| d.end.0 >= r);
+        if self.active.is_empty() || cells.is_empty() {
+            return;
+        }
+        let mut added = false;
+        for (d, v) in &self.active {
+            for c in d.start.1..=d.end.1.min(d.start.1 + crate::table::MAX_COLUMNS as u32) {
+                if (r, c) == d.start {
+                    continue;
+                }
+                if !cells.iter().any(|(x, _)| *x == c) {
+                    cells.push((c, v.clone()));
+                    added = true;
+                }
+            }
+        }
+        if added {
+            cells.sort_by_key(|(c, _)| *c);
+        }
+    }
+
+    fn find_header(&mut self) -> Result<()> {
+        let rows = std::mem::take(&mut self.pending);
+        let header = choose_header(&rows, &self.merges, self.opts, self.file)?;
+        self.header = Some(header);
+        // Header line at the sheet row of its last row.
+        let h = self.header.as_ref().expect("set");
+        let (last, names) = (h.last, h.names.clone());
+        self.blank_lines_to(u64::from(last))?;
+        self.write_record_of(&names)?;
+        for (r, cells) in rows {
+            if r > last {
+                self.write_row(r, &cells)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn blank_lines_to(&mut self, line_before: u64) -> Result<()> {
+        // An empty line is written as "\r\n": the reader skips it like an empty line, and
+        // (unlike a bare "\n" after a record) the csv crate counts it, so line numbers stay
+        // the sheet's row numbers.
+        while self.lines < line_before {
+            self.csv.extend_from_slice(b"\r\n");
+            self.lines += 1;
+        }
+        Ok(())
+    }
+
+    fn write_record_of(&mut self, fields: &[String]) -> Result<()> {
+        write_csv_record(&mut self.csv, fields);
+        self.lines += 1;
+        if self.csv.len() > MAX_CSV_BYTES {
+            return Err(err(
+                self.file,
+                format!(
+                    "lembar '{}' terlalu besar (lebih dari {} MB sebagai teks). Simpan daftar sebagai CSV.",
+                    self.sheet,
+                    MAX_CSV_BYTES >> 20
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn write_row(&mut self, r: u32, cells: &RowCells) -> Result<()> {
+        let h = self.header.as_ref().expect("header known");
+        let (c0, c1) = (h.c0, h.c1);
+        let width = (c1 - c0 + 1) as usize;
+        let mut any = false;
+        self.record.clear();
+        self.record.resize(width, String::new());
+        let mut damaged = 0;
+        let mut outside = 0;
+        for (c, v) in cells {
+            if *c < c0 || *c > c1 {
+                if !v.is_blank() {
+                    outside += 1;
+                }
+                continue;
+            }
+            let i = (*c - c0) as usize;
+            let text = if h.id_cols.contains(&i) {
+                let (t, bad) = v.id_text();
+                damaged += u64::from(bad);
+                t
+            } else {
+                v.text()
+            };
+            any |= !text.trim().is_empty();
+            self.record[i] = text;
+        }
+        self.outside += outside;
+        if !any {
+            return Ok(());
+        }
+        self.damaged += damaged;
+        self.rows += 1;
+        self.blank_lines_to(u64::from(r))?;
+        let rec = std::mem::take(&mut self.record);
+        let res = self.write_record_of(&rec);
+        self.record = rec;
+        res
+    }
+
+    fn finish(mut self) -> Result<SheetTable> {
+        self.end_row()?;
+        if self.header.is_none() {
+            self.find_header()?;
+        }
+        let h = self.header.take().expect("header known");
+        let csv = std::mem::take(&mut self.csv);
+        Ok(SheetTable {
+            file_name: self.file.to_string(),
+            kind: Kind::Xlsx,
+            sheets: Vec::new(),
+            sheet: self.sheet.to_string(),
+            header_rows: (h.first + 1, h.last + 1),
+            header_detected: h.detected,
+            header: h.names,
+            rows: self.rows,
+            damaged_numbers: self.damaged,
+            cells_outside: self.outside,
+            csv,
+        })
+    }
+}
+
+/// One CSV record (comma, `\n`), quoting only where needed. A lone empty field is written
+/// as `""` so that no record is an empty line.
+fn write_csv_record(out: &mut Vec<u8>, fields: &[String]) {
+    if fields.len() == 1 && fields[0].is_empty() {
+        out.extend_from_slice(b"\"\"\n");
+        return;
+    }
+    for (i, f) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        if f.contains([',', '"', '\n', '\r']) {
+            out.push(b'"');
+            out.extend_from_slice(f.replace('"', "\"\"").as_bytes());
+            out.push(b'"');
+        } else {
+            out.extend_from_slice(f.as_bytes());
+        }
+    }
+    out.push(b'\n');
+}
+
+/// How well a candidate header names the fields: fields found by the synonyms plus the
+/// user's column choices found in it.
+fn score(names: &[String], opts: &InputOptions, file: &str) -> usize {
+    let m = Mapping::build(names, &BTreeMap::new(), file)
+        .map(|m| m.columns.len())
+        .unwrap_or(0);
+    let folded: Vec<String> = names
+        .iter()
+        .map(|n| crate::columns::fold_header(n))
+        .collect();
+    let chosen = opts
+        .columns
+        .values()
+        .filter(|c| {
+            !c.trim().is_empty()
+                && (names.iter().any(|n| n == *c)
+                    || folded.contains(&crate::columns::fold_header(c)))
+        })
+        .count();
+    m + chosen
+}
+
+/// Whether a header text alone names a field.
+fn names_field(s: &str) -> bool {
+    !s.trim().is_empty()
+        && Mapping::build(&[s.to_string()], &BTreeMap::new(), "")
+            .map(|m| !m.columns.is_empty())
+            .unwrap_or(false)
+}
+
+/// The header of the rows `first..=last`, with columns `c0..=c1`.
+fn header_names(
+    rows: &[(u32, RowCells)],
+    first: u32,
+    last: u32,
+    c0: u32,
+    c1: u32,
+    merges: &[Dimensions],
+) -> Vec<String> {
+    let width = (c1 - c0 + 1) as usize;
+    let mut parts: Vec<Vec<(String, bool)>> = vec![Vec::new(); width];
+    for (r, cells) in rows.iter().filter(|(r, _)| (first..=last).contains(r)) {
+        for (c, v) in cells {
+            if *c < c0 || *c > c1 {
+                continue;
+            }
+            let text = v.text().trim().to_string();
+            if text.is_empty() {
+                continue;
+            }
+            // A value spread across several columns is a group label.
+            let group = merges.iter().any(|d| {
+                d.start.0 <= *r
+                    && *r <= d.end.0
+                    && d.start.1 <= *c
+                    && *c <= d.end.1
+                    && d.end.1 > d.start.1
+            });
+            let p = &mut parts[(*c - c0) as usize];
+            if p.last().map(|(t, _)| t) != Some(&text) {
+                p.push((text, group));
+            }
+        }
+    }
+    parts
+        .into_iter()
+        .map(|p| match p.len() {
+            0 => String::new(),
+            1 => p[0].0.clone(),
+            _ => {
+                let bottom = &p[p.len() - 1].0;
+                if names_field(bottom) {
+                    return bottom.clone();
+                }
+                if let Some((t, _)) = p.iter().find(|(t, g)| !g && names_field(t)) {
+                    return t.clone();
+                }
+                p.iter()
+                    .map(|(t, _)| t.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" - ")
+            }
+        })
+        .collect()
+}
+
+fn choose_header(
+    rows: &[(u32, RowCells)],
+    merges: &[Dimensions],
+    opts: &InputOptions,
+    file: &str,
+) -> Result<Header> {
+    // The last row of a header starting at row r: merged cells reaching down from it.
+    let block_end = |r: u32| {
+        merges
+            .iter()
+            .filter(|d| d.start.0 == r && d.end.0 > r)
+            .map(|d| d.end.0.min(r + 4))
+            .max()
+            .unwrap_or(r)
+    };
+    // Inside a merge from an earlier row: not a header start.
+    let inside = |r: u32| merges.iter().any(|d| d.start.0 < r && r <= d.end.0);
+    let columns = |first: u32, last: u32| -> Option<(u32, u32)> {
+        let mut cols = rows
+            .iter()
+            .filter(|(r, _)| (first..=last).contains(r))
+            .flat_map(|(_, cells)| cells.iter().filter(|(_, v)| !v.is_blank()).map(|(c, _)| *c));
+        let f = cols.next()?;
+        Some(cols.fold((f, f), |(a, b), c| (a.min(c), b.max(c))))
+    };
+    let (first, last, detected) = match opts.header_row {
+        Some(h) => {
+            let r = h - 1;
+            (r, block_end(r), false)
+        }
+        None => {
+            let mut best: Option<(usize, u32, u32)> = None;
+            for (r, _) in rows {
+                if inside(*r) {
+                    continue;
+                }
+                let last = block_end(*r);
+                let Some((c0, c1)) = columns(*r, last) else {
+                    continue;
+                };
+                let s = score(&header_names(rows, *r, last, c0, c1, merges), opts, file);
+                if s > 0 && best.map_or(true, |(b, _, _)| s > b) {
+                    best = Some((s, *r, last));
+                }
+            }
+            match best {
+                Some((_, r, last)) => (r, last, true),
+                None => match rows
+                    .iter()
+                    .find(|(_, c)| c.iter().any(|(_, v)| !v.is_blank()))
+                {
+                    Some((r, _)) => (*r, block_end(*r), false),
+                    None => {
+                        return Err(err(
+                            file,
+                            "lembar kosong: tidak ada baris judul maupun data.",
+                        ))
+                    }
+                },
+            }
+        }
+    };
+    let Some((c0, c1)) = columns(first, last) else {
+        return Err(Error::invalid(
+            file,
+            Some(u64::from(first) + 1),
+            None,
+            format!(
+                "baris judul {} kosong: pilih baris judul yang berisi nama kolom.",
+                first + 1
+            ),
+        ));
+    };
+    let width = (c1 - c0 + 1) as usize;
+    if width > crate::table::MAX_COLUMNS {
+        return Err(Error::invalid(
+            file,
+            Some(u64::from(first) + 1),
+            None,
+            format!(
+                "baris judul terlalu lebar ({width} kolom; batas {}).",
+                crate::table::MAX_COLUMNS
+            ),
+        ));
+    }
+    let names = header_names(rows, first, last, c0, c1, merges);
+    let id_cols = match Mapping::build(&names, &opts.columns, file) {
+        Ok(m) => [Field::Nik, Field::NoKk]
+            .iter()
+            .filter_map(|f| m.get(*f))
+            .collect(),
+        // The error is reported again, with context, when the list is read.
+        Err(_) => Mapping::build(&names, &BTreeMap::new(), file)
+            .map(|m| {
+                [Field::Nik, Field::NoKk]
+                    .iter()
+                    .filter_map(|f| m.get(*f))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    };
+    Ok(Header {
+        first,
+        last,
+        c0,
+        c1,
+        names,
+        detected,
+        id_cols,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn id_numbers() {
+        assert_eq!(
+            id_number_text(3_209_015_501_800_001.0),
+            ("3209015501800001".into(), false)
+        );
+        let (s, bad) = id_number_text(3_209_015_501_800_000.0);
+        assert!(bad && s.contains("E+15"), "{s}");
+        assert!(crate::nik::check_nik(&s, 2026).info.is_none());
+        // Above 2^53 (Papua province codes 91-96): never exact.
+        assert!(id_number_text(9_171_015_501_800_002.0).1);
+        assert_eq!(id_number_text(320_901.0), ("320901".into(), false));
+        assert_eq!(number_text(0.5), "0.5");
+        assert_eq!(number_text(-12.0), "-12");
+    }
+
+    #[test]
+    fn detect_kinds() {
+        assert_eq!(detect(b"PK\x03\x04rest"), Some(Kind::Xlsx));
+        assert_eq!(
+            detect(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0]),
+            Some(Kind::Xls)
+        );
+        assert_eq!(detect(b"NIK,NAMA\n"), None);
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod workbook_tests {
+    use super::*;
+    use crate::table::{Dialect, Encoding, TableReader};
+    use rust_xlsxwriter::{Format, Workbook};
+
+    fn rows_of(t: &SheetTable) -> Vec<(u64, Vec<String>)> {
+        let d = Dialect {
+            delimiter: b',',
+            encoding: Encoding::Utf8,
+            bom: false,
+        };
+        let mut r = TableReader::new(&t.csv[..], "x.xlsx", d).unwrap();
+        assert_eq!(r.header, t.header);
+        let mut out = Vec::new();
+        while let Some(row) = r.next_row().unwrap() {
+            out.push((row.line, row.fields.to_vec()));
+        }
+        out
+    }
+
+    fn opts() -> InputOptions {
+        InputOptions::default()
+    }
+
+    #[test]
+    fn title_rows_numbers_dates_and_sheet_rows() {
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet().set_name("Catatan").unwrap();
+        ws.write_string(0, 0, "bukan daftar").unwrap();
+        let ws = wb.add_worksheet().set_name("DATA").unwrap();
+        ws.merge_range(0, 0, 0, 4, "DAFTAR PENERIMA BLT DESA 2025", &Format::new())
+            .unwrap();
+        ws.write_string(1, 0, "Desa Sumber").unwrap();
+        for (c, h) in ["NO", "NIK", "NAMA", "TGL LAHIR", "JK"].iter().enumerate() {
+            ws.write_string(3, c as u16, *h).unwrap();
+        }
+        let date = Format::new().set_num_format("dd/mm/yyyy");
+        // Row 5: exact NIK as a number, a date cell.
+        ws.write_number(4, 0, 1).unwrap();
+        ws.write_number(4, 1, 3_209_015_501_800_001.0).unwrap();
+        ws.write_string(4, 2, "SITI\nAMINAH, S.PD").unwrap();
+        ws.write_datetime_with_format(
+            4,
+            3,
+            rust_xlsxwriter::ExcelDateTime::from_ymd(1980, 4, 3).unwrap(),
+            &date,
+        )
+        .unwrap();
+        ws.write_string(4, 4, "P").unwrap();
+        // Row 7 (row 6 empty): a NIK rounded by Excel to 15 significant digits.
+        ws.write_number(6, 0, 2).unwrap();
+        ws.write_number(6, 1, 3_209_015_501_800_000.0).unwrap();
+        ws.write_string(6, 2, "BUDI").unwrap();
+        ws.write_string(6, 3, "1975-01-02").unwrap();
+        ws.write_string(6, 4, "L").unwrap();
+        ws.write_string(6, 9, "catatan di luar tabel").unwrap();
+        let bytes = wb.save_to_buffer().unwrap();
+
+        assert_eq!(
+            sheet_names(&bytes, "x.xlsx").unwrap(),
+            vec!["Catatan", "DATA"]
+        );
+        let mut o = opts();
+        o.sheet = Some("data".into());
+        let t = read_sheet(&bytes, "x.xlsx", &o).unwrap();
+        assert_eq!(t.sheet, "DATA");
+        assert_eq!(t.header_rows, (4, 4));
+        assert!(t.header_detected);
+        assert_eq!(t.header, vec!["NO", "NIK", "NAMA", "TGL LAHIR", "JK"]);
+        assert_eq!((t.rows, t.damaged_numbers, t.cells_outside), (2, 1, 1));
+        let rows = rows_of(&t);
+        assert_eq!(rows[0].0, 5, "data row keeps its sheet row number");
+        assert_eq!(
+            rows[0].1,
+            vec![
+                "1",
+                "3209015501800001",
+                "SITI AMINAH, S.PD",
+                "1980-04-03",
+                "P"
+            ]
+        );
+        assert_eq!(rows[1].0, 7);
+        assert!(rows[1].1[1].contains("E+15"), "{:?}", rows[1].1);
+        let c = crate::nik::check_nik(&rows[1].1[1], 2026);
+        assert!(c
+            .problems
+            .contains(&crate::nik::NikProblem::SpreadsheetDamage));
+
+        // The sheet by number; a missing sheet names the ones there are.
+        o.sheet = Some("2".into());
+        assert_eq!(read_sheet(&bytes, "x.xlsx", &o).unwrap().sheet, "DATA");
+        o.sheet = Some("REKAP".into());
+        let e = read_sheet(&bytes, "x.xlsx", &o).unwrap_err().to_string();
+        assert!(e.contains("REKAP") && e.contains("'DATA'"), "{e}");
+        // By default the first visible sheet with a header: not the notes sheet.
+        let t = read_sheet(&bytes, "x.xlsx", &opts()).unwrap();
+        assert_eq!((t.sheet.as_str(), t.header_detected), ("DATA", true));
+        o.sheet = Some("Catatan".into());
+        let t = read_sheet(&bytes, "x.xlsx", &o).unwrap();
+        assert_eq!((t.sheet.as_str(), t.header_detected), ("Catatan", false));
+        // An explicit header row.
+        let mut o = opts();
+        o.sheet = Some("DATA".into());
+        o.header_row = Some(2);
+        let t = read_sheet(&bytes, "x.xlsx", &o).unwrap();
+        assert_eq!(t.header_rows, (2, 2));
+        assert_eq!(t.header, vec!["Desa Sumber"]);
+    }
+
+    #[test]
+    fn merged_two_row_header() {
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        let f = Format::new();
+        ws.write_string(0, 0, "REKAP DATA").unwrap();
+        ws.merge_range(1, 0, 2, 0, "NO", &f).unwrap();
+        ws.merge_range(1, 1, 1, 2, "IDENTITAS", &f).unwrap();
+        ws.write_string(2, 1, "NIK").unwrap();
+        ws.write_string(2, 2, "NAMA LENGKAP").unwrap();
+        ws.merge_range(1, 3, 1, 4, "JENIS KELAMIN", &f).unwrap();
+        ws.write_string(2, 3, "L").unwrap();
+        ws.write_string(2, 4, "P").unwrap();
+        ws.merge_range(1, 5, 2, 5, "TGL_LAHIR", &f).unwrap();
+        ws.merge_range(1, 6, 2, 6, "NO KK", &f).unwrap();
+        ws.write_string(3, 0, "1").unwrap();
+        ws.write_string(3, 1, "3209015501800001").unwrap();
+        ws.write_string(3, 2, "SITI").unwrap();
+        ws.write_string(3, 4, "v").unwrap();
+        ws.write_string(3, 5, "15-01-1980").unwrap();
+        // A family's No. KK merged down over its members.
+        ws.merge_range(3, 6, 4, 6, "3209010101100002", &f).unwrap();
+        ws.write_string(4, 0, "2").unwrap();
+        ws.write_string(4, 2, "ANI").unwrap();
+        let bytes = wb.save_to_buffer().unwrap();
+        let t = read_sheet(&bytes, "m.xlsx", &opts()).unwrap();
+        assert_eq!(t.header_rows, (2, 3));
+        assert_eq!(
+            t.header,
+            vec![
+                "NO",
+                "NIK",
+                "NAMA LENGKAP",
+                "JENIS KELAMIN - L",
+                "JENIS KELAMIN - P",
+                "TGL_LAHIR",
+                "NO KK"
+            ]
+        );
+        let rows = rows_of(&t);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].0, 4);
+        assert_eq!(rows[0].1[6], "3209010101100002");
+        assert_eq!(rows[1].1[6], "3209010101100002", "merged value filled down");
+        let m = Mapping::build(&t.header, &BTreeMap::new(), "m.xlsx").unwrap();
+        assert_eq!(
+            m.get(Field::Sex),
+            None,
+            "L/P sub-columns are not the sex column"
+        );
+        assert_eq!(m.get(Field::Name), Some(2));
+    }
+
+    #[test]
+    fn zip_bombs_and_broken_containers_are_refused() {
+        use std::io::Write;
+        let mut buf = Cursor::new(Vec::new());
+        {
+            let mut z = zip::ZipWriter::new(&mut buf);
+            let o = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Deflated);
+            z.start_file("xl/workbook.xml", o).unwrap();
+            z.write_all(b"<workbook/>").unwrap();
+            z.start_file("xl/worksheets/sheet1.xml", o).unwrap();
+            let zeros = vec![b' '; 1 << 20];
+            for _ in 0..4 {
+                z.write_all(&zeros).unwrap();
+            }
+            z.finish().unwrap();
+        }
+        let bytes = buf.into_inner();
+        assert!(bytes.len() < 64 * 1024);
+        let e = check_zip_limit(&bytes, "bom.xlsx", 1 << 20)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("bom.xlsx") && e.contains("zip bomb"), "{e}");
+        check_zip_limit(&bytes, "bom.xlsx", 8 << 20).unwrap();
+        let e = read_sheet(&bytes[..bytes.len() / 2], "cut.xlsx", &opts())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("cut.xlsx") && e.contains("rusak"), "{e}");
+    }
+}
