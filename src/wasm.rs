@@ -431,6 +431,23 @@ pub fn approval_status(req: &str, workflow: &[u8], confirm: &str) -> Result<JsVa
     }
 }
 
+/// A workbook sheet in its CSV form: `{csv, info}` (`info`: sheets, the sheet read, header
+/// rows, header, rows, damaged numbers; see [`crate::workbook::SheetTable`]). Compiled only
+/// into the workbook module that the worker loads when an office opens an Excel file, so
+/// the main module stays small. The CSV form then goes through the ordinary list path,
+/// read as comma-separated UTF-8; the sheet's row numbers are its line numbers.
+#[cfg(feature = "wasm-workbook")]
+#[wasm_bindgen]
+pub fn workbook_csv(req: &str, bytes: &[u8]) -> Result<JsValue, JsError> {
+    let req = Req::parse(req)?;
+    let name = req.name(&req.file_name, "list.xlsx");
+    let table = crate::workbook::read_sheet(bytes, name, &req.options).map_err(core_err)?;
+    obj(&[
+        ("csv", Uint8Array::from(&table.csv[..]).into()),
+        ("info", to_js(&table)?),
+    ])
+}
+
 /// The example workflow (`docs/example-workflow.json`), a starting point for the officer's form.
 #[wasm_bindgen]
 pub fn example_workflow() -> String {

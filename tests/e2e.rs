@@ -592,6 +592,33 @@ async fn remembered_mapping(c: &Client, origin: &str, files: &Files, demo: &Path
     assert_eq!(gone, Value::Null, "the mapping was not forgotten");
 }
 
+/// A demo list (`;`-separated) as an .xlsx workbook: sheet "DATA PBI", two title rows above
+/// the header, every value as text.
+fn csv_to_xlsx(csv: &Path, out: &Path) {
+    let bytes = std::fs::read(csv).unwrap();
+    let text = match String::from_utf8(bytes.clone()) {
+        Ok(s) => s,
+        Err(_) => encoding_rs::WINDOWS_1252.decode(&bytes).0.into_owned(),
+    };
+    let text = text.trim_start_matches('\u{feff}');
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet().set_name("DATA PBI").unwrap();
+    ws.write_string(0, 0, "DAFTAR PESERTA PBI-JK").unwrap();
+    ws.write_string(1, 0, "Dinas Kesehatan Kabupaten Cirebon")
+        .unwrap();
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    for (i, rec) in rdr.records().enumerate() {
+        for (c, v) in rec.unwrap().iter().enumerate() {
+            ws.write_string(2 + i as u32, c as u16, v).unwrap();
+        }
+    }
+    wb.save(out).unwrap();
+}
+
 /// Every 16-digit run in a file (the NIKs and family-card numbers of a list).
 fn sixteen_digit_runs(bytes: &[u8]) -> Vec<String> {
     let text = String::from_utf8_lossy(bytes);
@@ -877,6 +904,67 @@ async fn full_flow() {
         );
         browser_tokens.push(saved);
     }
+    assert!(
+        !server
+            .requests
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|s| s.starts_with("/pkg/padan_workbook")),
+        "the workbook module was loaded although no workbook was opened"
+    );
+    step("office dinkes: the same list as an Excel workbook");
+    let xlsx = scratch.0.join("dinkes_pbi.xlsx");
+    csv_to_xlsx(&demo.join("dinkes_pbi.csv"), &xlsx);
+    let out = office_tokenize(&c, &origin, &files, "dinkes", &xlsx, None).await;
+    let info = wait_css(
+        &c,
+        "[data-testid=workbook-info]",
+        "the workbook's sheet and header row",
+        10,
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(info.contains("DATA PBI"), "the sheet is not shown: {info}");
+    let header_row = c
+        .execute(
+            "return document.getElementById('office-header-row').value;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        header_row,
+        json!("3"),
+        "the header row under the title rows is not found"
+    );
+    let cli_xlsx_tokens = cli.join("dinkes-xlsx.tokens");
+    padan(&[
+        "tokenize",
+        "--workflow",
+        p(&wf),
+        "--key",
+        p(&key),
+        "--party",
+        "dinkes",
+        "--input",
+        p(&xlsx),
+        "--out",
+        p(&cli_xlsx_tokens),
+    ]);
+    assert!(
+        out.tokens == std::fs::read(&cli_xlsx_tokens).unwrap(),
+        "the browser's tokens of the workbook differ from the CLI's"
+    );
+    let served = server.requests.lock().unwrap().clone();
+    assert!(
+        served
+            .iter()
+            .any(|s| s.starts_with("/pkg/padan_workbook_bg.wasm")),
+        "the workbook module was not loaded for the workbook"
+    );
     requests.push(("the office flows".into(), drain_requests(&driver, &c).await));
 
     step("coordinator: refusal");

@@ -181,6 +181,56 @@ async function tokenizeInPartsOrFail(id, file, r, workflow, key, parts) {
   }
 }
 
+// ---- Workbooks (.xlsx/.xls) ----
+// An Excel list is turned into its CSV form by the workbook module (pkg/padan_workbook*,
+// the same core plus `workbook_csv`), loaded only the first time a workbook is opened; the
+// CSV form then takes the ordinary path, read as comma-separated UTF-8. Its line numbers
+// are the sheet's row numbers, so messages name the rows the user sees in Excel.
+let workbookModule = null;
+let lastWorkbook = null; // {key, file, info, sha256}: the last conversion, reused by later ops
+
+function workbookBindings() {
+  if (CLASSIC) {
+    return Promise.reject(new Error('Berkas Excel tidak dapat dibaca oleh padan.html yang dibuka dari disk. Simpan daftar sebagai CSV (File > Simpan Sebagai > CSV UTF-8), atau pakai padan dari server kantor. / Excel files cannot be read by padan.html opened from disk: save the list as CSV (UTF-8), or use padan from the office server.'));
+  }
+  if (!workbookModule) {
+    workbookModule = import('./pkg/padan_workbook.js').then(async (m) => { // @module-only
+      await m.default(); // @module-only
+      return m; // @module-only
+    }); // @module-only
+    workbookModule.catch(() => { workbookModule = null; });
+  }
+  return workbookModule;
+}
+
+function isWorkbook(head) {
+  const zip = head[0] === 0x50 && head[1] === 0x4b && ((head[2] === 3 && head[3] === 4) || (head[2] === 5 && head[3] === 6));
+  const ole = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1].every((b, i) => head[i] === b);
+  return zip || ole;
+}
+
+// The list of a request: `{file, options, workbook}` where a workbook is already in its CSV
+// form (`workbook`: what was read: sheets, sheet, header rows, ...; and the workbook's SHA-256).
+async function listOf(m) {
+  const file = blobOf(m.file, 'file');
+  const options = m.options || {};
+  const head = new Uint8Array(new FileReaderSync().readAsArrayBuffer(file.slice(0, 8)));
+  if (!isWorkbook(head)) return { file, options, workbook: null };
+  const name = nameOf(file, 'list.xlsx');
+  const key = JSON.stringify([name, file.size, file.lastModified || 0, options.sheet || null, options.header_row || null, options.columns || {}]);
+  if (!lastWorkbook || lastWorkbook.key !== key) {
+    const wb = await workbookBindings();
+    const bytes = new Uint8Array(new FileReaderSync().readAsArrayBuffer(file));
+    const r = wb.workbook_csv(req({ ...m, options }, { file_name: name }), bytes);
+    lastWorkbook = { key, file: new File([r.csv], name), info: r.info, sha256: padan.sha256_blob(file) };
+  }
+  return {
+    file: lastWorkbook.file,
+    options: { ...options, delimiter: ',', encoding: 'utf-8' },
+    workbook: { ...lastWorkbook.info, sha256: lastWorkbook.sha256 },
+  };
+}
+
 // Each op returns [result, transferables] (or a promise of them).
 const OPS = {
   workflow(m) {
@@ -224,19 +274,22 @@ const OPS = {
     random.fill(0);
     return [r, []];
   },
-  inspect(m) {
-    const file = blobOf(m.file, 'file');
-    return [padan.inspect(req(m, { file_name: m.file_name || nameOf(file, 'input.csv') }), file), []];
+  async inspect(m) {
+    const { file, options, workbook } = await listOf(m);
+    const r = padan.inspect(req({ ...m, options }, { file_name: m.file_name || nameOf(file, 'input.csv') }), file);
+    if (workbook) r.workbook = workbook;
+    return [r, []];
   },
-  check(m) {
-    const file = blobOf(m.file, 'file');
+  async check(m) {
+    const { file, options } = await listOf(m);
     const r = padan.check(
-      req(m, { file_name: m.file_name || nameOf(file, 'input.csv'), workflow_name: wfName(m) }),
+      req({ ...m, options }, { file_name: m.file_name || nameOf(file, 'input.csv'), workflow_name: wfName(m) }),
       file, bytesOf(m.workflow, 'workflow'), progressFor(m.id));
     return [r, []];
   },
-  async tokenize(m) {
-    const file = blobOf(m.file, 'file');
+  async tokenize(m0) {
+    const { file, options, workbook } = await listOf(m0);
+    const m = { ...m0, options };
     const key = bytesOf(m.key, 'key').slice();
     const workflow = bytesOf(m.workflow, 'workflow');
     const r = req(m, { file_name: m.file_name || nameOf(file, 'input.csv'), workflow_name: wfName(m), key_name: keyName(m) });
@@ -245,6 +298,8 @@ const OPS = {
       const parts = partsFor(m, file);
       if (parts > 1) res = await tokenizeInParts(m.id, file, r, workflow, key, parts);
       if (!res) res = padan.tokenize(r, file, workflow, key, progressFor(m.id));
+      // The receipt names the workbook the office has, not its CSV form.
+      if (workbook && res.summary) res.summary.input_sha256 = workbook.sha256;
       return [res, [res.token_file.buffer]];
     } finally {
       key.fill(0);
@@ -266,8 +321,9 @@ const OPS = {
     const r = padan.compare(req(m, { workflow_name: wfName(m), names }), bytesOf(m.workflow, 'workflow'), files, progressFor(m.id));
     return [r, r.results.map((x) => x.bytes.buffer)];
   },
-  reattach(m) {
-    const file = blobOf(m.file, 'file');
+  async reattach(m0) {
+    const { file, options } = await listOf(m0);
+    const m = { ...m0, options };
     const result = blobOf(m.result, 'result');
     const key = bytesOf(m.key, 'key').slice();
     try {

@@ -61,7 +61,7 @@ const id = {
   'need.workflow': 'berkas alur kerja',
   'need.key': 'berkas kunci',
   'need.party': 'pilihan kantor Anda',
-  'need.list': 'daftar penerima (CSV)',
+  'need.list': 'daftar penerima (CSV atau Excel)',
   'need.two_files': 'minimal dua berkas token',
 
   'opt.auto': 'Otomatis',
@@ -89,8 +89,8 @@ const id = {
   'office.party': 'Kantor Anda',
   'office.party_choose': '— pilih kantor —',
   'office.s2': 'Daftar penerima',
-  'office.s2_help': 'Pilih berkas CSV daftar Anda. Berkas dibaca di komputer ini saja. Periksa pemisah, pengodean dan kolom yang terdeteksi; ubah bila keliru.',
-  'office.list_pick': 'Daftar penerima (CSV)',
+  'office.s2_help': 'Pilih berkas daftar Anda (CSV, atau Excel .xlsx/.xls). Berkas dibaca di komputer ini saja. Periksa pemisah, pengodean (atau lembar dan baris judul) dan kolom yang terdeteksi; ubah bila keliru.',
+  'office.list_pick': 'Daftar penerima (CSV atau Excel)',
   'office.inspecting': 'Membaca awal berkas …',
   'office.delimiter': 'Pemisah kolom',
   'office.encoding': 'Pengodean',
@@ -360,6 +360,11 @@ const id = {
   'coord.download_receipt': 'Unduh tanda terima perbandingan',
   'office.mapping_remembered': 'Pemetaan kolom ini diingat dari terakhir kali untuk kantor dan alur kerja ini (hanya nama kolom, bukan isi data).',
   'office.mapping_forget': 'Lupakan pemetaan ini',
+  'office.sheet': 'Lembar',
+  'office.header_row': 'Baris judul kolom',
+  'office.header_found': 'dikenali dari nama kolom',
+  'office.workbook_rows': '{n} baris data di lembar ini.',
+  'office.workbook_damaged': '{n} NIK/No. KK tersimpan di Excel sebagai angka yang tidak utuh (Excel hanya menyimpan 15 digit). Baris itu dilaporkan sebagai NIK rusak, tidak ditebak. Perbaiki kolomnya sebagai Teks di Excel bila bisa.',
 };
 
 const en = {
@@ -421,7 +426,7 @@ const en = {
   'need.workflow': 'the workflow file',
   'need.key': 'the key file',
   'need.party': 'your office',
-  'need.list': 'the beneficiary list (CSV)',
+  'need.list': 'the beneficiary list (CSV or Excel)',
   'need.two_files': 'at least two token files',
 
   'opt.auto': 'Automatic',
@@ -449,8 +454,8 @@ const en = {
   'office.party': 'Your office',
   'office.party_choose': '— choose your office —',
   'office.s2': 'Beneficiary list',
-  'office.s2_help': 'Choose the CSV file of your list. It is read on this computer only. Check the detected delimiter, encoding and columns; change them if wrong.',
-  'office.list_pick': 'Beneficiary list (CSV)',
+  'office.s2_help': 'Choose the file of your list (CSV, or Excel .xlsx/.xls). It is read on this computer only. Check the detected delimiter, encoding (or sheet and header row) and columns; change them if wrong.',
+  'office.list_pick': 'Beneficiary list (CSV or Excel)',
   'office.inspecting': 'Reading the start of the file …',
   'office.delimiter': 'Delimiter',
   'office.encoding': 'Encoding',
@@ -720,6 +725,11 @@ const en = {
   'coord.download_receipt': 'Download the comparison receipt',
   'office.mapping_remembered': 'This column mapping is remembered from last time for this office and workflow (column names only, never data).',
   'office.mapping_forget': 'Forget this mapping',
+  'office.sheet': 'Sheet',
+  'office.header_row': 'Header row',
+  'office.header_found': 'found from the column names',
+  'office.workbook_rows': '{n} data rows in this sheet.',
+  'office.workbook_damaged': '{n} NIK/No. KK values are stored in Excel as numbers that lost digits (Excel keeps only 15). Those rows are reported as damaged NIKs, never guessed. Format the column as Text in Excel if you can.',
 };
 
 export const DICTIONARIES = { id, en };

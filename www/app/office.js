@@ -153,7 +153,7 @@ function renderParty() {
 function listPicker() {
   const picker = filePicker({
     id: 'office-list',
-    accept: '.csv,.txt,.tsv,text/csv',
+    accept: '.csv,.txt,.tsv,.xlsx,.xlsm,.xls,text/csv',
     title: t('office.list_pick'),
     onFiles: async ([file]) => {
       state.file = file;
@@ -197,7 +197,9 @@ function saveMapping() {
   const columns = {};
   for (const [f, h] of Object.entries(o.columns)) if (typeof h === 'string') columns[f] = h;
   try {
-    localStorage.setItem(k, JSON.stringify({ delimiter: o.delimiter || null, encoding: o.encoding || null, columns }));
+    localStorage.setItem(k, JSON.stringify({
+      delimiter: o.delimiter || null, encoding: o.encoding || null, columns, sheet: o.sheet || null, header_row: o.header_row || null,
+    }));
   } catch (_) {
     /* storage unavailable: nothing remembered */
   }
@@ -225,7 +227,12 @@ async function applyRememberedMapping() {
   for (const [f, h] of Object.entries(saved.columns || {})) {
     if (FIELDS.includes(f) && (h === '' || header.includes(h))) columns[f] = h;
   }
-  state.options = { delimiter: saved.delimiter || null, encoding: saved.encoding || null, columns };
+  const wb = state.inspection.workbook;
+  const sheet = wb && saved.sheet && (wb.sheets || []).includes(saved.sheet) ? saved.sheet : null;
+  state.options = {
+    delimiter: saved.delimiter || null, encoding: saved.encoding || null, columns,
+    sheet, header_row: wb && sheet ? saved.header_row || null : null,
+  };
   state.remembered = true;
   await inspect();
 }
@@ -234,7 +241,10 @@ function optionsForWorker() {
   const o = state.options;
   const columns = {};
   for (const [k, v] of Object.entries(o.columns)) if (v !== undefined && v !== null) columns[k] = v;
-  return { delimiter: o.delimiter || null, encoding: o.encoding || null, columns };
+  return {
+    delimiter: o.delimiter || null, encoding: o.encoding || null, columns,
+    sheet: o.sheet || null, header_row: o.header_row ? Number(o.header_row) : null,
+  };
 }
 
 async function inspect() {
@@ -274,6 +284,7 @@ function renderInspect() {
   const enc = el('select', { id: 'office-enc', onchange: () => onOptionChange((o) => { o.encoding = enc.value || null; }) },
     ENCODINGS.map(([v, k]) => el('option', { value: v, selected: (state.options.encoding || '') === v }, t(k))));
   const showDelim = ins.delimiter === '\t' ? t('delim.tab') : ins.delimiter;
+  const wb = ins.workbook;
 
   const fieldSelects = FIELDS.map((f) => {
     const id = `office-col-${f}`;
@@ -301,12 +312,30 @@ function renderInspect() {
   const extra = { ...ins };
   for (const k of ['delimiter', 'encoding', 'header', 'mapping', 'preview']) delete extra[k];
 
-  replace(r,
-    el('div', { class: 'detected' },
+  let detected;
+  if (wb) {
+    const sheet = el('select', { id: 'office-sheet', onchange: () => onOptionChange((o) => { o.sheet = sheet.value; o.header_row = null; }) },
+      (wb.sheets || []).map((n) => el('option', { value: n, selected: n === wb.sheet }, n)));
+    const headerRow = el('input', {
+      id: 'office-header-row', type: 'number', min: '1', step: '1', value: String(wb.header_rows?.[0] ?? 1),
+      onchange: () => onOptionChange((o) => { o.header_row = Number(headerRow.value) || null; }),
+    });
+    detected = el('div', { class: 'detected', 'data-testid': 'workbook-info' },
+      el('div', { class: 'field field-compact' }, el('label', { for: 'office-sheet' }, t('office.sheet')), sheet),
+      el('div', { class: 'field field-compact' }, el('label', { for: 'office-header-row' }, t('office.header_row')), headerRow,
+        el('span', { class: 'detected-value' }, wb.header_detected ? t('office.header_found') : '')),
+      el('p', { class: 'help' }, t('office.workbook_rows', { n: fmtInt(wb.rows || 0) })),
+      wb.damaged_numbers ? el('p', { class: 'alert alert-warn', role: 'note' }, t('office.workbook_damaged', { n: fmtInt(wb.damaged_numbers) })) : null);
+  } else {
+    detected = el('div', { class: 'detected' },
       el('div', { class: 'field field-compact' }, el('label', { for: 'office-delim' }, t('office.delimiter')), delim,
         el('span', { class: 'detected-value' }, t('office.detected', { v: showDelim ?? '–' }))),
       el('div', { class: 'field field-compact' }, el('label', { for: 'office-enc' }, t('office.encoding')), enc,
-        el('span', { class: 'detected-value' }, t('office.detected', { v: ins.encoding ?? '–' })))),
+        el('span', { class: 'detected-value' }, t('office.detected', { v: ins.encoding ?? '–' }))));
+  }
+  delete extra.workbook;
+  replace(r,
+    detected,
     el('fieldset', { class: 'mapping' },
       el('legend', {}, t('office.mapping')),
       state.remembered ? el('p', { class: 'help', 'data-testid': 'mapping-remembered' }, t('office.mapping_remembered'), ' ',

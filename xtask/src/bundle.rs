@@ -52,6 +52,25 @@ pub fn build(_args: &[String]) -> Res<Built> {
             .arg(dir)
             .arg(&raw))?;
     }
+    // The workbook module: the same core with the `workbook_csv` export, which the worker
+    // loads only when a list is an Excel file (the main module stays small).
+    run(cargo().args([
+        "build",
+        "--lib",
+        "--release",
+        "--target",
+        tools::WASM_TARGET,
+        "--features",
+        "wasm-workbook",
+    ]))?;
+    let wb_raw = target_dir()
+        .join(tools::WASM_TARGET)
+        .join("release/padan_workbook.wasm");
+    std::fs::copy(&raw, &wb_raw).map_err(|e| format!("cannot copy {}: {e}", raw.display()))?;
+    run(std::process::Command::new(&bindgen)
+        .args(["--target", "web", "--no-typescript", "--out-dir"])
+        .arg(&pkg)
+        .arg(&wb_raw))?;
     let html = single_file(&root)?;
     let out = root.join("dist/padan.html");
     std::fs::write(&out, &html).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
@@ -73,6 +92,12 @@ pub fn build(_args: &[String]) -> Res<Built> {
         "  dist/padan.html        {:>10} bytes raw  {:>10} bytes gzip",
         html.len(),
         gzip_len(html.as_bytes())
+    );
+    let wb = std::fs::read(pkg.join("padan_workbook_bg.wasm")).map_err(|e| e.to_string())?;
+    println!(
+        "  www/pkg/padan_workbook_bg.wasm  {:>10} bytes raw  {:>10} bytes gzip  (loaded only for Excel files)",
+        wb.len(),
+        gzip_len(&wb)
     );
     println!("  sha256(dist/padan.html) = {digest}");
     Ok(Built { wasm, html: out })

@@ -135,6 +135,8 @@ fn test(args: &[String]) -> Res {
             "wasm_*",
             "--target",
             tools::WASM_TARGET,
+            "--features",
+            "wasm-workbook",
             "--",
             "-D",
             "warnings",
