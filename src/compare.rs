@@ -430,7 +430,7 @@ fn load<'w>(
                 }
             }
             rows += 1;
-            if rows % 65536 == 0 {
+            if rows.is_multiple_of(65536) {
                 progress(Progress { rows, bytes: 0 });
             }
         }

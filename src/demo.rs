@@ -1655,7 +1655,7 @@ impl World {
             if x < t {
                 let damaged = p.nik() / 10 * 10;
                 let same = damaged == p.nik();
-                let wrong = !same && damaged % 10_000 != 0;
+                let wrong = !same && !damaged.is_multiple_of(10_000);
                 return (damaged.to_string(), same, wrong);
             }
         }
@@ -2110,7 +2110,7 @@ fn archaic_spots(w: &[u8]) -> Vec<(u8, usize)> {
         let prev = if i > 0 { Some(w[i - 1]) } else { None };
         let next = w.get(i + 1).copied();
         match w[i] {
-            b'J' if prev.map_or(true, is_vowel) => v.push((0, i)),
+            b'J' if prev.is_none_or(is_vowel) => v.push((0, i)),
             b'C' if next != Some(b'H') && prev != Some(b'T') => v.push((1, i)),
             b'U' if prev.is_some_and(|c| !is_vowel(c)) && !matches!(next, Some(b'E' | b'O')) => {
                 v.push((2, i))

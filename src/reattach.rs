@@ -205,7 +205,7 @@ pub fn reattach<R: Read, W: Write>(
             });
             out_row.push(note);
             w.write_record(&out_row).map_err(io)?;
-            if summary.rows % 8192 == 0 {
+            if summary.rows.is_multiple_of(8192) {
                 progress(Progress {
                     rows: summary.rows,
                     bytes: reader.bytes_read(),

@@ -577,7 +577,7 @@ mod tests {
     #[test]
     fn huge_row_is_refused_with_line() {
         let mut data = b"NIK,NAMA\n1,A\n2,\"".to_vec();
-        data.extend(std::iter::repeat(b'x').take(MAX_ROW_BYTES + 10));
+        data.extend(std::iter::repeat_n(b'x', MAX_ROW_BYTES + 10));
         let e = rows(&data).unwrap_err().to_string();
         assert!(
             e.contains("baris 3") && e.contains("terlalu panjang"),

@@ -790,7 +790,7 @@ impl<'a> Tokenizer<'a> {
                         .push(((buf.len() / rec_size - 1) as u32, local_row, row.line));
                 }
             }
-            if local_row % 8192 == 0 {
+            if local_row.is_multiple_of(8192) {
                 progress(Progress {
                     rows: local_row,
                     bytes: reader.next_offset(),

@@ -912,7 +912,7 @@ fn choose_header(
                     continue;
                 };
                 let s = score(&header_names(rows, *r, last, c0, c1, merges), opts, file);
-                if s > 0 && best.map_or(true, |(b, _, _)| s > b) {
+                if s > 0 && best.is_none_or(|(b, _, _)| s > b) {
                     best = Some((s, *r, last));
                 }
             }

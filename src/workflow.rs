@@ -433,8 +433,12 @@ pub fn key_strength(fields: &[String]) -> std::result::Result<(), String> {
     ))
 }
 
+/// Lower-case letters, digits, `_` and `-`, starting with a letter or digit (an id that
+/// starts with `-` would look like a formula in a spreadsheet cell).
 fn is_ident(s: &str) -> bool {
-    !s.is_empty()
+    s.as_bytes()
+        .first()
+        .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
         && s.len() <= 64
         && s.bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
@@ -511,5 +515,20 @@ pub fn demo_workflow(parties: &[(&str, &str)], valid_from: &str, valid_until: &s
         valid_from: valid_from.into(),
         valid_until: valid_until.into(),
         approvals_required: 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_ident;
+
+    #[test]
+    fn ids_start_with_a_letter_or_digit() {
+        for ok in ["dtks", "opd-2", "9a", "a_b"] {
+            assert!(is_ident(ok), "{ok}");
+        }
+        for bad in ["", "-dtks", "_x", "Dtks", "a b", "=x", &"a".repeat(65)] {
+            assert!(!is_ident(bad), "{bad}");
+        }
     }
 }

@@ -217,7 +217,7 @@ fn huge_cells_and_rows() {
     let p = dir.path();
     // A 3 MB field in a CSV (an unclosed quote swallowing the file looks the same).
     let mut data = b"NIK,NAMA,TGL_LAHIR,JK\n3209014508800012,\"".to_vec();
-    data.extend(std::iter::repeat(b'A').take(3 << 20));
+    data.extend(std::iter::repeat_n(b'A', 3 << 20));
     data.extend_from_slice(b"\",05-08-1980,P\n");
     std::fs::write(p.join("panjang.csv"), data).unwrap();
     expect_failure(

@@ -239,9 +239,9 @@ fn for_each_token(v: &str, tokens: Tokens, mut f: impl FnMut(&str)) {
         Tokens::Grams(q) => {
             let q = q.max(1);
             let mut chars: Vec<char> = Vec::with_capacity(v.len() + 2 * q);
-            chars.extend(std::iter::repeat('_').take(q - 1));
+            chars.extend(std::iter::repeat_n('_', q - 1));
             chars.extend(v.chars());
-            chars.extend(std::iter::repeat('_').take(q - 1));
+            chars.extend(std::iter::repeat_n('_', q - 1));
             for w in chars.windows(q) {
                 tok.clear();
                 tok.extend(w.iter());
