@@ -509,9 +509,17 @@ pub struct JoinedInput {
 /// Finds a record by (party, reference) in O(1): per party, its records sorted by
 /// reference and bucketed on the references' first bits (they are uniformly random).
 struct RefIndex {
-    /// Per data party: its records sorted by reference (`None`: they are the records
-    /// `first..` in load order, already sorted), the first, the bucket starts, the bits.
-    by_party: Vec<(Option<Vec<u32>>, u32, Vec<u32>, u32)>,
+    by_party: Vec<PartyIndex>,
+}
+
+struct PartyIndex {
+    /// The party's records sorted by reference; `None` when they are the records
+    /// `first..` in load order, already sorted.
+    sorted: Option<Vec<u32>>,
+    first: u32,
+    /// Start of each bucket of references (by their first `bits` bits).
+    starts: Vec<u32>,
+    bits: u32,
 }
 
 impl RefIndex {
@@ -552,7 +560,12 @@ impl RefIndex {
                 starts[b] += starts[b - 1];
             }
             let direct = contiguous && in_order;
-            by_party.push(((!direct).then_some(v), first, starts, bits));
+            by_party.push(PartyIndex {
+                sorted: (!direct).then_some(v),
+                first,
+                starts,
+                bits,
+            });
         }
         Ok(RefIndex { by_party })
     }
@@ -566,7 +579,12 @@ impl RefIndex {
     }
 
     fn find(&self, l: &Loaded, party: usize, reference: &Token) -> Option<u32> {
-        let (v, first, starts, bits) = &self.by_party[party];
+        let PartyIndex {
+            sorted: v,
+            first,
+            starts,
+            bits,
+        } = &self.by_party[party];
         let b = Self::bucket(reference, *bits);
         let (s, e) = (starts[b] as usize, starts[b + 1] as usize);
         match v {
@@ -1642,6 +1660,34 @@ mod tests {
             ("part-0.csv".into(), Box::new(&groups[..cut])),
         ];
         compare_joined(ctx, boxed(files), ("manifest.json", &m), parts, &mut |_| {})
+    }
+
+    /// Every record is found by (party, reference), whether a party's records are one
+    /// sorted run (token files) or scattered and unsorted.
+    #[test]
+    fn ref_index_finds_every_record() {
+        let records: Vec<(u8, [u128; 3])> = (0..500u128)
+            .map(|x| ((x % 3) as u8, [x + 1, 0, 0]))
+            .collect();
+        let mut l = loaded(&records);
+        l.refs.reverse();
+        for l in [l, loaded(&records)] {
+            let idx = RefIndex::new(&l, 3, &["x".into()]).unwrap();
+            for x in 0..l.refs.len() {
+                assert_eq!(
+                    idx.find(&l, l.party[x] as usize, &l.refs[x]),
+                    Some(x as u32)
+                );
+                let other = (l.party[x] as usize + 1) % 3;
+                assert_eq!(idx.find(&l, other, &l.refs[x]), None);
+            }
+            assert_eq!(idx.find(&l, 0, &[0xee; 16]), None);
+        }
+        let mut sorted = loaded(&records[..10]);
+        sorted.party.fill(0);
+        let idx = RefIndex::new(&sorted, 3, &["x".into()]).unwrap();
+        assert!(idx.by_party[0].sorted.is_none());
+        assert_eq!(idx.find(&sorted, 0, &sorted.refs[7]), Some(7));
     }
 
     /// The joined path gives exactly the native summary and result files.
