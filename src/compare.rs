@@ -506,23 +506,39 @@ pub struct JoinedInput {
     pub checksum: String,
 }
 
-/// Finds a record by (party, reference): each party's records are one sorted range.
+/// Finds a record by (party, reference) in O(1): per party, its records sorted by
+/// reference and bucketed on the references' first bits (they are uniformly random).
 struct RefIndex {
-    /// Per data party: the records of that party, sorted by reference.
-    by_party: Vec<Vec<u32>>,
+    by_party: Vec<PartyIndex>,
+}
+
+struct PartyIndex {
+    /// The party's records sorted by reference; `None` when they are the records
+    /// `first..` in load order, already sorted.
+    sorted: Option<Vec<u32>>,
+    first: u32,
+    /// Start of each bucket of references (by their first `bits` bits).
+    starts: Vec<u32>,
+    bits: u32,
 }
 
 impl RefIndex {
     fn new(l: &Loaded, np: usize, files: &[String]) -> Result<RefIndex> {
-        let mut by_party: Vec<Vec<u32>> = vec![Vec::new(); np];
+        let mut sorted: Vec<Vec<u32>> = vec![Vec::new(); np];
         for (x, &p) in l.party.iter().enumerate() {
-            by_party[p as usize].push(x as u32);
+            sorted[p as usize].push(x as u32);
         }
-        for v in &mut by_party {
-            if !v
+        let mut by_party = Vec::with_capacity(np);
+        for mut v in sorted {
+            let first = v.first().copied().unwrap_or(0);
+            let contiguous = match v.last() {
+                None => true,
+                Some(&e) => (e - first) as usize + 1 == v.len(),
+            };
+            let in_order = v
                 .windows(2)
-                .all(|w| l.refs[w[0] as usize] < l.refs[w[1] as usize])
-            {
+                .all(|w| l.refs[w[0] as usize] < l.refs[w[1] as usize]);
+            if !in_order {
                 v.sort_by_key(|&x| l.refs[x as usize]);
                 if v.windows(2)
                     .any(|w| l.refs[w[0] as usize] == l.refs[w[1] as usize])
@@ -535,15 +551,55 @@ impl RefIndex {
                     ));
                 }
             }
+            let bits = (usize::BITS - v.len().leading_zeros()).min(30);
+            let mut starts = vec![0u32; (1 << bits) + 1];
+            for &x in &v {
+                starts[Self::bucket(&l.refs[x as usize], bits) + 1] += 1;
+            }
+            for b in 1..starts.len() {
+                starts[b] += starts[b - 1];
+            }
+            let direct = contiguous && in_order;
+            by_party.push(PartyIndex {
+                sorted: (!direct).then_some(v),
+                first,
+                starts,
+                bits,
+            });
         }
         Ok(RefIndex { by_party })
     }
 
+    fn bucket(r: &Token, bits: u32) -> usize {
+        if bits == 0 {
+            0
+        } else {
+            (u32::from_be_bytes([r[0], r[1], r[2], r[3]]) >> (32 - bits)) as usize
+        }
+    }
+
     fn find(&self, l: &Loaded, party: usize, reference: &Token) -> Option<u32> {
-        let v = &self.by_party[party];
-        v.binary_search_by(|&x| l.refs[x as usize].cmp(reference))
-            .ok()
-            .map(|i| v[i])
+        let PartyIndex {
+            sorted: v,
+            first,
+            starts,
+            bits,
+        } = &self.by_party[party];
+        let b = Self::bucket(reference, *bits);
+        let (s, e) = (starts[b] as usize, starts[b + 1] as usize);
+        match v {
+            Some(v) => v[s..e]
+                .iter()
+                .copied()
+                .find(|&x| l.refs[x as usize] == *reference),
+            None => {
+                let f = *first as usize;
+                l.refs[f + s..f + e]
+                    .iter()
+                    .position(|r| r == reference)
+                    .map(|k| (f + s + k) as u32)
+            }
+        }
     }
 }
 
@@ -1604,6 +1660,34 @@ mod tests {
             ("part-0.csv".into(), Box::new(&groups[..cut])),
         ];
         compare_joined(ctx, boxed(files), ("manifest.json", &m), parts, &mut |_| {})
+    }
+
+    /// Every record is found by (party, reference), whether a party's records are one
+    /// sorted run (token files) or scattered and unsorted.
+    #[test]
+    fn ref_index_finds_every_record() {
+        let records: Vec<(u8, [u128; 3])> = (0..500u128)
+            .map(|x| ((x % 3) as u8, [x + 1, 0, 0]))
+            .collect();
+        let mut l = loaded(&records);
+        l.refs.reverse();
+        for l in [l, loaded(&records)] {
+            let idx = RefIndex::new(&l, 3, &["x".into()]).unwrap();
+            for x in 0..l.refs.len() {
+                assert_eq!(
+                    idx.find(&l, l.party[x] as usize, &l.refs[x]),
+                    Some(x as u32)
+                );
+                let other = (l.party[x] as usize + 1) % 3;
+                assert_eq!(idx.find(&l, other, &l.refs[x]), None);
+            }
+            assert_eq!(idx.find(&l, 0, &[0xee; 16]), None);
+        }
+        let mut sorted = loaded(&records[..10]);
+        sorted.party.fill(0);
+        let idx = RefIndex::new(&sorted, 3, &["x".into()]).unwrap();
+        assert!(idx.by_party[0].sorted.is_none());
+        assert_eq!(idx.find(&sorted, 0, &sorted.refs[7]), Some(7));
     }
 
     /// The joined path gives exactly the native summary and result files.

@@ -364,8 +364,34 @@ impl<W: Write> Rebuild<W> {
 
 /// 32 hex digits to 16 bytes.
 pub(crate) fn unhex16(s: &[u8]) -> Option<Token> {
+    const fn digit(c: u8) -> u8 {
+        match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            b'A'..=b'F' => c - b'A' + 10,
+            _ => 0xff,
+        }
+    }
+    const TABLE: [u8; 256] = {
+        let mut t = [0u8; 256];
+        let mut i = 0;
+        while i < 256 {
+            t[i] = digit(i as u8);
+            i += 1;
+        }
+        t
+    };
+    if s.len() != 2 * TOKEN_LEN {
+        return None;
+    }
     let mut t = [0u8; TOKEN_LEN];
-    (s.len() == 2 * TOKEN_LEN && hex::decode_to_slice(s, &mut t).is_ok()).then_some(t)
+    let mut bad = 0u8;
+    for (i, b) in t.iter_mut().enumerate() {
+        let (h, l) = (TABLE[s[2 * i] as usize], TABLE[s[2 * i + 1] as usize]);
+        bad |= h | l;
+        *b = h << 4 | (l & 15);
+    }
+    (bad & 0xf0 == 0).then_some(t)
 }
 
 /// Rebuilds the token file of a CSV export, byte for byte, into `out`; refuses an export
@@ -657,6 +683,20 @@ mod tests {
         let h = import_csv(&csv[..], "a.csv", &mut back).unwrap();
         assert_eq!(h, f.header);
         assert_eq!(back, tokens);
+    }
+
+    #[test]
+    fn unhex16_takes_exactly_32_hex_digits() {
+        let t: Token = core::array::from_fn(|i| (i as u8) * 17);
+        let lower = hex::encode(t);
+        assert_eq!(unhex16(lower.as_bytes()), Some(t));
+        assert_eq!(unhex16(lower.to_uppercase().as_bytes()), Some(t));
+        assert_eq!(unhex16(&lower.as_bytes()[1..]), None);
+        for bad in [b'g', b'-', b' ', b':', 0xff] {
+            let mut b = lower.clone().into_bytes();
+            b[7] = bad;
+            assert_eq!(unhex16(&b), None, "{bad}");
+        }
     }
 
     #[test]
