@@ -11,6 +11,7 @@ fn padan(args: &[&str], cwd: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_padan"))
         .args(args)
         .current_dir(cwd)
+        .env("PADAN_TRUST_STORE", cwd.join("trust.json"))
         .output()
         .expect("padan runs")
 }
@@ -37,6 +38,20 @@ fn export_and_import_round_trip_and_refuse_damage() {
     let d = tmp.path();
     ok(&padan(
         &["demo", "--out", "demo", "--people", "800", "--seed", "4"],
+        d,
+    ));
+    // Once per computer: trust the demo officer after comparing the fingerprint.
+    let public: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("demo/officer.pub")).unwrap()).unwrap();
+    ok(&padan(
+        &[
+            "officer",
+            "trust",
+            "--public",
+            "demo/officer.pub",
+            "--fingerprint",
+            public["fingerprint"].as_str().unwrap(),
+        ],
         d,
     ));
     ok(&padan(
