@@ -385,6 +385,12 @@ fn list_input(p: &Path, opts: &InputOptions) -> R<ListInput> {
 /// string cell (never a formula); a value `reattach` prefixed with `'` because a
 /// spreadsheet would run it is written without the `'` but with Excel's quote-prefix
 /// (text) style, which is how Excel itself keeps such text.
+#[cfg(target_arch = "wasm32")]
+fn annotated_to_xlsx(_csv_bytes: &[u8], _out_name: &str) -> R<Vec<u8>> {
+    Err(native::unavailable())
+}
+
+#[cfg(not(target_arch = "wasm32"))]
 fn annotated_to_xlsx(csv_bytes: &[u8], out_name: &str) -> R<Vec<u8>> {
     use rust_xlsxwriter::{Format, Workbook};
     let body = csv_bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(csv_bytes);
@@ -1237,7 +1243,7 @@ fn export(format: &str, file: &Path, out: &Path) -> R {
     let (guard, mut w) = AtomicOut::new(out)?;
     let s = match fmt {
         ExportFormat::Csv => pipeline::export_csv(open(file)?, &name_of(file), &mut w)?,
-        ExportFormat::Parquet => pipeline::export_parquet(open(file)?, &name_of(file), &mut w)?,
+        ExportFormat::Parquet => native::export_parquet(open(file)?, &name_of(file), &mut w)?,
     };
     guard.commit(w)?;
     let h = &s.header.token_file;
@@ -1262,7 +1268,7 @@ fn import(file: &Path, out: &Path) -> R {
     let (guard, mut w) = AtomicOut::new(out)?;
     let h = if magic[..n] == *b"PAR1" {
         let f = File::open(file).map_err(|e| Error::io(&name_of(file), e))?;
-        pipeline::import_parquet(f, &name_of(file), &mut w)?
+        native::import_parquet(f, &name_of(file), &mut w)?
     } else {
         pipeline::import_csv(open(file)?, &name_of(file), &mut w)?
     };
@@ -1275,4 +1281,31 @@ fn import(file: &Path, out: &Path) -> R {
         out.display()
     );
     Ok(())
+}
+
+/// What only the native build has (Parquet, the .xlsx writer). The `padan` binary is never
+/// meant for wasm32, but `cargo test --target wasm32-unknown-unknown` compiles it, so there
+/// it must still build: these then refuse.
+#[cfg(not(target_arch = "wasm32"))]
+mod native {
+    pub use padan::pipeline::{export_parquet, import_parquet};
+}
+
+#[cfg(target_arch = "wasm32")]
+mod native {
+    use padan::error::{Error, Result};
+
+    pub fn unavailable() -> Error {
+        Error::Refused {
+            what: "tidak tersedia di build WebAssembly.".into(),
+        }
+    }
+
+    pub fn export_parquet<R, W>(_: R, _: &str, _: W) -> Result<padan::export::ExportSummary> {
+        Err(unavailable())
+    }
+
+    pub fn import_parquet<C, W>(_: C, _: &str, _: W) -> Result<padan::tokens::TokenHeader> {
+        Err(unavailable())
+    }
 }

@@ -745,6 +745,55 @@ pub fn compare(
     ])
 }
 
+/// The receipt of an office step (`check`, `tokenize`, `reattach`) in the browser, in the
+/// same `padan-step-receipt/1` form as the CLI's: the approval is checked again (so the
+/// receipt names exactly what was authorized), `files` is `[{name, sha256, bytes, party?,
+/// records?}]` split into `inputs` and `outputs`, times come from the page's clock and
+/// `counts` is the step's own report. Returns the receipt's JSON text.
+#[wasm_bindgen]
+pub fn step_receipt(req: &str, workflow: &[u8], args: &str) -> Result<JsValue, JsError> {
+    #[derive(Deserialize)]
+    struct Args {
+        step: String,
+        inputs: Vec<FileFact>,
+        outputs: Vec<FileFact>,
+        started: String,
+        finished: String,
+        counts: serde_json::Value,
+    }
+    let req = Req::parse(req)?;
+    let a: Args =
+        serde_json::from_str(args).map_err(|e| JsError::new(&format!("internal: {e}")))?;
+    if !matches!(a.step.as_str(), "check" | "tokenize" | "reattach") {
+        return Err(JsError::new(&format!("internal: unknown step {}", a.step)));
+    }
+    let (_, auth) = authorized(&req, workflow)?;
+    let kcv = a
+        .counts
+        .get("kcv")
+        .and_then(|k| k.as_str())
+        .map(str::to_string);
+    let (step, inputs, outputs, counts, started, finished) =
+        (a.step, a.inputs, a.outputs, a.counts, a.started, a.finished);
+    let receipt = Receipt {
+        format: crate::audit::RECEIPT_FORMAT.into(),
+        step,
+        software: format!("padan {}", crate::VERSION),
+        approval: ApprovalFact::from(&auth),
+        party: req.party.clone(),
+        kcv,
+        inputs,
+        outputs,
+        started,
+        finished,
+        counts,
+        audit_entry: None,
+    };
+    Ok(JsValue::from_str(&String::from_utf8_lossy(
+        &receipt.to_bytes(),
+    )))
+}
+
 /// A comparison run as the coordinator's log and receipt record it.
 #[derive(Serialize, Deserialize)]
 struct AuditDraft {

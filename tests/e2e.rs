@@ -902,6 +902,49 @@ async fn full_flow() {
             receipt.contains(&out.token_name),
             "{party}: the receipt does not name the token file"
         );
+        if i == 0 {
+            // The step receipts (padan-step-receipt/1, as the CLI writes them).
+            let list_sha = {
+                use sha2::{Digest, Sha256};
+                hex::encode(Sha256::digest(&list_bytes))
+            };
+            for (button, step) in [
+                ("#office-check-receipt", "check"),
+                ("#office-tokenize-receipt", "tokenize"),
+            ] {
+                click(&c, button).await;
+                tokio::time::sleep(Duration::from_millis(1500)).await;
+                eprintln!(
+                    "[e2e] errors after {button}: {:?}",
+                    visible_errors(&c).await
+                );
+                let (_, bytes) = take_download(&c, "a step receipt", |n| {
+                    n.starts_with(&format!("tanda-terima-{step}-"))
+                })
+                .await;
+                let r: Value = serde_json::from_slice(&bytes).expect("receipt JSON");
+                assert_eq!(r["format"], "padan-step-receipt/1");
+                assert_eq!(r["step"], step);
+                assert_eq!(r["party"], party.as_str());
+                assert_eq!(
+                    r["inputs"][0]["sha256"],
+                    list_sha.as_str(),
+                    "{step}: the list's digest"
+                );
+                assert_eq!(r["approval"]["officers"][0], files.fingerprint.as_str());
+                let text = String::from_utf8_lossy(&bytes).into_owned();
+                // (The placeholder NIKs the check report names as examples of the kind of
+                // problem, like 1234567890123456, are not anyone's data.)
+                for nik in sixteen_digit_runs(&list_bytes) {
+                    let placeholder =
+                        nik == "1234567890123456" || nik.bytes().all(|b| b == nik.as_bytes()[0]);
+                    assert!(
+                        placeholder || !text.contains(&nik),
+                        "{step} receipt holds a NIK: {nik}"
+                    );
+                }
+            }
+        }
         browser_tokens.push(saved);
     }
     assert!(

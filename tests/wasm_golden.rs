@@ -233,3 +233,30 @@ fn golden_tokens_in_two_parts_through_the_worker_binding() {
         check_token_bytes(&g, &bytes.to_vec());
     }
 }
+
+#[wasm_bindgen_test]
+fn step_receipt_names_the_approval_and_the_files() {
+    let g = golden();
+    let (approval, trust) = approval_fields(&g);
+    let req = serde_json::json!({
+        "party": g.party, "today": g.today, "options": {},
+        "approval": approval, "trust": trust
+    })
+    .to_string();
+    let args = serde_json::json!({
+        "step": "check",
+        "inputs": [{"name": "list.csv", "sha256": "ab".repeat(32), "bytes": 10, "party": g.party}],
+        "outputs": [],
+        "started": "2026-01-01T00:00:00Z",
+        "finished": "2026-01-01T00:00:01Z",
+        "counts": {"rows_read": 3, "kcv": "ABCDEF012345"}
+    })
+    .to_string();
+    let r = padan::wasm::step_receipt(&req, g.workflow.as_bytes(), &args)
+        .unwrap_or_else(|_| panic!("step_receipt"));
+    let v: serde_json::Value = serde_json::from_str(&r.as_string().unwrap()).unwrap();
+    assert_eq!(v["step"], "check");
+    assert_eq!(v["kcv"], "ABCDEF012345");
+    assert_eq!(v["inputs"][0]["name"], "list.csv");
+    assert_eq!(v["approval"]["officers"].as_array().unwrap().len(), 1);
+}

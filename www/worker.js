@@ -12,7 +12,7 @@
 //   {id, type: 'progress', rows, bytes, total}
 //   {id, type: 'done', result, wasm_memory[, helper_wasm_memory: [bytes per helper]]}
 //   {id, type: 'error', message}
-// Ops: workflow, approval, audit_append, audit_verify, officer_summary, officer_keygen, officer_sign, keyinfo, keygen, inspect, check, tokenize, compare, reattach, demo, memory.
+// Ops: workflow, approval, receipt, audit_append, audit_verify, officer_summary, officer_keygen, officer_sign, keyinfo, keygen, inspect, check, tokenize, compare, reattach, demo, memory.
 // Text inputs (workflow, key) may be strings, Blobs/Files or byte arrays. Optional fields on
 // any op: `workflow_name`, `key_name`, `file_name` (names used in error messages; default:
 // the File's name, else workflow.json / padan.key / input.csv) and `today` ('YYYY-MM-DD',
@@ -258,6 +258,23 @@ const OPS = {
     const r = req(m, { workflow_name: m.workflow_name || 'workflow.json', key_name: m.key_name || 'officer.key' });
     return [padan.officer_sign(r, bytesOf(m.workflow, 'workflow'), bytesOf(m.key, 'key'), m.passphrase || ''), []];
   },
+  // The receipt of an office step: the files are hashed here ({name, blob?, bytes?, party?,
+  // records?}; a workbook list is named and hashed as the workbook itself).
+  receipt(m) {
+    const fact = (f) => {
+      const blob = f.blob || new Blob([f.bytes || new Uint8Array(0)]);
+      const x = { name: f.name, sha256: padan.sha256_blob(blob), bytes: blob.size };
+      if (f.party) x.party = f.party;
+      if (typeof f.records === 'number') x.records = f.records;
+      return x;
+    };
+    const args = JSON.stringify({
+      step: m.step, inputs: (m.inputs || []).map(fact), outputs: (m.outputs || []).map(fact),
+      started: m.started || '', finished: m.finished || '', counts: m.counts || {},
+    });
+    const r = padan.step_receipt(req(m, { workflow_name: wfName(m) }), bytesOf(m.workflow, 'workflow'), args);
+    return [{ text: r }, []];
+  },
   audit_append(m) {
     const r = padan.audit_append(bytesOf(m.log, 'log'), m.log_name || 'audit.log', m.started || '', m.finished || '', m.draft || '');
     return [r, [r.log.buffer]];
@@ -369,7 +386,7 @@ async function handle(m) {
         /* the instance is gone */
       }
       broken = 'Galat internal padan (bug); muat ulang halaman. / Internal padan error (a bug); reload the page.';
-      message = `${broken}${detail ? ` [${detail}]` : ''}`;
+      message = `${broken} [${e.message}${detail ? `; ${detail}` : ''}]`;
     }
     self.postMessage({ id, type: 'error', message });
   }

@@ -365,6 +365,7 @@ const id = {
   'office.header_found': 'dikenali dari nama kolom',
   'office.workbook_rows': '{n} baris data di lembar ini.',
   'office.workbook_damaged': '{n} NIK/No. KK tersimpan di Excel sebagai angka yang tidak utuh (Excel hanya menyimpan 15 digit). Baris itu dilaporkan sebagai NIK rusak, tidak ditebak. Perbaiki kolomnya sebagai Teks di Excel bila bisa.',
+  'office.download_step_receipt': 'Unduh tanda terima langkah ini (JSON)',
 };
 
 const en = {
@@ -730,6 +731,7 @@ const en = {
   'office.header_found': 'found from the column names',
   'office.workbook_rows': '{n} data rows in this sheet.',
   'office.workbook_damaged': '{n} NIK/No. KK values are stored in Excel as numbers that lost digits (Excel keeps only 15). Those rows are reported as damaged NIKs, never guessed. Format the column as Text in Excel if you can.',
+  'office.download_step_receipt': "Download this step's receipt (JSON)",
 };
 
 export const DICTIONARIES = { id, en };

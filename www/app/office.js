@@ -373,19 +373,28 @@ function renderCheck() {
   if (missing.length) parts.push(needBox(missing));
   if (state.busy === 'check' && progress) parts.push(progress.root);
   if (state.report instanceof Error) parts.push(errorBox(state.report.message));
-  else if (state.report) parts.push(renderReport(state.report));
+  else if (state.report) {
+    parts.push(renderReport(state.report), el('div', { class: 'actions' }, stepReceiptButton('office-check-receipt', 'check', state.checkStarted, {
+      finished: state.checkFinished,
+      inputs: [{ name: state.file.name, blob: state.file, party: state.party }],
+      outputs: [],
+      counts: state.report,
+    })));
+  }
   replace(r, ...parts);
 }
 
 async function runCheck() {
   state.busy = 'check';
   state.report = null;
+  state.checkStarted = new Date();
   progress = progressView(cancel);
   renderAllActions();
   try {
     state.report = await worker.request('check', {
       file: state.file, options: optionsForWorker(), workflow: state.wf.text, ...approvalFields(state.wf), party: state.party,
     }, { onProgress: (m) => progress.update(m) });
+    state.checkFinished = new Date();
   } catch (err) {
     state.report = new Error(errorMessage(err));
   }
@@ -490,7 +499,13 @@ function renderTokenize() {
     parts.push(okBox(t('office.tokens_ready', { name: tk.file_name, size: fmtBytes(tk.token_file.byteLength) })),
       el('div', { class: 'actions' },
         el('button', { type: 'button', class: 'btn btn-primary', id: 'office-download-tokens', onclick: () => download(tk.token_file, tk.file_name, 'text/csv') }, t('office.download_tokens')),
-        el('button', { type: 'button', class: 'btn btn-secondary', id: 'office-download-receipt', onclick: downloadReceipt }, t('office.download_receipt'))),
+        el('button', { type: 'button', class: 'btn btn-secondary', id: 'office-download-receipt', onclick: downloadReceipt }, t('office.download_receipt')),
+        stepReceiptButton('office-tokenize-receipt', 'tokenize', tk.started, {
+          finished: tk.made_at,
+          inputs: [{ name: state.file.name, blob: state.file, party: state.party, records: tk.summary?.rows_in }],
+          outputs: [{ name: tk.file_name, bytes: tk.token_file, party: state.party, records: tk.summary?.rows_tokenized }],
+          counts: tk.summary || {},
+        })),
       el('p', { class: 'help' }, t('office.send_only_tokens')),
       renderTokenSummary(tk.summary));
   }
@@ -500,6 +515,7 @@ function renderTokenize() {
 async function runTokenize() {
   state.busy = 'tokenize';
   state.tokens = null;
+  const started = new Date();
   progress = progressView(cancel);
   renderAllActions();
   try {
@@ -507,7 +523,7 @@ async function runTokenize() {
       file: state.file, options: optionsForWorker(), workflow: state.wf.text, ...approvalFields(state.wf), key: state.key.text, party: state.party,
     }, { onProgress: (m) => progress.update(m) });
     const bytes = res.token_file instanceof Uint8Array ? res.token_file : new Uint8Array(res.token_file);
-    state.tokens = { ...res, token_file: bytes, made_at: new Date(), sha256: await sha256Hex(bytes) };
+    state.tokens = { ...res, token_file: bytes, made_at: new Date(), started, sha256: await sha256Hex(bytes) };
   } catch (err) {
     state.tokens = new Error(errorMessage(err));
   }
@@ -589,7 +605,13 @@ function renderReattach() {
     const res = state.result;
     parts.push(okBox(t('office.reattached', { name: res.file_name })),
       el('div', { class: 'actions' },
-        el('button', { type: 'button', class: 'btn btn-primary', id: 'office-download-annotated', onclick: () => download(res.bytes, res.file_name, 'text/csv') }, t('office.download_annotated'))),
+        el('button', { type: 'button', class: 'btn btn-primary', id: 'office-download-annotated', onclick: () => download(res.bytes, res.file_name, 'text/csv') }, t('office.download_annotated')),
+        stepReceiptButton('office-reattach-receipt', 'reattach', state.reattachStarted, {
+          finished: res.finished,
+          inputs: [{ name: state.file.name, blob: state.file, party: state.party }, { name: res.result_file.name, blob: res.result_file }],
+          outputs: [{ name: res.file_name, bytes: res.bytes }],
+          counts: res.summary || {},
+        })),
       el('p', { class: 'help' }, t('office.annotated_local')),
       el('div', { class: 'report', 'data-testid': 'reattach-summary' }, renderValue(res.summary)));
   }
@@ -599,6 +621,7 @@ function renderReattach() {
 async function runReattach() {
   state.busy = 'reattach';
   state.result = null;
+  state.reattachStarted = new Date();
   progress = progressView(cancel);
   renderAllActions();
   try {
@@ -606,7 +629,9 @@ async function runReattach() {
       file: state.file, options: optionsForWorker(), workflow: state.wf.text, ...approvalFields(state.wf), key: state.key.text, party: state.party,
       result: resultFile, result_name: resultFile.name,
     }, { onProgress: (m) => progress.update(m) });
-    state.result = { ...res, bytes: res.bytes instanceof Uint8Array ? res.bytes : new Uint8Array(res.bytes) };
+    state.result = {
+      ...res, bytes: res.bytes instanceof Uint8Array ? res.bytes : new Uint8Array(res.bytes), finished: new Date(), result_file: resultFile,
+    };
   } catch (err) {
     state.result = new Error(errorMessage(err));
   }
@@ -616,6 +641,35 @@ async function runReattach() {
 }
 
 // ---- shared -------------------------------------------------------------------------------
+
+const isoNow = (d = new Date()) => d.toISOString().replace(/\.\d+Z$/, 'Z');
+
+/**
+ * A button that downloads a step's receipt (padan-step-receipt/1 JSON, as the CLI writes
+ * it): approval, digests of the files, counts, times, version; no personal data, no tokens.
+ */
+function stepReceiptButton(id, step, started, args) {
+  return el('button', {
+    type: 'button', class: 'btn btn-secondary', id,
+    onclick: async () => {
+      try {
+        const r = await worker.request('receipt', {
+          step, workflow: state.wf.text, ...approvalFields(state.wf), party: state.party,
+          started: isoNow(started), finished: isoNow(args.finished), ...args,
+        });
+        const safe = (x) => String(x).replace(/[^A-Za-z0-9_.-]+/g, '-');
+        download(r.text, `tanda-terima-${step}-${safe(state.party)}-${safe(state.file?.name || 'daftar')}.json`, 'application/json');
+      } catch (err) {
+        alertError(err);
+      }
+    },
+  }, t('office.download_step_receipt'));
+}
+
+function alertError(err) {
+  const r = regions.reattach;
+  r.prepend(errorBox(errorMessage(err)));
+}
 
 function resetOutputs() {
   state.report = null;
