@@ -82,6 +82,13 @@ fn message(canonical: &[u8], signed_on: &str) -> Vec<u8> {
     m
 }
 
+/// A JSON file as padan writes them: pretty-printed, ending in a newline.
+pub(crate) fn json_file<T: Serialize>(v: &T) -> Vec<u8> {
+    let mut bytes = serde_json::to_vec_pretty(v).expect("serializable");
+    bytes.push(b'\n');
+    bytes
+}
+
 fn hex_array<const N: usize>(s: &str, file: &str, field: &str) -> Result<[u8; N]> {
     let v = hex::decode(s.trim()).map_err(|_| {
         Error::approval(
@@ -161,9 +168,7 @@ impl OfficerPublic {
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut v = serde_json::to_vec_pretty(self).expect("serializable");
-        v.push(b'\n');
-        v
+        json_file(self)
     }
 }
 
@@ -292,9 +297,7 @@ impl OfficerKey {
             nonce: hex::encode(nonce),
             sealed_seed: hex::encode(sealed),
         };
-        let mut v = serde_json::to_vec_pretty(&file).expect("serializable");
-        v.push(b'\n');
-        Ok(v)
+        Ok(json_file(&file))
     }
 
     /// Opens a sealed key file with its passphrase.
@@ -397,9 +400,7 @@ impl Approval {
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut v = serde_json::to_vec_pretty(self).expect("serializable");
-        v.push(b'\n');
-        v
+        json_file(self)
     }
 
     /// SHA-256 of the approval's canonical JSON, hex: what receipts and logs record.
@@ -508,9 +509,7 @@ impl TrustStore {
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut v = serde_json::to_vec_pretty(self).expect("serializable");
-        v.push(b'\n');
-        v
+        json_file(self)
     }
 
     pub fn is_trusted(&self, public_key_hex: &str) -> bool {

@@ -100,9 +100,7 @@ pub struct Receipt {
 
 impl Receipt {
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut v = serde_json::to_vec_pretty(self).expect("serializable");
-        v.push(b'\n');
-        v
+        crate::approval::json_file(self)
     }
 }
 

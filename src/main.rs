@@ -602,8 +602,13 @@ fn run(cmd: Cmd) -> R {
             };
             end_progress();
             if let Some(r) = receipt {
-                let mut input_fact = officer::file_fact(&input)?;
-                input_fact.party = Some(party.clone());
+                let input_fact = padan::audit::FileFact {
+                    name: name_of(&input),
+                    sha256: report.input_sha256.clone(),
+                    bytes: file_len(&input),
+                    party: Some(party.clone()),
+                    records: None,
+                };
                 let rc = officer::receipt(
                     "check",
                     &auth,
@@ -754,25 +759,29 @@ fn run(cmd: Cmd) -> R {
             end_progress();
             fs::create_dir_all(&out_dir)
                 .map_err(|e| Error::io(&out_dir.display().to_string(), e))?;
-            write_atomic(
-                &out_dir.join("summary.json"),
-                &serde_json::to_vec_pretty(&out.summary).expect("serializable"),
-            )?;
-            write_atomic(&out_dir.join("summary.txt"), out.summary_text.as_bytes())?;
-            for r in &out.results {
-                write_atomic(&out_dir.join(&r.file_name), &r.bytes)?;
+            let summary_json = serde_json::to_vec_pretty(&out.summary).expect("serializable");
+            let written: Vec<(&str, &[u8])> = [
+                ("summary.json", &summary_json[..]),
+                ("summary.txt", out.summary_text.as_bytes()),
+            ]
+            .into_iter()
+            .chain(
+                out.results
+                    .iter()
+                    .map(|r| (r.file_name.as_str(), &r.bytes[..])),
+            )
+            .collect();
+            for (name, bytes) in &written {
+                write_atomic(&out_dir.join(name), bytes)?;
             }
             let mut inputs = Vec::new();
             for f in &files {
                 inputs.push(officer::file_fact(f)?);
             }
-            let mut outputs = Vec::new();
-            for name in ["summary.json", "summary.txt"] {
-                outputs.push(officer::file_fact(&out_dir.join(name))?);
-            }
-            for r in &out.results {
-                outputs.push(padan::audit::FileFact::of(&r.file_name, &r.bytes));
-            }
+            let outputs: Vec<padan::audit::FileFact> = written
+                .iter()
+                .map(|(name, bytes)| padan::audit::FileFact::of(name, bytes))
+                .collect();
             let counts = serde_json::to_value(&out.summary).expect("serializable");
             let entry =
                 officer::log_compare(&log, &auth, inputs.clone(), outputs.clone(), counts.clone())?;
@@ -855,15 +864,27 @@ fn run(cmd: Cmd) -> R {
             write_atomic(&out, &annotated)?;
             end_progress();
             if let Some(r) = receipt {
-                let mut list = officer::file_fact(&input)?;
-                list.party = Some(party.clone());
+                let mut list_fact = match &list {
+                    ListInput::Csv => officer::file_fact(&input)?,
+                    ListInput::Workbook { sha256, .. } => padan::audit::FileFact {
+                        name: name_of(&input),
+                        sha256: sha256.clone(),
+                        bytes: file_len(&input),
+                        party: None,
+                        records: None,
+                    },
+                };
+                list_fact.party = Some(party.clone());
                 let rc = officer::receipt(
                     "reattach",
                     &auth,
                     &party,
                     Some(secret.kcv()),
-                    vec![list, officer::file_fact(&result)?],
-                    vec![officer::file_fact(&out)?],
+                    vec![
+                        list_fact,
+                        padan::audit::FileFact::of(&name_of(&result), &res),
+                    ],
+                    vec![padan::audit::FileFact::of(&name_of(&out), &annotated)],
                     started,
                     serde_json::to_value(&s).expect("serializable"),
                 );

@@ -501,6 +501,28 @@ fn receipts_and_the_audit_log() {
         assert!(text.contains("approval_digest"), "{f} names the approval");
     }
     assert_eq!(json(&p.join("reattach.r.json"))["step"], "reattach");
+    // The receipts' digests are those of the files on disk.
+    let sha = |f: &str| {
+        use sha2::{Digest, Sha256};
+        hex::encode(Sha256::digest(std::fs::read(p.join(f)).unwrap()))
+    };
+    let check_r = json(&p.join("check.r.json"));
+    assert_eq!(check_r["inputs"][0]["sha256"], sha("d/dtks.csv").as_str());
+    let reattach_r = json(&p.join("reattach.r.json"));
+    assert_eq!(
+        reattach_r["inputs"][0]["sha256"],
+        sha("d/dtks.csv").as_str()
+    );
+    assert_eq!(
+        reattach_r["inputs"][1]["sha256"],
+        sha("res3/dtks.result.csv").as_str()
+    );
+    assert_eq!(reattach_r["outputs"][0]["sha256"], sha("a.csv").as_str());
+    let compare_r = json(&p.join("res3/receipt.json"));
+    for o in compare_r["outputs"].as_array().unwrap() {
+        let name = o["name"].as_str().unwrap();
+        assert_eq!(o["sha256"], sha(&format!("res3/{name}")).as_str(), "{name}");
+    }
 
     // Tampering: a modified, a removed and a reordered entry, each caught at its line.
     let log = std::fs::read_to_string(p.join("audit.log")).unwrap();
