@@ -5,18 +5,9 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 mod common;
+use common::padan;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn padan(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_padan"))
-        .args(args)
-        .current_dir(cwd)
-        .env("PADAN_TRUST_STORE", cwd.join("trust.json"))
-        .output()
-        .expect("padan runs")
-}
 
 /// A temporary directory with a small demo scenario in `d/`.
 fn scenario() -> tempfile::TempDir {

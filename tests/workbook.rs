@@ -5,30 +5,12 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 mod common;
+use common::{ok, padan};
 
 use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Output};
 
 use calamine::{Data, Reader};
-
-fn padan(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_padan"))
-        .args(args)
-        .current_dir(cwd)
-        .env("PADAN_TRUST_STORE", cwd.join("trust.json"))
-        .output()
-        .expect("padan runs")
-}
-
-fn ok(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "stderr: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
 
 const FORMULA: &str = "=HYPERLINK(\"http://contoh.invalid\",\"klik\")";
 
