@@ -2,22 +2,29 @@
 //! without it, overall and for rows whose NIK is unusable.
 //!
 //! ```sh
-//! cargo run --release --example fuzzy_demo [-- PEOPLE [THRESHOLD...]]   # default 20000 0.9
+//! cargo run --release --example fuzzy_demo [-- PEOPLE [PERCENT...]]   # default 20000 90
+//! ```
+//!
+//! The workflow is the demo's with the recommended `fuzzy` section
+//! (`FuzzyConfig::recommended`), its similarity threshold set to each PERCENT in turn.
+//!
+//! ```text
 //! ```
 
 use std::io::Write;
 
 use padan::date::Date;
-use padan::fuzzy::demo_eval::{evaluate, DemoFuzzyParams, DemoList};
+use padan::fuzzy::config::FuzzyConfig;
+use padan::fuzzy::demo_eval::{evaluate, DemoList};
 use padan::keys::Secret;
 use padan::pipeline::Context;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let people: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(20_000);
-    let mut thresholds: Vec<f32> = args.iter().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let mut thresholds: Vec<u32> = args.iter().skip(1).filter_map(|a| a.parse().ok()).collect();
     if thresholds.is_empty() {
-        thresholds.push(DemoFuzzyParams::default().threshold);
+        thresholds.push(90);
     }
     type Files = std::rc::Rc<std::cell::RefCell<Vec<(String, Vec<u8>)>>>;
     let files: Files = Default::default();
@@ -47,12 +54,7 @@ fn main() {
         .iter()
         .map(|(id, name, _)| (*id, *name))
         .collect();
-    let wf = padan::workflow::demo_workflow(&parties, "2025-01-01", "2030-12-31");
-    let ctx = Context {
-        workflow: &wf,
-        workflow_file: "workflow.json",
-        today: Date::new(2026, 6, 1).expect("date"),
-    };
+    let mut wf = padan::workflow::demo_workflow(&parties, "2025-01-01", "2030-12-31");
     let secret = Secret::from_bytes([9u8; 32]);
     let lists: Vec<DemoList> = padan::demo::LISTS
         .iter()
@@ -63,16 +65,30 @@ fn main() {
         })
         .collect();
     for t in thresholds {
-        let params = DemoFuzzyParams {
-            threshold: t,
-            ..Default::default()
+        let mut cfg = FuzzyConfig::recommended(&wf.fields);
+        cfg.similarity_percent = t;
+        // PADAN_FUZZY_BLOCKS="birth_date+kecamatan;name+birth_year" tries other blocks.
+        if let Ok(b) = std::env::var("PADAN_FUZZY_BLOCKS") {
+            cfg.blocks = b
+                .split(';')
+                .map(|b| b.split('+').map(str::to_string).collect())
+                .collect();
+            cfg.validate(&wf.fields, "PADAN_FUZZY_BLOCKS")
+                .expect("valid blocks");
+        }
+        let blocks = cfg.blocks.clone();
+        wf.fuzzy = Some(cfg);
+        let ctx = Context {
+            workflow: &wf,
+            workflow_file: "workflow.json",
+            today: Date::new(2026, 6, 1).expect("date"),
         };
         let start = std::time::Instant::now();
-        let r = evaluate(&ctx, &secret, &lists, get("truth.csv"), &params).expect("evaluate");
+        let r = evaluate(&ctx, &secret, &lists, get("truth.csv")).expect("evaluate");
         println!(
-            "{people} people, {} rows ({} without a usable NIK); threshold {t}; {:?}; {} comparisons; \
-             {} fuzzy links ({} wrong), {} probable typos ({} wrong); {:.1?}",
-            r.rows, r.rows_nik_unusable, params.hardening, r.comparisons, r.fuzzy_links,
+            "{people} people, {} rows ({} without a usable NIK); similarity >= {t}%; blocks {blocks:?}; {} comparisons; \
+             {} fuzzy links ({} wrong), {} probable typos ({} wrong); {:.1?} (tokenize + compare + scoring)",
+            r.rows, r.rows_nik_unusable, r.comparisons, r.fuzzy_links,
             r.fuzzy_links_wrong, r.typo_links, r.typo_links_wrong,
             start.elapsed()
         );

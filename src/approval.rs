@@ -819,6 +819,15 @@ pub fn summarize(wf: &Workflow) -> OfficerSummary {
         ),
         "Urutan baris diacak; rujukan tidak membuka posisi atau isi baris.".into(),
     ];
+    if let Some(f) = &wf.fuzzy {
+        leaves.push(format!(
+            "PENCOCOKAN MIRIP AKTIF (perlu verifikasi): tiap baris juga membawa filter Bloom berkunci dari kolom {} (diperkuat dengan difusi t = {}), token blok berkunci [{}]{}. Filter ini menyimpan kemiripan nama, sehingga serangan pencocokan graf tetap mungkin bagi pihak yang memegang filter dan daftar nama; karena itu koordinator tidak boleh memegang kunci atau daftar lain, dan skor kemiripan tidak pernah dikirim.",
+            f.fields.iter().map(|x| x.field.as_str()).collect::<Vec<_>>().join(", "),
+            f.diffusion,
+            f.blocks.iter().map(|b| b.join(" + ")).collect::<Vec<_>>().join("; "),
+            if f.nik_typos { ", dan penanda salah ketik NIK (31 potongan HMAC 16 bit dari NIK yang dihapus satu angkanya atau dua angka bertukar, terikat pada nama dan tanggal lahir)" } else { "" }
+        ));
+    }
     for p in wf.data_parties() {
         let basis = if p.legal_basis.trim().is_empty() {
             "dasar hukum belum ditulis".to_string()
@@ -836,6 +845,12 @@ pub fn summarize(wf: &Workflow) -> OfficerSummary {
             format!("Hitungan ringkasan di bawah {} ditekan (ditampilkan \"<{}\").", wf.k, wf.k),
         ],
     ));
+    if let Some(f) = &wf.fuzzy {
+        sections.last_mut().expect("pushed").1.push(format!(
+            "Dengan pencocokan mirip: rekaman yang tokennya tidak cocok dibandingkan kemiripannya (Dice) hanya di dalam blok yang sama; pasangan dengan kemiripan >= {}% ditandai \"perlu verifikasi\" dan TIDAK digabungkan ke hitungan orang. Koordinator melihat kelompok blok (bukan nilainya).",
+            f.similarity_percent
+        ));
+    }
     let mut back = Vec::new();
     for p in wf.data_parties() {
         let d = wf.disclosure_for(&p.id);
@@ -843,6 +858,9 @@ pub fn summarize(wf: &Workflow) -> OfficerSummary {
             "status tiap barisnya sendiri (cocok, bertentangan/perlu verifikasi, tidak ditemukan)"
                 .to_string(),
         ];
+        if wf.fuzzy.is_some() {
+            what.push("untuk baris \"perlu verifikasi\": alasannya (nama mirip atau kemungkinan salah ketik NIK), tanpa skor".into());
+        }
         if d.in_reference {
             what.push(format!("apakah orangnya ada di {}", name_of(&wf.reference)));
         }

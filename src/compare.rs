@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::keys::{Token, TOKEN_LEN};
 use crate::pipeline::{Context, Progress};
-use crate::result::{ResultHeader, Status};
+use crate::result::{ResultHeader, Status, Verify};
 use crate::tokens::TokenReader;
 use crate::workflow::{Disclosure, Workflow};
 
@@ -38,6 +38,8 @@ pub struct CompareOutput {
     /// Coordinator-internal: the cluster (person) of every record, by party and reference.
     /// Never written to a result file; used to measure quality on the demo.
     pub clusters: RecordClusters,
+    /// Dice comparisons made by fuzzy matching (0 without).
+    pub fuzzy_comparisons: u64,
 }
 
 /// The cluster of every record, column by column: record `x` is reference `refs[x]` of
@@ -50,6 +52,8 @@ pub struct RecordClusters {
     pub party: Vec<u8>,
     pub refs: Vec<Token>,
     pub cluster: Vec<u32>,
+    /// Fuzzy matching's verification links (pairs of records, and why), never merged.
+    pub verify: Vec<(u32, u32, Verify)>,
 }
 
 impl RecordClusters {
@@ -94,7 +98,28 @@ pub struct Summary {
     pub links: Vec<KeyLinks>,
     /// Records involved in a conflict to verify.
     pub conflict_records: Count,
+    /// Fuzzy matching's links to verify (workflows with fuzzy matching only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verification: Option<Verification>,
     pub created_by: String,
+}
+
+/// Links found by fuzzy matching: to verify, never merged into the people counts.
+#[derive(Clone, Debug, Serialize)]
+pub struct Verification {
+    /// Records with status `perlu_verifikasi`, all lists.
+    pub records: Count,
+    pub similar_name_links: Count,
+    pub nik_typo_links: Count,
+    /// Similar-name links per pair of lists.
+    pub similar_by_pair: Vec<VerificationPair>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct VerificationPair {
+    pub a: String,
+    pub b: String,
+    pub links: Count,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -135,6 +160,8 @@ struct Loaded {
     /// order is byte order), zero when absent (see `masks`).
     tokens: Vec<Vec<u128>>,
     masks: Vec<u8>,
+    /// The fuzzy part of every record (`padan-tokens/2`), in record order; empty without.
+    fuzzy: Vec<u8>,
 }
 
 /// Union-find with path halving and per-root key masks.
@@ -370,7 +397,9 @@ fn load<'w>(
         refs: Vec::new(),
         tokens: vec![Vec::new(); nk],
         masks: Vec::new(),
+        fuzzy: Vec::new(),
     };
+    let exact_size = TOKEN_LEN + 1 + nk * TOKEN_LEN;
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
     let mut kcv: Option<(String, String)> = None;
     let mut files = Vec::new();
@@ -421,6 +450,7 @@ fn load<'w>(
                 .refs
                 .push(raw[..TOKEN_LEN].try_into().expect("16 bytes"));
             loaded.masks.push(raw[TOKEN_LEN]);
+            loaded.fuzzy.extend_from_slice(&raw[exact_size..]);
             if keep_tokens {
                 for (i, t) in loaded.tokens.iter_mut().enumerate() {
                     let off = TOKEN_LEN + 1 + i * TOKEN_LEN;
@@ -931,6 +961,17 @@ fn link(
         progress(((i + 1) * n) as u64);
     }
     drop(scratch);
+    let nik_keys: u8 = wf
+        .match_keys
+        .iter()
+        .enumerate()
+        .filter(|(_, k)| k.fields.iter().any(|f| f == "nik"))
+        .fold(0, |m, (i, _)| m | (1 << i));
+    let has_nik: Vec<bool> = if wf.fuzzy.is_some() {
+        l.masks.iter().map(|m| m & nik_keys != 0).collect()
+    } else {
+        Vec::new()
+    };
     drop(l.masks);
     for x in 0..n as u32 {
         let r = uf.find(x);
@@ -1015,18 +1056,59 @@ fn link(
         *combos.entry(lm).or_default() += c;
     }
 
+    // Fuzzy matching: verification links between clusters, never merged into them.
+    let mut verify: BTreeMap<u32, (Verify, u64)> = BTreeMap::new();
+    let mut fuzzy_stats = None;
+    let mut fuzzy_comparisons = 0;
+    let mut pair_links: Vec<(u32, u32, Verify)> = Vec::new();
+    if let Some(cfg) = &wf.fuzzy {
+        let lists_of = |r: u32| cluster[r as usize][0];
+        let recs = crate::fuzzy::stage::Records {
+            layout: crate::fuzzy::record::Layout::of(cfg),
+            raw: &l.fuzzy,
+            party: &l.party,
+            root: &root,
+            cluster_lists: &lists_of,
+            has_nik: &has_nik,
+        };
+        let (found, stats) = crate::fuzzy::stage::run(
+            &recs,
+            np,
+            crate::fuzzy::stage::Params {
+                threshold: cfg.threshold(),
+                max_block_pairs: 1 << 22,
+            },
+            &mut |_| {},
+        );
+        for link in found {
+            pair_links.push((link.a, link.b, link.why));
+            for (x, y) in [(link.a, link.b), (link.b, link.a)] {
+                let e = verify.entry(x).or_insert((link.why, 0));
+                // A probable NIK typo says more than a similar name.
+                if link.why == Verify::NikTypo {
+                    e.0 = Verify::NikTypo;
+                }
+                e.1 |= 1u64 << l.party[y as usize];
+            }
+        }
+        fuzzy_comparisons = stats.blocks.comparisons;
+        fuzzy_stats = Some(stats);
+    }
+    drop(l.fuzzy);
+    drop(has_nik);
+
     // Statuses: `flags[x]` becomes the record's row code (see `Row`).
     let reference = parties
         .iter()
         .position(|p| *p == wf.reference)
         .expect("validated") as u8;
     // statuses[p][s]: records of list `p` with status `Status::ALL[s]`.
-    let mut statuses = vec![[0u64; 4]; np];
+    let mut statuses = vec![[0u64; 5]; np];
     let mut duplicates = vec![0u64; np];
     for x in 0..n {
         let p = l.party[x];
         let [m, d] = cluster[root[x] as usize];
-        let status = if flags[x] & CONFLICT != 0 {
+        let mut status = if flags[x] & CONFLICT != 0 {
             Status::Conflict
         } else if m & !(1u64 << p) == 0 {
             Status::NotFound
@@ -1035,6 +1117,13 @@ fn link(
         } else {
             Status::MatchedWeaker
         };
+        let mut why = None;
+        if matches!(status, Status::NotFound | Status::Conflict) {
+            if let Some((w, _)) = verify.get(&(x as u32)) {
+                status = Status::PerluVerifikasi;
+                why = Some(*w);
+            }
+        }
         let dup = (d >> p) & 1 != 0;
         statuses[p as usize][status as usize] += 1;
         duplicates[p as usize] += dup as u64;
@@ -1042,9 +1131,12 @@ fn link(
             status,
             duplicate: dup,
             in_reference: (m >> reference) & 1 != 0,
+            verify: why,
         }
         .code();
     }
+    // Verification links of records that kept another status name no lists.
+    verify.retain(|x, _| Row::from_code(flags[*x as usize]).verify.is_some());
     let rules: Vec<Disclosure> = parties.iter().map(|p| wf.disclosure_for(p)).collect();
     if !rules.iter().any(|r| r.other_lists) {
         cluster = Vec::new();
@@ -1079,16 +1171,24 @@ fn link(
         }
         let with_ref = header.columns.iter().any(|c| c == "in_reference");
         let with_others = header.columns.iter().any(|c| c == "other_lists");
-        let others = |x: u32| cluster[root[x as usize] as usize][0] & !(1u64 << p);
+        let with_verify = header.columns.iter().any(|c| c == "verifikasi");
+        // A record to verify also names the lists of the records it is linked to.
+        let others = |x: u32| {
+            (cluster[root[x as usize] as usize][0] | verify.get(&x).map_or(0, |v| v.1))
+                & !(1u64 << p)
+        };
         // The exact size, then the file as `result::write_result` writes it.
         let json = serde_json::to_vec(&header).expect("serializable");
         let columns = header.columns.join(",");
         // What follows the reference, by row code: ",status,duplicate[,in_reference]",
         // then "," before the other lists, or the end of the line.
-        let tails: Vec<Vec<u8>> = (0..16u8)
+        let tails: Vec<Vec<u8>> = (0..Row::CODES)
             .map(|c| {
                 let row = Row::from_code(c);
                 let mut t = format!(",{},{}", row.status.code(), yes_no(row.duplicate));
+                if with_verify {
+                    t = t + "," + row.verify.map_or("", |v| v.code());
+                }
                 if with_ref {
                     t = t + "," + yes_no(row.in_reference);
                 }
@@ -1109,7 +1209,7 @@ fn link(
         out.push(b'\n');
         out.extend_from_slice(columns.as_bytes());
         out.push(b'\n');
-        let mut line = [0u8; 64];
+        let mut line = [0u8; 160];
         for &x in &order {
             let tail = &tails[flags[x as usize] as usize];
             line[..2 * TOKEN_LEN].copy_from_slice(&hex16(&l.refs[x as usize]));
@@ -1158,15 +1258,10 @@ fn link(
     drop(flags);
     let mut lists = Vec::new();
     for &p in &present {
-        let st: Vec<(&str, u64)> = [
-            Status::Matched,
-            Status::MatchedWeaker,
-            Status::Conflict,
-            Status::NotFound,
-        ]
-        .iter()
-        .map(|&s| (s.code(), statuses[p][s as usize]))
-        .collect();
+        let st: Vec<(&str, u64)> = Status::all_for(wf)
+            .iter()
+            .map(|&s| (s.code(), statuses[p][s as usize]))
+            .collect();
         let hidden = secondary(&st.iter().map(|(_, c)| *c).collect::<Vec<_>>(), k);
         let mut map: BTreeMap<String, Count> = BTreeMap::new();
         for (j, (s, c)) in st.into_iter().enumerate() {
@@ -1243,6 +1338,23 @@ fn link(
             })
             .collect(),
         conflict_records: sup(conflict_records),
+        verification: fuzzy_stats.map(|st| Verification {
+            records: sup(statuses
+                .iter()
+                .map(|s| s[Status::PerluVerifikasi as usize])
+                .sum()),
+            similar_name_links: sup(st.similar.iter().map(|s| s.2).sum()),
+            nik_typo_links: sup(st.typos),
+            similar_by_pair: st
+                .similar
+                .iter()
+                .map(|&(a, b, c)| VerificationPair {
+                    a: parties[a as usize].into(),
+                    b: parties[b as usize].into(),
+                    links: sup(c),
+                })
+                .collect(),
+        }),
         created_by: format!("padan {}", crate::VERSION),
     };
     let summary_text = crate::result::summary_text(&summary, wf);
@@ -1250,33 +1362,52 @@ fn link(
         summary,
         summary_text,
         results,
+        fuzzy_comparisons,
         clusters: RecordClusters {
             parties: parties.iter().map(|p| p.to_string()).collect(),
             party: l.party,
             refs: l.refs,
             cluster: root,
+            verify: pair_links,
         },
     }
 }
 
-/// What a result row says about a record, packed in a byte.
+/// What a result row says about a record, packed in a byte: status (3 bits), duplicate,
+/// in the reference list, why to verify (2 bits).
 struct Row {
     status: Status,
     duplicate: bool,
     /// Whether the record's cluster holds a record of the reference list.
     in_reference: bool,
+    verify: Option<Verify>,
 }
 
 impl Row {
+    /// Number of codes.
+    const CODES: u8 = 96;
+
     fn code(&self) -> u8 {
-        self.status as u8 | (self.duplicate as u8) << 2 | (self.in_reference as u8) << 3
+        self.status as u8
+            | (self.duplicate as u8) << 3
+            | (self.in_reference as u8) << 4
+            | match self.verify {
+                None => 0,
+                Some(Verify::SimilarName) => 1 << 5,
+                Some(Verify::NikTypo) => 2 << 5,
+            }
     }
 
     fn from_code(c: u8) -> Row {
         Row {
-            status: Status::ALL[(c & 3) as usize],
-            duplicate: c & 4 != 0,
-            in_reference: c & 8 != 0,
+            status: Status::ALL[((c & 7) as usize).min(Status::ALL.len() - 1)],
+            duplicate: c & 8 != 0,
+            in_reference: c & 16 != 0,
+            verify: match c >> 5 {
+                1 => Some(Verify::SimilarName),
+                2 => Some(Verify::NikTypo),
+                _ => None,
+            },
         }
     }
 }
@@ -1454,6 +1585,7 @@ mod tests {
             refs: Vec::new(),
             tokens: vec![Vec::new(); 3],
             masks: Vec::new(),
+            fuzzy: Vec::new(),
         };
         for (x, (p, t)) in records.iter().enumerate() {
             l.party.push(*p);

@@ -110,6 +110,13 @@ pub struct TokenRows<R: Read> {
 impl<R: Read> TokenRows<R> {
     pub fn new(input: R, file_name: &str) -> Result<TokenRows<R>> {
         let reader = TokenReader::new(input, file_name)?;
+        if reader.header.fuzzy.is_some() {
+            return Err(Error::Refused {
+                what: format!(
+                    "{file_name} memuat bagian pencocokan mirip (padan-tokens/2). Ekspor untuk Spark hanya untuk pencocokan persis: bandingkan berkas ini dengan 'padan compare'."
+                ),
+            });
+        }
         plain_id(&reader.header.party, file_name, "party")?;
         for k in &reader.header.match_keys {
             plain_id(k, file_name, "match_keys")?;

@@ -182,6 +182,9 @@ enum Cmd {
         people: usize,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Enable fuzzy matching in the demo workflow (the recommended `fuzzy` section).
+        #[arg(long)]
+        fuzzy: bool,
     },
     /// Run the whole flow on a demo directory and measure precision and recall.
     Evaluate {
@@ -903,7 +906,20 @@ fn run(cmd: Cmd) -> R {
             println!("daftar beranotasi: {}", out.display());
             Ok(())
         }
-        Cmd::Demo { out, people, seed } => demo(&out, people, seed),
+        Cmd::Demo {
+            out,
+            people,
+            seed,
+            fuzzy,
+        } => demo(&out, people, seed, fuzzy),
+        Cmd::Evaluate { demo } if fuzzy_demo(&demo)? => {
+            let q = evaluate_fuzzy(&demo)?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&q).expect("serializable")
+            );
+            Ok(())
+        }
         Cmd::Evaluate { demo } => {
             let q = evaluate(&demo)?;
             println!(
@@ -1043,7 +1059,7 @@ fn demo_secret(seed: u64) -> Secret {
     Secret::from_bytes(h.finalize().into())
 }
 
-fn demo(out: &Path, people: usize, seed: u64) -> R {
+fn demo(out: &Path, people: usize, seed: u64, fuzzy: bool) -> R {
     let dir = out.display().to_string();
     fs::create_dir_all(out).map_err(|e| Error::io(&dir, e))?;
     let start = Instant::now();
@@ -1058,7 +1074,10 @@ fn demo(out: &Path, people: usize, seed: u64) -> R {
         .iter()
         .map(|(id, name, _)| (*id, *name))
         .collect();
-    let wf = padan::workflow::demo_workflow(&parties, "2025-01-01", "2030-12-31");
+    let mut wf = padan::workflow::demo_workflow(&parties, "2025-01-01", "2030-12-31");
+    if fuzzy {
+        wf.fuzzy = Some(padan::fuzzy::config::FuzzyConfig::recommended(&wf.fields));
+    }
     write_atomic(
         &out.join("workflow.json"),
         (serde_json::to_string_pretty(&wf).expect("serializable") + "\n").as_bytes(),
@@ -1097,6 +1116,32 @@ fn demo_inputs(dir: &Path) -> R<(Workflow, Secret)> {
     let wf = load_workflow(&dir.join("workflow.json"))?;
     let secret = load_key(&dir.join("demo.key"))?;
     Ok((wf, secret))
+}
+
+/// Whether the demo directory's workflow enables fuzzy matching.
+fn fuzzy_demo(dir: &Path) -> R<bool> {
+    Ok(demo_inputs(dir)?.0.fuzzy.is_some())
+}
+
+/// Precision and recall with and without fuzzy matching (`padan demo --fuzzy`).
+fn evaluate_fuzzy(dir: &Path) -> R<padan::fuzzy::demo_eval::DemoFuzzyReport> {
+    let (wf, secret) = demo_inputs(dir)?;
+    let ctx = Context {
+        workflow: &wf,
+        workflow_file: "workflow.json",
+        today: today(),
+    };
+    let mut data = Vec::new();
+    for (party, _, file) in padan::demo::LISTS {
+        data.push((party, file, read(&dir.join(file))?));
+    }
+    let lists: Vec<padan::fuzzy::demo_eval::DemoList> = data
+        .iter()
+        .map(|(party, file, bytes)| padan::fuzzy::demo_eval::DemoList { party, file, bytes })
+        .collect();
+    let truth = read(&dir.join("truth.csv"))?;
+    let report = padan::fuzzy::demo_eval::evaluate(&ctx, &secret, &lists, &truth)?;
+    Ok(report)
 }
 
 fn evaluate(dir: &Path) -> R<padan::quality::Quality> {
@@ -1152,7 +1197,7 @@ fn peak_rss_mb() -> f64 {
 fn bench(dir: &Path, people: usize) -> R {
     if !dir.join("workflow.json").exists() {
         println!("membuat skenario {people} orang di {} ...", dir.display());
-        demo(dir, people, 1)?;
+        demo(dir, people, 1, false)?;
     }
     let exe = std::env::current_exe().map_err(|e| Error::io("padan", e))?;
     for phase in ["check", "tokenize", "compare"] {

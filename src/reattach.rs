@@ -148,7 +148,9 @@ pub fn reattach<R: Read, W: Write>(
                 Some(r) => {
                     used += 1;
                     (
-                        r.status.label_id().to_string(),
+                        r.verify
+                            .map_or(r.status.label_id(), |v| v.label_id())
+                            .to_string(),
                         if r.duplicate { "YA" } else { "TIDAK" }.to_string(),
                         match r.in_reference {
                             Some(true) => "YA".to_string(),
@@ -156,7 +158,7 @@ pub fn reattach<R: Read, W: Write>(
                             None => String::new(),
                         },
                         r.other_lists.clone().unwrap_or_default().join(";"),
-                        String::new(),
+                        r.verify.map_or("", |v| v.note_id()).to_string(),
                     )
                 }
                 None => {

@@ -27,15 +27,66 @@ pub enum Status {
     Conflict,
     /// In no other list.
     NotFound,
+    /// Not found, or in conflict, by the exact tokens, but linked by fuzzy matching to a
+    /// record of another cluster (a similar name, or a probable NIK typo): to verify.
+    /// Only in workflows with fuzzy matching.
+    PerluVerifikasi,
+}
+
+/// Why a record is to verify ([`Status::PerluVerifikasi`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Verify {
+    /// A record with a similar name (and birth date, place) in another list.
+    SimilarName,
+    /// A record whose NIK differs in one digit or two swapped digits, same name and birth
+    /// date.
+    NikTypo,
+}
+
+impl Verify {
+    pub fn code(self) -> &'static str {
+        match self {
+            Verify::SimilarName => "nama_mirip",
+            Verify::NikTypo => "nik_salah_ketik",
+        }
+    }
+    pub fn from_code(s: &str) -> Option<Verify> {
+        [Verify::SimilarName, Verify::NikTypo]
+            .into_iter()
+            .find(|v| v.code() == s)
+    }
+    pub fn label_id(self) -> &'static str {
+        match self {
+            Verify::SimilarName => "PERLU VERIFIKASI (NAMA MIRIP)",
+            Verify::NikTypo => "PERLU VERIFIKASI (KEMUNGKINAN SALAH KETIK NIK)",
+        }
+    }
+    /// What the office should do, for the annotated list.
+    pub fn note_id(self) -> &'static str {
+        match self {
+            Verify::SimilarName => "ada rekaman dengan nama mirip (tanggal lahir dan wilayah sama) di daftar lain; periksa apakah orang yang sama",
+            Verify::NikTypo => "NIK rekaman ini dan rekaman lain dengan nama dan tanggal lahir sama berbeda satu angka atau dua angka tertukar; periksa NIK pada KK/KTP",
+        }
+    }
 }
 
 impl Status {
-    pub const ALL: [Status; 4] = [
+    pub const ALL: [Status; 5] = [
         Status::Matched,
         Status::MatchedWeaker,
         Status::Conflict,
         Status::NotFound,
+        Status::PerluVerifikasi,
     ];
+
+    /// The statuses a workflow's results can hold.
+    pub fn all_for(wf: &Workflow) -> &'static [Status] {
+        if wf.fuzzy.is_some() {
+            &Status::ALL
+        } else {
+            &Status::ALL[..4]
+        }
+    }
 
     pub fn code(self) -> &'static str {
         match self {
@@ -43,6 +94,7 @@ impl Status {
             Status::MatchedWeaker => "matched_weaker",
             Status::Conflict => "conflict",
             Status::NotFound => "not_found",
+            Status::PerluVerifikasi => crate::fuzzy::STATUS,
         }
     }
     pub fn from_code(s: &str) -> Option<Status> {
@@ -54,6 +106,7 @@ impl Status {
             Status::MatchedWeaker => "COCOK (KUNCI LEMAH)",
             Status::Conflict => "PERLU VERIFIKASI (KONFLIK)",
             Status::NotFound => "TIDAK DITEMUKAN",
+            Status::PerluVerifikasi => "PERLU VERIFIKASI (MIRIP)",
         }
     }
     pub fn label_en(self) -> &'static str {
@@ -62,6 +115,7 @@ impl Status {
             Status::MatchedWeaker => "MATCHED (WEAKER KEY)",
             Status::Conflict => "TO VERIFY (CONFLICT)",
             Status::NotFound => "NOT FOUND",
+            Status::PerluVerifikasi => "TO VERIFY (SIMILAR)",
         }
     }
 }
@@ -72,6 +126,9 @@ pub struct ResultRow {
     pub reference: Token,
     pub status: Status,
     pub duplicate: bool,
+    /// Why the record is to verify (status `perlu_verifikasi` only; the `verifikasi`
+    /// column exists in workflows with fuzzy matching).
+    pub verify: Option<Verify>,
     /// `Some` only when the disclosure rule allows it.
     pub in_reference: Option<bool>,
     /// `Some` only when the disclosure rule allows it.
@@ -103,7 +160,7 @@ impl ResultHeader {
         rule: &Disclosure,
         is_reference: bool,
     ) -> ResultHeader {
-        let mut counts: BTreeMap<String, u64> = Status::ALL
+        let mut counts: BTreeMap<String, u64> = Status::all_for(wf)
             .iter()
             .map(|s| (s.code().to_string(), 0))
             .collect();
@@ -115,6 +172,9 @@ impl ResultHeader {
             }
         }
         let mut columns = vec!["ref".to_string(), "status".into(), "duplicate".into()];
+        if wf.fuzzy.is_some() {
+            columns.push("verifikasi".into());
+        }
         if rule.in_reference && !is_reference {
             columns.push("in_reference".into());
         }
@@ -154,12 +214,17 @@ pub fn write_result(header: &ResultHeader, mut rows: Vec<ResultRow>) -> Vec<u8> 
     out.push(b'\n');
     let with_ref = header.columns.iter().any(|c| c == "in_reference");
     let with_others = header.columns.iter().any(|c| c == "other_lists");
+    let with_verify = header.columns.iter().any(|c| c == "verifikasi");
     for r in rows {
         out.extend_from_slice(hex::encode(r.reference).as_bytes());
         out.push(b',');
         out.extend_from_slice(r.status.code().as_bytes());
         out.push(b',');
         out.extend_from_slice(yes_no(r.duplicate).as_bytes());
+        if with_verify {
+            out.push(b',');
+            out.extend_from_slice(r.verify.map_or("", |v| v.code()).as_bytes());
+        }
         if with_ref {
             out.push(b',');
             out.extend_from_slice(yes_no(r.in_reference.unwrap_or(false)).as_bytes());
@@ -205,7 +270,7 @@ pub fn read_result(bytes: &[u8], file: &str) -> Result<ResultFile> {
         ));
     }
     let ci = |n: &str| header.columns.iter().position(|c| c == n);
-    let (ir, ol) = (ci("in_reference"), ci("other_lists"));
+    let (ir, ol, vf) = (ci("in_reference"), ci("other_lists"), ci("verifikasi"));
     let mut rows = Vec::with_capacity(header.records as usize);
     for (i, line) in lines.enumerate() {
         let ln = i as u64 + 3;
@@ -232,10 +297,24 @@ pub fn read_result(bytes: &[u8], file: &str) -> Result<ResultFile> {
             "no" => Ok(false),
             _ => Err(bad(ln, format!("nilai '{s}' harus yes atau no."))),
         };
+        let verify = match vf.map(|j| f[j]) {
+            None | Some("") => None,
+            Some(v) => Some(
+                Verify::from_code(v)
+                    .ok_or_else(|| bad(ln, format!("verifikasi '{v}' tidak dikenal.")))?,
+            ),
+        };
+        if verify.is_some() != (status == Status::PerluVerifikasi) {
+            return Err(bad(
+                ln,
+                "kolom verifikasi harus terisi tepat bila status perlu_verifikasi.".into(),
+            ));
+        }
         rows.push(ResultRow {
             reference,
             status,
             duplicate: yn(f[2])?,
+            verify,
             in_reference: ir.map(|j| yn(f[j])).transpose()?,
             other_lists: ol.map(|j| {
                 f[j].split(';')
@@ -296,15 +375,34 @@ pub fn summary_text(s: &Summary, wf: &Workflow) -> String {
         "Rekaman dalam konflik (perlu verifikasi): {}",
         show(&s.conflict_records)
     );
+    let fuzzy = s.verification.is_some();
+    if let Some(v) = &s.verification {
+        let _ = writeln!(
+            t,
+            "Pencocokan mirip: {} rekaman perlu verifikasi ({} tautan nama mirip, {} kemungkinan salah ketik NIK); tidak digabungkan ke jumlah orang.",
+            show(&v.records),
+            show(&v.similar_name_links),
+            show(&v.nik_typo_links)
+        );
+    }
     let _ = writeln!(t);
-    let _ = writeln!(
+    let _ = write!(
         t,
         "{:<12} {:>10} {:>10} {:>8} {:>10} {:>10} {:>10} {:>10}",
         "Daftar", "Rekaman", "Orang", "Ganda", "Cocok", "Lemah", "Konflik", "Tdk ada"
     );
+    let _ = writeln!(
+        t,
+        "{}",
+        if fuzzy {
+            format!(" {:>10}", "Verifikasi")
+        } else {
+            String::new()
+        }
+    );
     for l in &s.lists {
         let g = |k: &str| l.statuses.get(k).map(show).unwrap_or_default();
-        let _ = writeln!(
+        let _ = write!(
             t,
             "{:<12} {:>10} {:>10} {:>8} {:>10} {:>10} {:>10} {:>10}",
             l.party,
@@ -315,6 +413,15 @@ pub fn summary_text(s: &Summary, wf: &Workflow) -> String {
             g("matched_weaker"),
             g("conflict"),
             g("not_found")
+        );
+        let _ = writeln!(
+            t,
+            "{}",
+            if fuzzy {
+                format!(" {:>10}", g(crate::fuzzy::STATUS))
+            } else {
+                String::new()
+            }
         );
     }
     let _ = writeln!(t);
@@ -337,6 +444,16 @@ pub fn summary_text(s: &Summary, wf: &Workflow) -> String {
             show(&k.links),
             show(&k.conflicts)
         );
+    }
+    if let Some(v) = &s.verification {
+        let _ = writeln!(t);
+        let _ = writeln!(
+            t,
+            "Tautan nama mirip per pasangan daftar (perlu verifikasi):"
+        );
+        for p in &v.similar_by_pair {
+            let _ = writeln!(t, "  {} & {}: {}", p.a, p.b, show(&p.links));
+        }
     }
     t
 }

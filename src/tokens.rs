@@ -7,6 +7,10 @@
 //! SHA-256 of every byte before it [32]
 //! ```
 //!
+//! When the workflow enables fuzzy matching the first line is `padan-tokens/2`, the
+//! header has a `fuzzy` object, and each record ends with its fuzzy part
+//! ([`crate::fuzzy::record`]): a hardened Bloom filter, block tokens and NIK-typo tokens.
+//!
 //! Records are sorted by reference, which is keyed and random-looking, so their order says
 //! nothing about the order of the input. A token file holds no row numbers, no names and no
 //! plain values.
@@ -27,6 +31,8 @@ use crate::table::{dialect_for, TableReader, SNIFF_BYTES};
 use crate::workflow::Workflow;
 
 pub const FORMAT: &str = "padan-tokens/1";
+/// The format of token files with a fuzzy part.
+pub const FORMAT_FUZZY: &str = "padan-tokens/2";
 const MAX_HEADER: usize = 64 * 1024;
 
 /// The self-describing header of a token file.
@@ -43,12 +49,45 @@ pub struct TokenHeader {
     pub records: u64,
     /// Tokens present per match key.
     pub tokens: BTreeMap<String, u64>,
+    /// The fuzzy part of each record (`padan-tokens/2` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fuzzy: Option<FuzzyHeader>,
     pub created_by: String,
+}
+
+/// What the fuzzy part of a `padan-tokens/2` record holds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FuzzyHeader {
+    /// Bloom-filter length in bits (1024).
+    pub bits: u32,
+    /// Block tokens per record.
+    pub blocks: u32,
+    /// Whether NIK-typo tokens follow.
+    pub typo: bool,
+    /// Records with a filter.
+    pub filters: u64,
 }
 
 impl TokenHeader {
     pub fn record_size(&self) -> usize {
+        TOKEN_LEN
+            + 1
+            + TOKEN_LEN * self.match_keys.len()
+            + self.fuzzy_layout().map_or(0, |l| l.size())
+    }
+
+    /// Size of the exact part of a record (reference, mask, tokens).
+    pub fn exact_size(&self) -> usize {
         TOKEN_LEN + 1 + TOKEN_LEN * self.match_keys.len()
+    }
+
+    /// The layout of each record's fuzzy part, when there is one.
+    pub fn fuzzy_layout(&self) -> Option<crate::fuzzy::record::Layout> {
+        self.fuzzy.as_ref().map(|f| crate::fuzzy::record::Layout {
+            blocks: f.blocks as usize,
+            typo: f.typo,
+        })
     }
 }
 
@@ -58,6 +97,8 @@ pub struct TokenRecord {
     pub reference: Token,
     /// One entry per match key.
     pub tokens: Vec<Option<Token>>,
+    /// The raw fuzzy part (`padan-tokens/2`), empty otherwise.
+    pub fuzzy: Vec<u8>,
 }
 
 /// A whole token file in memory (tests and small files; `compare` streams).
@@ -104,7 +145,7 @@ impl<R: Read> TokenReader<R> {
         let bad = |what: String| Error::invalid(file_name, None, None, what);
         let mut hasher = Sha256::new();
         let first = read_line(&mut input, 64, file_name)?;
-        if first != FORMAT.as_bytes() {
+        if first != FORMAT.as_bytes() && first != FORMAT_FUZZY.as_bytes() {
             if crate::keys::Secret::looks_like_key_file(&first) {
                 return Err(Error::Refused {
                     what: format!(
@@ -129,8 +170,17 @@ impl<R: Read> TokenReader<R> {
                 format!("kepala berkas token rusak: {e}"),
             )
         })?;
-        if header.format != FORMAT {
+        if header.format.as_bytes() != first {
             return Err(bad(format!("format '{}' tidak didukung.", header.format)));
+        }
+        match (&header.fuzzy, header.format == FORMAT_FUZZY) {
+            (None, false) => {}
+            (Some(f), true) if f.bits as usize == crate::fuzzy::bloom::BITS && f.blocks <= 4 => {}
+            _ => {
+                return Err(bad(
+                    "bagian pencocokan mirip (fuzzy) di kepala berkas tidak sah.".into(),
+                ))
+            }
         }
         if header.match_keys.is_empty() || header.match_keys.len() > 8 {
             return Err(bad(
@@ -171,7 +221,12 @@ impl<R: Read> TokenReader<R> {
                 })
             })
             .collect();
-        Ok(Some(TokenRecord { reference, tokens }))
+        let fuzzy = raw[self.header.exact_size()..].to_vec();
+        Ok(Some(TokenRecord {
+            reference,
+            tokens,
+            fuzzy,
+        }))
     }
 
     /// Reads the next raw record into [`TokenReader::raw`]; false at the (verified) end.
@@ -195,7 +250,11 @@ impl<R: Read> TokenReader<R> {
             self.at = 0;
         }
         let k = self.header.match_keys.len();
-        if self.buf[self.at + TOKEN_LEN] >> k != 0 {
+        let fuzzy_ok = match self.header.fuzzy_layout() {
+            Some(l) => l.mask_ok(self.buf[self.at + self.header.exact_size()]),
+            None => true,
+        };
+        if self.buf[self.at + TOKEN_LEN] >> k != 0 || !fuzzy_ok {
             return Err(Error::invalid(
                 &self.file,
                 None,
@@ -284,6 +343,13 @@ impl<R: Read> TokenReader<R> {
             return Err(Error::mismatch(
                 f,
                 "kunci pencocokan di berkas tidak sama dengan alur kerja.",
+            ));
+        }
+        let want = wf.fuzzy.as_ref().map(crate::fuzzy::record::Layout::of);
+        if want != h.fuzzy_layout() {
+            return Err(Error::mismatch(
+                f,
+                "bagian pencocokan mirip (fuzzy) di berkas tidak sesuai dengan alur kerja.",
             ));
         }
         Ok(())
@@ -586,6 +652,8 @@ pub struct Tokenizer<'a> {
     has_nik_col: bool,
     nik_keys: u8,
     rec_size: usize,
+    /// The fuzzy part's encoder (cloned per part), when the workflow enables it.
+    fuzzy: Option<crate::fuzzy::record::OfficeEncoder>,
     file_name: String,
     dialect: crate::table::Dialect,
     header: Vec<String>,
@@ -655,7 +723,16 @@ impl<'a> Tokenizer<'a> {
                 .enumerate()
                 .filter(|(_, k)| k.fields.iter().any(|f| f == "nik"))
                 .fold(0, |m, (i, _)| m | (1 << i)),
-            rec_size: TOKEN_LEN + 1 + TOKEN_LEN * nk,
+            rec_size: TOKEN_LEN
+                + 1
+                + TOKEN_LEN * nk
+                + wf.fuzzy
+                    .as_ref()
+                    .map_or(0, |c| crate::fuzzy::record::Layout::of(c).size()),
+            fuzzy: wf
+                .fuzzy
+                .as_ref()
+                .map(|c| crate::fuzzy::record::OfficeEncoder::new(c, secret, &digest)),
             file_name: file_name.to_string(),
             dialect,
             header,
@@ -730,6 +807,7 @@ impl<'a> Tokenizer<'a> {
         );
         reader.decode_only(&self.decode);
         let mut normalizer = self.normalizer.clone();
+        let mut fuzzy = self.fuzzy.clone();
         let wf = self.ctx.workflow;
         let rec_size = self.rec_size;
         let mut out = PartOutput {
@@ -785,6 +863,9 @@ impl<'a> Tokenizer<'a> {
                 });
             } else {
                 buf[at + TOKEN_LEN] = mask;
+                if let Some(f) = &mut fuzzy {
+                    f.append(&n, buf);
+                }
                 if n.nik.as_ref().is_some_and(|x| x.nik.ends_with('0')) {
                     out.zero_ending
                         .push(((buf.len() / rec_size - 1) as u32, local_row, row.line));
@@ -873,6 +954,10 @@ impl<'a> Tokenizer<'a> {
                             .fill(0);
                     }
                 }
+                if let Some(l) = self.fuzzy.as_ref().map(|f| f.layout()) {
+                    let exact = TOKEN_LEN + 1 + nk * TOKEN_LEN;
+                    l.clear_typo(&mut rec[exact..]);
+                }
                 if rec[TOKEN_LEN] == 0 {
                     dropped[idx as usize] = true;
                     rejected.push(Rejected {
@@ -905,8 +990,26 @@ impl<'a> Tokenizer<'a> {
             .zip(&per_key)
             .map(|(k, c)| (k.name.clone(), *c))
             .collect();
+        let fuzzy = self.fuzzy.as_ref().map(|f| {
+            let exact = TOKEN_LEN + 1 + nk * TOKEN_LEN;
+            let l = f.layout();
+            FuzzyHeader {
+                bits: crate::fuzzy::bloom::BITS as u32,
+                blocks: l.blocks as u32,
+                typo: l.typo,
+                filters: order
+                    .iter()
+                    .filter(|(_, i)| buf[*i as usize * rec_size + exact] & 1 != 0)
+                    .count() as u64,
+            }
+        });
+        let format = if fuzzy.is_some() {
+            FORMAT_FUZZY
+        } else {
+            FORMAT
+        };
         let header = TokenHeader {
-            format: FORMAT.into(),
+            format: format.into(),
             workflow_id: wf.id.clone(),
             workflow_digest: hex::encode(self.digest),
             party: self.party.clone(),
@@ -914,10 +1017,11 @@ impl<'a> Tokenizer<'a> {
             match_keys: wf.match_keys.iter().map(|k| k.name.clone()).collect(),
             records: order.len() as u64,
             tokens: tokens_per_key.clone(),
+            fuzzy,
             created_by: format!("padan {}", crate::VERSION),
         };
         let mut hasher = Sha256::new();
-        let mut head = format!("{FORMAT}\n").into_bytes();
+        let mut head = format!("{format}\n").into_bytes();
         head.extend_from_slice(&serde_json::to_vec(&header).expect("serializable"));
         head.push(b'\n');
         let io = |e| Error::io("(berkas token)", e);

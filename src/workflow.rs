@@ -106,6 +106,10 @@ pub struct Workflow {
     /// 1 when absent (and then not serialized, so older workflows keep their digest).
     #[serde(default = "one", skip_serializing_if = "is_one")]
     pub approvals_required: u32,
+    /// Fuzzy matching for records whose exact tokens miss (`docs/fuzzy.md`); absent:
+    /// exact matching only (and then not serialized, so older workflows keep their digest).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fuzzy: Option<crate::fuzzy::config::FuzzyConfig>,
 }
 
 fn one() -> u32 {
@@ -393,6 +397,9 @@ impl Workflow {
                 "approvals_required harus 1 sampai 16 (jumlah pejabat PDP yang harus menandatangani).".into(),
             );
         }
+        if let Some(f) = &self.fuzzy {
+            f.validate(&self.fields, file)?;
+        }
         if self.k < 2 {
             return err(
                 "k",
@@ -515,6 +522,7 @@ pub fn demo_workflow(parties: &[(&str, &str)], valid_from: &str, valid_until: &s
         valid_from: valid_from.into(),
         valid_until: valid_until.into(),
         approvals_required: 1,
+        fuzzy: None,
     }
 }
 

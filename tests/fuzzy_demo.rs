@@ -4,7 +4,8 @@
 use std::io::Write;
 
 use padan::date::Date;
-use padan::fuzzy::demo_eval::{evaluate, DemoFuzzyParams, DemoList};
+use padan::fuzzy::config::FuzzyConfig;
+use padan::fuzzy::demo_eval::{evaluate, DemoList};
 use padan::keys::Secret;
 use padan::pipeline::Context;
 
@@ -45,7 +46,8 @@ fn fuzzy_raises_recall_and_keeps_precision() {
         .iter()
         .map(|(id, name, _)| (*id, *name))
         .collect();
-    let wf = padan::workflow::demo_workflow(&parties, "2025-01-01", "2030-12-31");
+    let mut wf = padan::workflow::demo_workflow(&parties, "2025-01-01", "2030-12-31");
+    wf.fuzzy = Some(FuzzyConfig::recommended(&wf.fields));
     let ctx = Context {
         workflow: &wf,
         workflow_file: "workflow.json",
@@ -59,14 +61,7 @@ fn fuzzy_raises_recall_and_keeps_precision() {
             bytes: get(file),
         })
         .collect();
-    let r = evaluate(
-        &ctx,
-        &Secret::from_bytes([9; 32]),
-        &lists,
-        get("truth.csv"),
-        &DemoFuzzyParams::default(),
-    )
-    .unwrap();
+    let r = evaluate(&ctx, &Secret::from_bytes([9; 32]), &lists, get("truth.csv")).unwrap();
     println!("{}", serde_json::to_string_pretty(&r).unwrap());
     assert!(r.rows_nik_unusable > 0);
     assert!(r.fuzzy_links > 0 && r.typo_links > 0, "{r:?}");

@@ -128,6 +128,7 @@ pub struct EncodingSpec {
 const MEMO: usize = 1 << 16;
 
 /// Encodes records of one office with the workflow's keys.
+#[derive(Clone)]
 pub struct Encoder {
     fields: Vec<(FieldSpec, FuzzyKey)>,
     /// Diffusion: `t` input positions for each output bit, or empty.

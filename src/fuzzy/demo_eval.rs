@@ -2,32 +2,23 @@
 //! overall and for rows whose NIK is unusable (tests and benchmarks only: like
 //! `quality.rs`, it needs the key and the truth file).
 //!
-//! Without fuzzy: the exact pipeline (`tokenize` every list, `compare`). With fuzzy: the
-//! same clusters, plus
-//! - for each pair of lists, fuzzy links between records whose clusters are not yet linked
-//!   to the other list, where at least one of the two has no usable NIK (two different
-//!   valid NIKs are never fuzzy-linked), assigned one to one;
-//! - probable NIK typos (same name and birth date, NIKs apart within three adjacent digits).
-//!
-//! Every such link is counted as accepted after verification (the best case of "perlu
-//! verifikasi"), so the numbers say what verification would have to confirm.
-//!
-//! Office side, as it would run in `tokenize`: the rows are read with the same
-//! [`crate::record::Normalizer`] (and the same NIK column-damage rule) as the tokenizer,
-//! each row with a name is encoded ([`person_spec`]), and keyed block tokens of the birth
-//! date and of kecamatan + birth year are computed.
+//! The real pipeline runs: every list is tokenized with a workflow that enables fuzzy
+//! matching, and `compare` makes the exact clusters and the verification links ("perlu
+//! verifikasi": similar names, probable NIK typos). Without fuzzy: the exact clusters.
+//! With fuzzy: the clusters joined by every verification link, each counted as accepted
+//! after verification (the best case), so the numbers say what verification would have
+//! to confirm.
 
 use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::block::{compare_blocked, BlockParams, Lsh};
-use super::bloom::{Encoder, EncodingSpec, FieldSpec, Filter, Hardening, Tokens};
-use super::typo::{find_typos, TypoKey, TypoTokens};
+use super::bloom::{EncodingSpec, FieldSpec, Hardening, Tokens};
 use crate::error::{Error, Result};
-use crate::keys::{FuzzyKey, FuzzyPurpose, Secret, Token};
+use crate::keys::{Secret, Token};
 use crate::pipeline::{Context, InputOptions};
 use crate::record::{NikColumnStats, Normalizer};
+use crate::result::Verify;
 use crate::tokens::open_list;
 
 /// One list of the scenario.
@@ -35,31 +26,6 @@ pub struct DemoList<'a> {
     pub party: &'a str,
     pub file: &'a str,
     pub bytes: &'a [u8],
-}
-
-/// Parameters of the fuzzy stage.
-#[derive(Clone, Copy, Debug)]
-pub struct DemoFuzzyParams {
-    pub threshold: f32,
-    pub hardening: Hardening,
-    /// Min-hash LSH bands (0: keyed blocks only) and rows per band.
-    pub lsh_bands: usize,
-    pub lsh_rows: usize,
-    pub max_block_pairs: u64,
-}
-
-impl Default for DemoFuzzyParams {
-    fn default() -> Self {
-        // 0.9: at 1.9 million people, 0.8 drops the precision of rows without a usable
-        // NIK to 0.9875 (docs/fuzzy.md).
-        DemoFuzzyParams {
-            threshold: 0.9,
-            hardening: Hardening::Diffusion { t: 3 },
-            lsh_bands: 0,
-            lsh_rows: 3,
-            max_block_pairs: 1 << 22,
-        }
-    }
 }
 
 /// Pairwise quality over records.
@@ -132,20 +98,11 @@ pub fn person_spec(hardening: Hardening) -> EncodingSpec {
     }
 }
 
-fn block_token(key: &FuzzyKey, parts: &[&[u8]]) -> u64 {
-    u64::from_le_bytes(key.mac(parts)[..8].try_into().expect("8 bytes"))
-}
-
 struct Rec {
-    list: usize,
     /// Exact cluster (global id), or a fresh id for a row without tokens.
     cluster: u32,
     person: u32,
     nik_ok: bool,
-    tokenized: bool,
-    filter: Option<Filter>,
-    blocks: Vec<u64>,
-    typo: Option<TypoTokens>,
 }
 
 fn find(parent: &mut [u32], mut x: u32) -> u32 {
@@ -201,19 +158,23 @@ fn quality(recs: &[Rec], cluster: &[u32]) -> (PairQuality, PairQuality) {
     )
 }
 
-/// Runs the exact pipeline and the fuzzy stage over the scenario's lists and scores both
-/// against `truth.csv` (`party,row,person`).
+/// Runs the whole pipeline (`tokenize` every list, `compare`) with the workflow of `ctx`,
+/// which must enable fuzzy matching, and scores the exact clusters, and the clusters joined
+/// by every verification link, against `truth.csv` (`party,row,person`).
 pub fn evaluate(
     ctx: &Context,
     secret: &Secret,
     lists: &[DemoList],
     truth_csv: &[u8],
-    params: &DemoFuzzyParams,
 ) -> Result<DemoFuzzyReport> {
+    if ctx.workflow.fuzzy.is_none() {
+        return Err(Error::Refused {
+            what: "alur kerja ini tidak memakai pencocokan mirip.".into(),
+        });
+    }
     let opts = InputOptions::default();
     let digest = ctx.workflow.digest();
 
-    // The exact pipeline.
     let mut token_files = Vec::new();
     for l in lists {
         let mut buf = Vec::new();
@@ -234,8 +195,13 @@ pub fn evaluate(
         .map(|(n, b)| (n.clone(), Box::new(&b[..]) as Box<dyn std::io::Read>))
         .collect();
     let out = crate::pipeline::compare(ctx, inputs, &mut |_| {})?;
-    let exact: HashMap<(&str, Token), u32> =
-        out.clusters.iter().map(|(p, r, c)| ((p, *r), c)).collect();
+    drop(token_files);
+    let c = &out.clusters;
+    let index: HashMap<(&str, Token), u32> = c
+        .iter()
+        .enumerate()
+        .map(|(x, (p, r, _))| ((p, *r), x as u32))
+        .collect();
 
     // Truth: (party, row) -> person.
     let mut person_ids: HashMap<String, u32> = HashMap::new();
@@ -252,14 +218,14 @@ pub fn evaluate(
         truth.insert((rec[0].to_string(), row), pid);
     }
 
-    // The office side of the fuzzy stage.
-    let spec = person_spec(params.hardening);
-    let typo_key = TypoKey::new(secret, &digest);
-    let dob_key = secret.fuzzy_key(&digest, FuzzyPurpose::Block, "birth_date");
-    let kec_key = secret.fuzzy_key(&digest, FuzzyPurpose::Block, "kecamatan+birth_year");
+    // Every row of every list: its exact cluster (a fresh one when it made no token), its
+    // person, whether its NIK is usable (the same rule, column damage included, as the
+    // tokenizer's).
     let mut recs: Vec<Rec> = Vec::new();
-    let mut fresh = out.clusters.len() as u32;
-    for (li, l) in lists.iter().enumerate() {
+    // Record index in the comparison -> row index in `recs`.
+    let mut row_of = vec![u32::MAX; c.len()];
+    let mut fresh = c.len() as u32;
+    for l in lists {
         let ref_key = secret.ref_key(&digest, l.party);
         let (mut reader, mut normalizer): (_, Normalizer) =
             open_list(l.bytes, l.file, &opts, ctx.today.year)?;
@@ -268,149 +234,59 @@ pub fn evaluate(
         while let Some(row) = reader.next_row()? {
             let n = normalizer.normalize(row.fields);
             stats.add(&n);
-            rows.push((row.row, ref_key.reference(row.offset, row.raw.iter()), n));
+            let ends_in_zero = n.nik.as_ref().is_some_and(|x| x.nik.ends_with('0'));
+            rows.push((
+                row.row,
+                ref_key.reference(row.offset, row.raw.iter()),
+                n.nik.is_some(),
+                ends_in_zero,
+            ));
         }
         let damaged =
             normalizer.mapping.get(crate::columns::Field::Nik).is_some() && stats.damaged();
-        let mut encoder = Encoder::new(&spec, secret, &digest);
-        for (row, reference, mut n) in rows {
-            if damaged {
-                Normalizer::apply_column_damage(&mut n);
-            }
+        for (row, reference, nik, zero) in rows {
             let person = *truth
                 .get(&(l.party.to_string(), row))
                 .ok_or_else(|| Error::invalid("truth.csv", None, None, "baris tidak ada"))?;
-            let (cluster, tokenized) = match exact.get(&(l.party, reference)) {
-                Some(&c) => (c, true),
+            let cluster = match index.get(&(l.party, reference)) {
+                Some(&x) => {
+                    row_of[x as usize] = recs.len() as u32;
+                    c.cluster[x as usize]
+                }
                 None => {
                     fresh += 1;
-                    (fresh - 1, false)
+                    fresh - 1
                 }
-            };
-            let values: Vec<Option<String>> = spec
-                .fields
-                .iter()
-                .map(|f| super::field_value(&n, &f.name))
-                .collect();
-            let filter = n.name.as_ref().map(|_| {
-                let v: Vec<Option<&str>> = values.iter().map(|v| v.as_deref()).collect();
-                encoder.encode(&v)
-            });
-            let mut blocks = Vec::new();
-            if let Some(d) = n.birth_date {
-                let iso = d.iso();
-                blocks.push(block_token(&dob_key, &[iso.as_bytes()]));
-                if let Some(k) = &n.kecamatan {
-                    blocks.push(block_token(
-                        &kec_key,
-                        &[k.as_bytes(), &d.year.to_be_bytes()],
-                    ));
-                }
-            }
-            let typo = match (&n.nik, &n.name, n.birth_date) {
-                (Some(nik), Some(name), Some(d)) => typo_key.tokens(
-                    &nik.nik,
-                    &name.key,
-                    &d.iso(),
-                    n.kecamatan.as_deref().unwrap_or(""),
-                ),
-                _ => None,
             };
             recs.push(Rec {
-                list: li,
                 cluster,
                 person,
-                nik_ok: n.nik.is_some(),
-                tokenized,
-                filter,
-                blocks,
-                typo,
+                nik_ok: nik && !(damaged && zero),
             });
         }
     }
-
     let exact_clusters: Vec<u32> = recs.iter().map(|r| r.cluster).collect();
     let (q_exact, q_exact_u) = quality(&recs, &exact_clusters);
 
-    // The coordinator side: clusters' lists, then fuzzy links per pair of lists.
+    // Every verification link counted as accepted after verification.
     let mut parent: Vec<u32> = (0..fresh).collect();
-    let mut lists_of: HashMap<u32, u32> = HashMap::new();
-    for r in &recs {
-        *lists_of.entry(r.cluster).or_default() |= 1 << r.list;
-    }
-    let lsh =
-        (params.lsh_bands > 0).then(|| Lsh::minhash(digest, params.lsh_bands, params.lsh_rows));
     let mut report = DemoFuzzyReport::default();
-    for x in 0..lists.len() {
-        for y in x + 1..lists.len() {
-            let side = |l: usize, other: usize| -> Vec<usize> {
-                (0..recs.len())
-                    .filter(|&i| {
-                        let r = &recs[i];
-                        r.list == l
-                            && r.tokenized
-                            && r.filter.is_some()
-                            && lists_of[&r.cluster] & (1 << other) == 0
-                    })
-                    .collect()
-            };
-            let (ia, ib) = (side(x, y), side(y, x));
-            let fa: Vec<Filter> = ia
-                .iter()
-                .map(|&i| recs[i].filter.expect("filter"))
-                .collect();
-            let fb: Vec<Filter> = ib
-                .iter()
-                .map(|&i| recs[i].filter.expect("filter"))
-                .collect();
-            let ka: Vec<Vec<u64>> = ia.iter().map(|&i| recs[i].blocks.clone()).collect();
-            let kb: Vec<Vec<u64>> = ib.iter().map(|&i| recs[i].blocks.clone()).collect();
-            let (hits, stats) = compare_blocked(
-                &fa,
-                &fb,
-                lsh.as_ref(),
-                &ka,
-                &kb,
-                BlockParams {
-                    threshold: params.threshold,
-                    max_block_pairs: params.max_block_pairs,
-                },
-            );
-            report.comparisons += stats.comparisons;
-            let hits: Vec<(u32, u32, f32)> = hits
-                .into_iter()
-                .filter(|h| !(recs[ia[h.0 as usize]].nik_ok && recs[ib[h.1 as usize]].nik_ok))
-                .collect();
-            let hits = super::assign::unambiguous(
-                hits,
-                |a| recs[ia[a as usize]].cluster,
-                |b| recs[ib[b as usize]].cluster,
-            );
-            for (a, b) in super::assign::greedy(hits) {
-                let (ra, rb) = (&recs[ia[a as usize]], &recs[ib[b as usize]]);
-                union(&mut parent, ra.cluster, rb.cluster);
-                report.fuzzy_links += 1;
-                report.fuzzy_links_wrong += u64::from(ra.person != rb.person);
-            }
-        }
-    }
-    // Probable typos, across all tokenized records.
-    let with_typo: Vec<usize> = (0..recs.len())
-        .filter(|&i| recs[i].tokenized && recs[i].typo.is_some())
-        .collect();
-    let tokens: Vec<TypoTokens> = with_typo
-        .iter()
-        .map(|&i| recs[i].typo.expect("typo"))
-        .collect();
-    for p in find_typos(&tokens) {
+    for &(a, b, why) in &c.verify {
         let (ra, rb) = (
-            &recs[with_typo[p.a as usize]],
-            &recs[with_typo[p.b as usize]],
+            &recs[row_of[a as usize] as usize],
+            &recs[row_of[b as usize] as usize],
         );
-        if find(&mut parent, ra.cluster) != find(&mut parent, rb.cluster) {
-            union(&mut parent, ra.cluster, rb.cluster);
-            report.typo_links += 1;
-            report.typo_links_wrong += u64::from(ra.person != rb.person);
+        union(&mut parent, ra.cluster, rb.cluster);
+        let wrong = u64::from(ra.person != rb.person);
+        match why {
+            Verify::SimilarName => {
+                report.fuzzy_links += 1;
+                report.fuzzy_links_wrong += wrong;
+            }
+            Verify::NikTypo => {
+                report.typo_links += 1;
+                report.typo_links_wrong += wrong;
+            }
         }
     }
     let fuzzy_clusters: Vec<u32> = recs.iter().map(|r| find(&mut parent, r.cluster)).collect();
@@ -421,5 +297,6 @@ pub fn evaluate(
     report.exact_nik_unusable = q_exact_u;
     report.fuzzy = q_fuzzy;
     report.fuzzy_nik_unusable = q_fuzzy_u;
+    report.comparisons = out.fuzzy_comparisons;
     Ok(report)
 }

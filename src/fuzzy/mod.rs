@@ -15,8 +15,11 @@
 pub mod assign;
 pub mod block;
 pub mod bloom;
+pub mod config;
 pub mod demo_eval;
 pub mod dice;
+pub mod record;
+pub mod stage;
 pub mod typo;
 
 pub use block::{BlockParams, BlockStats, Lsh, LshKind};
