@@ -467,6 +467,10 @@ pub fn officer_summary(req: &str, workflow: &[u8]) -> Result<JsValue, JsError> {
         ("digest", JsValue::from_str(&wf.digest_hex())),
         ("summary", to_js(&s)?),
         ("text", JsValue::from_str(&s.to_text())),
+        (
+            "fuzzy_recommended",
+            to_js(&crate::fuzzy::config::FuzzyConfig::recommended(&wf.fields))?,
+        ),
     ])
 }
 

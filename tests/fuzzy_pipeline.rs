@@ -233,8 +233,11 @@ fn a_fuzzy_token_file_is_refused_under_another_layout() {
     let h = &tf.header;
     assert_eq!(h.format, "padan-tokens/2");
     let f = h.fuzzy.as_ref().unwrap();
-    assert_eq!((f.bits, f.blocks, f.typo, f.filters), (1024, 1, true, 4));
-    assert!(tf.records.iter().all(|r| r.fuzzy.len() == 1 + 128 + 8 + 70));
+    assert_eq!((f.bits, f.blocks, f.typo, f.filters), (1024, 2, true, 4));
+    assert!(tf
+        .records
+        .iter()
+        .all(|r| r.fuzzy.len() == 1 + 128 + 16 + 70));
     // A workflow with another fuzzy section (same digest is impossible, so check the
     // layout rule directly): the reader refuses a v2 header without its fuzzy object.
     let text = String::from_utf8_lossy(bytes);

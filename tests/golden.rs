@@ -14,6 +14,12 @@ use padan::workflow::Workflow;
 use serde_json::{json, Value};
 
 const PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/tokens.json");
+/// The same input under the workflow with the recommended fuzzy section: every record
+/// also carries its fuzzy part (`padan-tokens/2`), in hex.
+const PATH_FUZZY: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/golden/tokens-fuzzy.json"
+);
 
 fn input() -> &'static str {
     "NIK;NAMA;TGL_LAHIR;JK;KECAMATAN\n\
@@ -28,12 +34,15 @@ fn input() -> &'static str {
      ;-;;;Waled\n"
 }
 
-fn workflow_text() -> String {
+fn workflow_text(fuzzy: bool) -> String {
     let parties = [
         ("dtks", "Dinas Sosial (DTKS)"),
         ("dinkes", "Dinas Kesehatan"),
     ];
-    let wf = padan::workflow::demo_workflow(&parties, "2025-01-01", "2030-12-31");
+    let mut wf = padan::workflow::demo_workflow(&parties, "2025-01-01", "2030-12-31");
+    if fuzzy {
+        wf.fuzzy = Some(padan::fuzzy::config::FuzzyConfig::recommended(&wf.fields));
+    }
     serde_json::to_string_pretty(&wf).unwrap()
 }
 
@@ -74,21 +83,29 @@ fn compute(wf_text: &str, key_text: &str, party: &str, input: &str, today: Date)
                     )
                 })
                 .collect();
-            json!({"ref": hex::encode(r.reference), "tokens": tokens})
+            if r.fuzzy.is_empty() {
+                json!({"ref": hex::encode(r.reference), "tokens": tokens})
+            } else {
+                json!({"ref": hex::encode(r.reference), "tokens": tokens, "fuzzy": hex::encode(&r.fuzzy)})
+            }
         })
         .collect();
     Value::Array(records)
 }
 
-#[test]
-fn golden_token_vectors() {
-    let today = Date {
+fn today() -> Date {
+    Date {
         year: 2026,
         month: 11,
         day: 27,
-    };
+    }
+}
+
+/// Checks (or with `PADAN_REGENERATE_GOLDEN`, rewrites) one vector file.
+fn check_file(path: &str, fuzzy: bool) -> Value {
+    let today = today();
     if std::env::var_os("PADAN_REGENERATE_GOLDEN").is_some() {
-        let wf = workflow_text();
+        let wf = workflow_text(fuzzy);
         let key = Secret::from_bytes(core::array::from_fn(|i| i as u8)).to_key_file();
         let records = compute(&wf, &key, "dtks", input(), today);
         let doc = json!({
@@ -96,9 +113,9 @@ fn golden_token_vectors() {
             "workflow": wf, "key": key, "party": "dtks", "input_name": "golden.csv", "input": input(),
             "today": "2026-11-27", "records": records,
         });
-        std::fs::write(PATH, serde_json::to_string_pretty(&doc).unwrap() + "\n").unwrap();
+        std::fs::write(path, serde_json::to_string_pretty(&doc).unwrap() + "\n").unwrap();
     }
-    let doc: Value = serde_json::from_str(&std::fs::read_to_string(PATH).unwrap()).unwrap();
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let got = compute(
         doc["workflow"].as_str().unwrap(),
         doc["key"].as_str().unwrap(),
@@ -107,6 +124,38 @@ fn golden_token_vectors() {
         today,
     );
     assert_eq!(got, doc["records"]);
+    doc
+}
+
+#[test]
+fn golden_fuzzy_vectors() {
+    let doc = check_file(PATH_FUZZY, true);
+    let exact: Value = serde_json::from_str(&std::fs::read_to_string(PATH).unwrap()).unwrap();
+    let recs = doc["records"].as_array().unwrap();
+    // The same rows make records (other workflow digest, so other tokens); each carries a
+    // fuzzy part of 1 + 128 + 16 + 70 bytes; rows with a name have a filter (bit 0): all
+    // but the row whose name is "-".
+    assert_eq!(recs.len(), exact["records"].as_array().unwrap().len());
+    let mut filters = 0;
+    for r in recs {
+        let f = hex::decode(r["fuzzy"].as_str().unwrap()).unwrap();
+        assert_eq!(f.len(), 215);
+        filters += usize::from(f[0] & 1 == 1);
+    }
+    assert_eq!(filters, recs.len() - 1);
+    // Rows 1 and 2 are one person written two ways: equal filters.
+    let fuzzy: Vec<&str> = recs
+        .iter()
+        .map(|r| r["fuzzy"].as_str().unwrap())
+        .filter(|f| u8::from_str_radix(&f[..2], 16).unwrap() & 1 == 1)
+        .collect();
+    let filters: std::collections::BTreeSet<&str> = fuzzy.iter().map(|f| &f[2..258]).collect();
+    assert!(filters.len() < fuzzy.len());
+}
+
+#[test]
+fn golden_token_vectors() {
+    let doc = check_file(PATH, false);
     // The vectors exercise the interesting cases: rows 1 and 2 are one person written two
     // ways; rows 4 and 5 likewise without a NIK; a row without usable fields is rejected.
     let recs = doc["records"].as_array().unwrap();

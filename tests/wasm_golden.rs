@@ -31,11 +31,20 @@ struct GoldenRecord {
     #[serde(rename = "ref")]
     reference: String,
     tokens: BTreeMap<String, Option<String>>,
+    /// The record's fuzzy part in hex (`tokens-fuzzy.json` only).
+    #[serde(default)]
+    fuzzy: Option<String>,
 }
 
 fn golden() -> Golden {
     serde_json::from_str(include_str!("golden/tokens.json"))
         .expect("tests/golden/tokens.json is valid")
+}
+
+/// The same input under a workflow with fuzzy matching (`padan-tokens/2`).
+fn golden_fuzzy() -> Golden {
+    serde_json::from_str(include_str!("golden/tokens-fuzzy.json"))
+        .expect("tests/golden/tokens-fuzzy.json is valid")
 }
 
 fn date(iso: &str) -> Date {
@@ -140,6 +149,8 @@ fn check_token_bytes(g: &Golden, out: &[u8]) {
                 .unwrap_or_else(|| panic!("golden record {i} lacks key {name}"));
             assert_eq!(&got_tok, want_tok, "record {i}: token {name}");
         }
+        let got_fuzzy = (!got.fuzzy.is_empty()).then(|| hex::encode(&got.fuzzy));
+        assert_eq!(got_fuzzy, want.fuzzy, "record {i}: fuzzy part");
     }
 }
 
@@ -202,10 +213,19 @@ fn golden_tokens_through_the_worker_binding() {
 
 #[wasm_bindgen_test]
 fn golden_tokens_in_two_parts_through_the_worker_binding() {
+    two_parts(&golden());
+}
+
+#[wasm_bindgen_test]
+fn golden_fuzzy_tokens_in_two_parts_through_the_worker_binding() {
+    // Bloom filters, block and typo tokens: the browser makes the same bytes as the CLI.
+    two_parts(&golden_fuzzy());
+}
+
+fn two_parts(g: &Golden) {
     // What www/worker.js does for a big list with helper workers: parts cut at byte
     // offsets, tokenized separately, then merged. The tokens must not depend on the cut.
     use js_sys::{Array, Function, Reflect, Uint8Array};
-    let g = golden();
     let parts_src = Array::new();
     parts_src.push(&Uint8Array::from(g.input.as_bytes()));
     let blob = web_sys::Blob::new_with_u8_array_sequence(&parts_src).expect("Blob");

@@ -81,8 +81,8 @@ pub struct FuzzyConfig {
 
 impl FuzzyConfig {
     /// The recommended section for Indonesian lists: name bigrams, birth-date digits, sex,
-    /// kecamatan and desa; diffusion t = 3; one block (birth date and kecamatan);
-    /// similarity 90%; NIK typos. Measured in `docs/fuzzy.md`.
+    /// kecamatan and desa; diffusion t = 3; two blocks (birth date and kecamatan; name and
+    /// kecamatan); similarity 90%; NIK typos. Measured in `docs/fuzzy.md`.
     pub fn recommended(workflow_fields: &[String]) -> FuzzyConfig {
         let has = |f: &str| workflow_fields.iter().any(|x| x == f);
         let mut fields = vec![FuzzyField {
@@ -106,11 +106,21 @@ impl FuzzyConfig {
                 });
             }
         }
+        // A similar name with the same birth date, or the same name (matching form) with
+        // a different birth date, in the same place.
+        let place = if has("kecamatan") {
+            "kecamatan"
+        } else {
+            "desa"
+        };
         let mut blocks = Vec::new();
-        if has("birth_date") && has("kecamatan") {
-            blocks.push(vec!["birth_date".to_string(), "kecamatan".to_string()]);
-        } else if has("birth_date") && has("desa") {
-            blocks.push(vec!["birth_date".to_string(), "desa".to_string()]);
+        if has(place) {
+            if has("birth_date") {
+                blocks.push(vec!["birth_date".to_string(), place.to_string()]);
+            }
+            blocks.push(vec!["name".to_string(), place.to_string()]);
+        } else if has("birth_date") {
+            blocks.push(vec!["name".to_string(), "birth_year".to_string()]);
         }
         FuzzyConfig {
             fields,
@@ -309,7 +319,10 @@ mod tests {
     fn recommended_section_is_valid() {
         let c = FuzzyConfig::recommended(&fields());
         c.validate(&fields(), "w.json").unwrap();
-        assert_eq!(c.blocks, [["birth_date", "kecamatan"]]);
+        assert_eq!(
+            c.blocks,
+            [["birth_date", "kecamatan"], ["name", "kecamatan"]]
+        );
         assert!(c.nik_typos);
         assert_eq!(c.threshold(), 0.9);
         assert_eq!(c.encoding_spec().fields.len(), 5);

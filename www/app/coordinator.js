@@ -287,6 +287,25 @@ function linksTable(links, k) {
       el('th', { scope: 'row' }, l.key), countCell(l.links, k), countCell(l.conflicts, k))))));
 }
 
+/** Fuzzy matching's links to verify (src/compare.rs Verification): never merged, no scores. */
+function verificationSection(v, k) {
+  return el('section', { 'data-testid': 'coord-verification' },
+    el('h3', {}, t('coord.verify_title')),
+    el('p', { class: 'help' }, t('coord.verify_help')),
+    el('ul', { class: 'stats' },
+      [['records', 'coord.verify_records'], ['similar_name_links', 'coord.verify_similar'], ['nik_typo_links', 'coord.verify_typos']]
+        .map(([key, lbl]) => el('li', {},
+          el('span', { class: `stat-value${countOf(v[key]).suppressed ? ' suppressed' : ''}` }, countText(countOf(v[key]), k)),
+          el('span', { class: 'stat-label' }, t(lbl))))),
+    Array.isArray(v.similar_by_pair) && v.similar_by_pair.length ? el('div', { class: 'table-wrap' }, el('table', { class: 'data-table' },
+      el('thead', {}, el('tr', {},
+        el('th', { scope: 'col' }, t('coord.col_list')),
+        el('th', { scope: 'col' }, t('coord.col_list')),
+        el('th', { scope: 'col', class: 'num' }, t('coord.verify_similar')))),
+      el('tbody', {}, v.similar_by_pair.map((p) => el('tr', {},
+        el('td', {}, p.a), el('td', {}, p.b), countCell(p.links, k)))))) : null);
+}
+
 function renderSummary(output) {
   const summary = output.summary || {};
   const k = kOf(summary);
@@ -332,6 +351,11 @@ function renderSummary(output) {
   if (Array.isArray(summary.links)) {
     shown.add('links');
     parts.push(el('h3', {}, t('coord.links')), el('p', { class: 'help' }, t('coord.links_help')), linksTable(summary.links, k));
+  }
+
+  if (summary.verification) {
+    shown.add('verification');
+    parts.push(verificationSection(summary.verification, k));
   }
 
   for (const [key, v] of Object.entries(summary)) {

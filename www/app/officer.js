@@ -264,6 +264,28 @@ function renderForm() {
       type: 'button', class: 'btn btn-small btn-secondary', id: 'officer-add-key',
       onclick: () => { keys.push({ name: `kunci${keys.length + 1}`, fields: [] }); rerender(); },
     }, t('officer.add_key'))),
+    el('h3', {}, t('officer.fuzzy')),
+    el('p', { class: 'help' }, t('officer.fuzzy_help')),
+    el('div', { class: 'inline-fields' },
+      el('label', { class: 'check' }, el('input', {
+        type: 'checkbox', id: 'wf-fuzzy', checked: d.fuzzy ? '' : null,
+        onchange: (e) => {
+          if (e.target.checked) {
+            const rec = state.summary?.fuzzy_recommended;
+            if (!rec) { e.target.checked = false; return; }
+            d.fuzzy = JSON.parse(JSON.stringify(rec));
+          } else delete d.fuzzy;
+          rerender();
+        },
+      }), ' ', t('officer.fuzzy_on')),
+      d.fuzzy ? input('wf-fuzzy-percent', t('officer.fuzzy_percent'), d.fuzzy.similarity_percent, (v) => {
+        d.fuzzy.similarity_percent = Number(v);
+      }, { type: 'number', min: '50', max: '100' }) : null),
+    d.fuzzy ? el('p', { class: 'help mono' }, t('officer.fuzzy_detail', {
+      fields: d.fuzzy.fields.map((f) => f.field).join(', '),
+      blocks: d.fuzzy.blocks.map((b) => b.join(' + ')).join('; '),
+      typos: d.fuzzy.nik_typos ? t('officer.yes') : t('officer.no'),
+    })) : null,
     el('h3', {}, t('officer.disclosure')),
     el('div', { class: 'table-wrap' }, el('table', { class: 'data' },
       el('thead', {}, el('tr', {}, el('th', {}, t('officer.party_name')), el('th', {}, t('officer.in_reference')), el('th', {}, t('officer.other_lists')))),
