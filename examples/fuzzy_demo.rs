@@ -76,6 +76,15 @@ fn main() {
             cfg.validate(&wf.fields, "PADAN_FUZZY_BLOCKS")
                 .expect("valid blocks");
         }
+        // PADAN_FUZZY_K="birth_date=10" changes a field's weight.
+        if let Ok(k) = std::env::var("PADAN_FUZZY_K") {
+            for kv in k.split(',') {
+                let (f, v) = kv.split_once('=').expect("field=k");
+                for x in cfg.fields.iter_mut().filter(|x| x.field == f) {
+                    x.k = v.parse().expect("a number");
+                }
+            }
+        }
         let blocks = cfg.blocks.clone();
         wf.fuzzy = Some(cfg);
         let ctx = Context {

@@ -1077,6 +1077,8 @@ fn link(
             crate::fuzzy::stage::Params {
                 threshold: cfg.threshold(),
                 max_block_pairs: 1 << 22,
+                lsh_bands: if cfg.diffusion == 0 { 8 } else { 0 },
+                seed: wf.digest(),
             },
             &mut |_| {},
         );

@@ -421,6 +421,24 @@ async fn officer_flow(c: &Client, origin: &str, scratch: &Path, demo: &Path) {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // Fuzzy matching is one check box (the recommended section from the core); the
+    // summary then says what else leaves each office.
+    click(c, "#wf-fuzzy").await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let text = match c.find(Locator::Css("[data-testid=officer-summary]")).await {
+            Ok(e) => e.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if text.contains("PENCOCOKAN MIRIP AKTIF") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the summary does not mention fuzzy matching: {text}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let warnings = wait_css(c, "[data-testid=officer-warnings]", "the warnings", 10)
         .await
         .text()
@@ -457,6 +475,8 @@ async fn officer_flow(c: &Client, origin: &str, scratch: &Path, demo: &Path) {
         n == "cirebon-uji-pejabat.json"
     })
     .await;
+    let signed: serde_json::Value = serde_json::from_slice(&workflow).unwrap();
+    assert_eq!(signed["fuzzy"]["similarity_percent"], 90, "{signed}");
     let wf_path = scratch.join(&wf_name);
     let ap_path = scratch.join(&ap_name);
     std::fs::write(&wf_path, &workflow).unwrap();

@@ -258,3 +258,31 @@ fn a_fuzzy_token_file_is_refused_under_another_layout() {
         .unwrap();
     assert!(err.to_string().contains("padan compare"), "{err}");
 }
+
+#[test]
+fn without_diffusion_min_hash_lsh_joins_the_blocks() {
+    // Diffusion 0: the coordinator also blocks on min-hash LSH bands of the filters
+    // (computed from the filters alone, so they reveal nothing new). Drop the blocks that
+    // would find SITI: the LSH bands must find her.
+    let mut wf = padan::workflow::demo_workflow(
+        &[("dtks", "DTKS"), ("dinkes", "Dinas Kesehatan")],
+        "2025-01-01",
+        "2030-12-31",
+    );
+    let mut cfg = FuzzyConfig::recommended(&wf.fields);
+    cfg.blocks = vec![vec!["name".into(), "birth_year".into()]];
+    for (diffusion, found) in [(3, false), (0, true)] {
+        cfg.diffusion = diffusion;
+        wf.fuzzy = Some(cfg.clone());
+        let wf = Workflow::parse(&serde_json::to_vec(&wf).unwrap(), "workflow.json").unwrap();
+        let r = run(&wf);
+        let st = statuses(&wf, &r, "dinkes", DINKES);
+        let want = if found {
+            (Status::PerluVerifikasi, Some(Verify::SimilarName))
+        } else {
+            (Status::NotFound, None)
+        };
+        assert_eq!(st[0], want, "diffusion {diffusion}");
+        assert_eq!(st[1], (Status::PerluVerifikasi, Some(Verify::NikTypo)));
+    }
+}

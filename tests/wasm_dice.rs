@@ -1,6 +1,9 @@
 //! Fuzzy matching in WebAssembly (issue 5): the browser's Dice figure, and a check that
 //! the wasm kernel agrees with the scalar definition. Prints pairs per second (a
-//! benchmark, not a timed assertion); `cargo xtask test` runs it in headless Chromium.
+//! benchmark, not a timed assertion); `cargo xtask test` runs it in headless Chromium
+//! (debug build); the release figure, by hand:
+//! `cargo test --release --target wasm32-unknown-unknown --test wasm_dice` with the
+//! wasm-bindgen test runner.
 #![cfg(target_arch = "wasm32")]
 
 use padan::fuzzy::bloom::{Encoder, Filter};
@@ -66,10 +69,11 @@ fn dice_in_wasm_agrees_and_reports_its_speed() {
     let secs = (js_sys::Date::now() - start) / 1000.0;
     assert!(hits >= f.len() * round);
     console_log!(
-        "wasm Dice one-against-many: {:.1} million pairs/s ({} pairs in {:.2} s, kernel {})",
+        "wasm Dice one-against-many: {:.1} million pairs/s ({} pairs in {:.2} s, kernel {}, {} build)",
         pairs as f64 / secs / 1e6,
         pairs,
         secs,
-        padan::fuzzy::dice::kernel_name()
+        padan::fuzzy::dice::kernel_name(),
+        if cfg!(debug_assertions) { "debug" } else { "release" }
     );
 }

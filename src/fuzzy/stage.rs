@@ -42,11 +42,15 @@ pub struct Stats {
     pub typos: u64,
 }
 
-/// Parameters: the Dice threshold and the largest block compared.
+/// Parameters: the Dice threshold, the largest block compared, and min-hash LSH bands
+/// over the filters (0: keyed blocks only; LSH blocks well only on filters without
+/// diffusion, `docs/fuzzy.md`), seeded publicly with the workflow digest.
 #[derive(Clone, Copy, Debug)]
 pub struct Params {
     pub threshold: f32,
     pub max_block_pairs: u64,
+    pub lsh_bands: usize,
+    pub seed: [u8; 32],
 }
 
 /// Finds the verification links.
@@ -75,6 +79,7 @@ pub fn run(
             by_list[recs.party[x as usize] as usize].push(x);
         }
     }
+    let lsh = (params.lsh_bands > 0).then(|| super::Lsh::minhash(params.seed, params.lsh_bands, 3));
     let mut done = 0;
     for p in 0..lists {
         for q in p + 1..lists {
@@ -102,7 +107,7 @@ pub fn run(
             let (hits, s) = compare_blocked(
                 &fa,
                 &fb,
-                None,
+                lsh.as_ref(),
                 &ka,
                 &kb,
                 BlockParams {
