@@ -80,7 +80,8 @@ pub struct FuzzyConfig {
 }
 
 impl FuzzyConfig {
-    /// The recommended section for Indonesian lists: name bigrams, birth-date digits, sex,
+    /// The recommended section for Indonesian lists: name bigrams (k = 10), birth-date
+    /// digits (k = 10), sex,
     /// kecamatan and desa; diffusion t = 3; two blocks (birth date and kecamatan; name and
     /// kecamatan); similarity 90%; NIK typos. Measured in `docs/fuzzy.md`.
     pub fn recommended(workflow_fields: &[String]) -> FuzzyConfig {
@@ -92,7 +93,9 @@ impl FuzzyConfig {
             salt: None,
         }];
         for (f, tokens, k) in [
-            ("birth_date", FieldTokens::Positional, 5),
+            // Weight 10 (not 5): at 1.9 million people, namesakes in one kecamatan with
+            // birth dates two digits apart otherwise pass 90% (docs/fuzzy.md).
+            ("birth_date", FieldTokens::Positional, 10),
             ("sex", FieldTokens::Whole, 2),
             ("kecamatan", FieldTokens::Whole, 2),
             ("desa", FieldTokens::Bigrams, 2),
