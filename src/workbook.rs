@@ -343,7 +343,7 @@ fn check_sectors(bytes: &[u8], file: &str) -> Result<()> {
         .unwrap_or(0);
     let whole = (shift == 9 || shift == 12) && {
         let sector = 1usize << shift;
-        bytes.len() >= sector && bytes.len() % sector == 0
+        bytes.len() >= sector && bytes.len().is_multiple_of(sector)
     };
     if whole {
         Ok(())
