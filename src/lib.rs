@@ -4,6 +4,14 @@
 //! no threads and makes no OS calls, so the same code runs natively (the `padan` command
 //! line) and in WebAssembly (the browser app). See `ARCHITECTURE.md`.
 
+// `padan::` paths inside the crate too, for `annotated_xlsx.rs`, which `src/main.rs` also includes.
+extern crate self as padan;
+
+/// The annotated list as .xlsx, in the browser's workbook module only (see the file's docs;
+/// the CLI includes the same file).
+#[cfg(all(target_arch = "wasm32", feature = "wasm-workbook"))]
+#[doc(hidden)]
+pub mod annotated_xlsx;
 pub mod approval;
 pub mod audit;
 pub mod check;

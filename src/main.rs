@@ -384,63 +384,21 @@ fn list_input(p: &Path, opts: &InputOptions) -> R<ListInput> {
     Ok(ListInput::Workbook { table, sha256 })
 }
 
-/// The annotated list (CSV, as `reattach` writes it) as an .xlsx workbook: every value a
-/// string cell (never a formula); a value `reattach` prefixed with `'` because a
-/// spreadsheet would run it is written without the `'` but with Excel's quote-prefix
-/// (text) style, which is how Excel itself keeps such text.
-#[cfg(target_arch = "wasm32")]
-fn annotated_to_xlsx(_csv_bytes: &[u8], _out_name: &str) -> R<Vec<u8>> {
-    Err(native::unavailable())
-}
-
+/// The annotated list as .xlsx (`src/annotated_xlsx.rs`, shared with the browser's
+/// workbook module); the wasm32 build of the binary refuses.
 #[cfg(not(target_arch = "wasm32"))]
-fn annotated_to_xlsx(csv_bytes: &[u8], out_name: &str) -> R<Vec<u8>> {
-    use rust_xlsxwriter::{Format, Workbook};
-    let body = csv_bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(csv_bytes);
-    let first = body.split(|&b| b == b'\n').next().unwrap_or(b"");
-    let delimiter = first
-        .windows(b"PADAN_STATUS".len() + 1)
-        .find(|w| w.ends_with(b"PADAN_STATUS"))
-        .map(|w| w[0])
-        .unwrap_or(b',');
-    let fail =
-        |e: String| Error::invalid(out_name, None, None, format!("gagal menulis .xlsx: {e}"));
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(body);
-    let mut wb = Workbook::new();
-    let ws = wb.add_worksheet();
-    let text = Format::new().set_quote_prefix();
-    let bold = Format::new().set_bold();
-    for (r, rec) in rdr.records().enumerate() {
-        let rec = rec.map_err(|e| fail(e.to_string()))?;
-        if r >= 1_048_576 {
-            return Err(fail(
-                "lebih dari 1.048.576 baris; pakai keluaran .csv".into(),
-            ));
-        }
-        for (c, v) in rec.iter().enumerate() {
-            if c >= 16_384 {
-                return Err(fail("lebih dari 16.384 kolom; pakai keluaran .csv".into()));
-            }
-            let (row, col) = (r as u32, c as u16);
-            let escaped = v.strip_prefix('\'').filter(|rest| {
-                matches!(
-                    padan::reattach::escape_formula(rest),
-                    std::borrow::Cow::Owned(_)
-                )
-            });
-            let res = match (escaped, r) {
-                (Some(rest), _) => ws.write_string_with_format(row, col, rest, &text),
-                (None, 0) => ws.write_string_with_format(row, col, v, &bold),
-                (None, _) => ws.write_string(row, col, v),
-            };
-            res.map_err(|e| fail(e.to_string()))?;
-        }
+#[path = "annotated_xlsx.rs"]
+mod annotated_xlsx;
+
+#[cfg(target_arch = "wasm32")]
+mod annotated_xlsx {
+    pub fn annotated_to_xlsx(
+        _csv_bytes: &[u8],
+        _out_name: &str,
+        _created: padan::date::Date,
+    ) -> padan::error::Result<Vec<u8>> {
+        Err(super::native::unavailable())
     }
-    wb.save_to_buffer().map_err(|e| fail(e.to_string()))
 }
 
 fn wants_xlsx(p: &Path) -> bool {
@@ -862,7 +820,7 @@ fn run(cmd: Cmd) -> R {
                 .map_err(|e| table.sheet_error(e))?,
             };
             if wants_xlsx(&out) {
-                annotated = annotated_to_xlsx(&annotated, &name_of(&out))?;
+                annotated = annotated_xlsx::annotated_to_xlsx(&annotated, &name_of(&out), today())?;
             }
             write_atomic(&out, &annotated)?;
             end_progress();

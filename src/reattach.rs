@@ -244,6 +244,87 @@ pub fn reattach<R: Read, W: Write>(
     Ok(summary)
 }
 
+/// How a cell of the annotated list is written into a workbook.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CellStyle {
+    /// The header row (bold).
+    Header,
+    /// A plain string cell.
+    Plain,
+    /// A value a spreadsheet would run as a formula: a string cell with Excel's
+    /// quote-prefix (text) style, which is how Excel itself keeps such text.
+    QuotePrefixed,
+}
+
+/// One cell of the annotated list in a workbook (0-based row and column).
+#[derive(Clone, Copy, Debug)]
+pub struct Cell<'a> {
+    pub row: u32,
+    pub col: u16,
+    pub text: &'a str,
+    pub style: CellStyle,
+}
+
+/// Rows and columns of one Excel sheet.
+pub const SHEET_ROWS: u64 = 1_048_576;
+pub const SHEET_COLS: usize = 16_384;
+
+/// The cells of the annotated list (CSV, as [`reattach`] writes it) for an .xlsx workbook,
+/// the one definition shared by the CLI and the browser: every value is a string cell
+/// (never a formula, never a number, so a NIK stays text); a value that `reattach`
+/// prefixed with `'` because a spreadsheet would run it is given without the `'` but
+/// [`CellStyle::QuotePrefixed`]. More rows or columns than a sheet holds are refused.
+pub fn annotated_cells(
+    csv_bytes: &[u8],
+    out_name: &str,
+    cell: &mut dyn FnMut(Cell<'_>) -> Result<()>,
+) -> Result<()> {
+    let body = csv_bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(csv_bytes);
+    let first = body.split(|&b| b == b'\n').next().unwrap_or(b"");
+    let delimiter = first
+        .windows(ADDED[0].len() + 1)
+        .find(|w| w.ends_with(ADDED[0].as_bytes()))
+        .map(|w| w[0])
+        .unwrap_or(b',');
+    let fail =
+        |e: String| Error::invalid(out_name, None, None, format!("gagal menulis .xlsx: {e}"));
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(body);
+    let mut rec = csv::StringRecord::new();
+    let mut r: u64 = 0;
+    while rdr.read_record(&mut rec).map_err(|e| fail(e.to_string()))? {
+        if r >= SHEET_ROWS {
+            return Err(fail(
+                "lebih dari 1.048.576 baris; pakai keluaran .csv".into(),
+            ));
+        }
+        if rec.len() > SHEET_COLS {
+            return Err(fail("lebih dari 16.384 kolom; pakai keluaran .csv".into()));
+        }
+        for (c, v) in rec.iter().enumerate() {
+            let escaped = v
+                .strip_prefix('\'')
+                .filter(|rest| matches!(escape_formula(rest), std::borrow::Cow::Owned(_)));
+            let (text, style) = match (escaped, r) {
+                (Some(rest), _) => (rest, CellStyle::QuotePrefixed),
+                (None, 0) => (v, CellStyle::Header),
+                (None, _) => (v, CellStyle::Plain),
+            };
+            cell(Cell {
+                row: r as u32,
+                col: c as u16,
+                text,
+                style,
+            })?;
+        }
+        r += 1;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::escape_formula;
@@ -259,5 +340,32 @@ mod tests {
         assert_eq!(escape_formula("-5"), "-5");
         assert_eq!(escape_formula("SITI"), "SITI");
         assert_eq!(escape_formula("-"), "-");
+    }
+
+    #[test]
+    fn annotated_cells_are_strings_with_formulas_quote_prefixed() {
+        use super::{annotated_cells, CellStyle};
+        let csv = "\u{FEFF}NIK;'=NAMA;PADAN_STATUS\n3209010101800001;'=1+1;SATU\n;'-A1;'x\n";
+        let mut got = Vec::new();
+        annotated_cells(csv.as_bytes(), "o.xlsx", &mut |c| {
+            got.push((c.row, c.col, c.text.to_string(), c.style));
+            Ok(())
+        })
+        .unwrap();
+        let s = |r, c, t: &str, st| (r, c, t.to_string(), st);
+        assert_eq!(
+            got,
+            vec![
+                s(0, 0, "NIK", CellStyle::Header),
+                s(0, 1, "=NAMA", CellStyle::QuotePrefixed),
+                s(0, 2, "PADAN_STATUS", CellStyle::Header),
+                s(1, 0, "3209010101800001", CellStyle::Plain),
+                s(1, 1, "=1+1", CellStyle::QuotePrefixed),
+                s(1, 2, "SATU", CellStyle::Plain),
+                s(2, 0, "", CellStyle::Plain),
+                s(2, 1, "-A1", CellStyle::QuotePrefixed),
+                s(2, 2, "'x", CellStyle::Plain),
+            ]
+        );
     }
 }

@@ -448,6 +448,27 @@ pub fn workbook_csv(req: &str, bytes: &[u8]) -> Result<JsValue, JsError> {
     ])
 }
 
+/// The annotated list (CSV bytes, as [`reattach`] gave them) as an .xlsx workbook:
+/// `{bytes, file_name}`, the same cells as the CLI's `reattach --out X.xlsx` (every value a
+/// string, formula-like values quote-prefixed text). In the workbook module only.
+#[cfg(feature = "wasm-workbook")]
+#[wasm_bindgen]
+pub fn annotated_xlsx(req: &str, csv: &[u8]) -> Result<JsValue, JsError> {
+    let req = Req::parse(req)?;
+    let csv_name = req.name(&req.file_name, "hasil.csv");
+    let stem = csv_name
+        .rsplit_once('.')
+        .map(|(s, _)| s)
+        .unwrap_or(csv_name);
+    let file_name = format!("{stem}.xlsx");
+    let bytes = crate::annotated_xlsx::annotated_to_xlsx(csv, &file_name, req.today()?)
+        .map_err(core_err)?;
+    obj(&[
+        ("bytes", Uint8Array::from(&bytes[..]).into()),
+        ("file_name", JsValue::from_str(&file_name)),
+    ])
+}
+
 /// The example workflow (`docs/example-workflow.json`), a starting point for the officer's form.
 #[wasm_bindgen]
 pub fn example_workflow() -> String {

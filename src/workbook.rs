@@ -332,6 +332,29 @@ enum Book<'a> {
     Xls(calamine::Xls<Cursor<&'a [u8]>>),
 }
 
+/// An `.xls` (OLE compound file) must consist of whole sectors. calamine's compound-file
+/// reader panics on a last sector cut short (a truncated file, found by fuzzing), and
+/// padding such a file made it allocate gigabytes from a damaged size field; so a file that
+/// is not whole sectors of a size the format has (512 or 4096 bytes) is refused here.
+fn check_sectors(bytes: &[u8], file: &str) -> Result<()> {
+    let shift = bytes
+        .get(30..32)
+        .map(|b| u16::from_le_bytes([b[0], b[1]]))
+        .unwrap_or(0);
+    let whole = (shift == 9 || shift == 12) && {
+        let sector = 1usize << shift;
+        bytes.len() >= sector && bytes.len().is_multiple_of(sector)
+    };
+    if whole {
+        Ok(())
+    } else {
+        Err(err(
+            file,
+            "berkas .xls rusak atau terpotong (tidak terdiri dari sektor utuh). Simpan ulang dari Excel sebagai .xlsx, atau sebagai CSV UTF-8.",
+        ))
+    }
+}
+
 fn open_book<'a>(bytes: &'a [u8], file: &str) -> Result<(Kind, Book<'a>)> {
     if bytes.len() > MAX_WORKBOOK_BYTES {
         return Err(err(
@@ -350,6 +373,7 @@ fn open_book<'a>(bytes: &'a [u8], file: &str) -> Result<(Kind, Book<'a>)> {
             Ok((Kind::Xlsx, Book::Xlsx(b)))
         }
         Some(Kind::Xls) => {
+            check_sectors(bytes, file)?;
             let b = calamine::Xls::new(Cursor::new(bytes)).map_err(|e| calamine_error(file, e))?;
             Ok((Kind::Xls, Book::Xls(b)))
         }

@@ -612,6 +612,43 @@ async fn remembered_mapping(c: &Client, origin: &str, files: &Files, demo: &Path
     assert_eq!(gone, Value::Null, "the mapping was not forgotten");
 }
 
+/// An annotated .xlsx read back (calamine): every cell, which must be a string (no formula,
+/// no number, so a NIK stays text).
+fn xlsx_cells(bytes: &[u8]) -> Vec<Vec<String>> {
+    use calamine::{Data, Reader};
+    let mut wb = calamine::Xlsx::new(std::io::Cursor::new(bytes)).expect("an .xlsx");
+    let name = wb.sheet_names()[0].clone();
+    assert_eq!(
+        wb.worksheet_formula(&name).unwrap().used_cells().count(),
+        0,
+        "a formula in the .xlsx"
+    );
+    let range = wb.worksheet_range(&name).unwrap();
+    range
+        .rows()
+        .map(|r| {
+            r.iter()
+                .map(|d| match d {
+                    Data::String(s) => s.clone(),
+                    Data::Empty => String::new(),
+                    other => panic!("not a string cell: {other:?}"),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn zip_part(bytes: &[u8], part: &str) -> Vec<u8> {
+    use std::io::Read;
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip");
+    let mut out = Vec::new();
+    z.by_name(part)
+        .unwrap_or_else(|_| panic!("no {part} in the .xlsx"))
+        .read_to_end(&mut out)
+        .unwrap();
+    out
+}
+
 /// A demo list (`;`-separated) as an .xlsx workbook: sheet "DATA PBI", two title rows above
 /// the header, every value as text.
 fn csv_to_xlsx(csv: &Path, out: &Path) {
@@ -760,6 +797,11 @@ async fn full_flow() {
         &files.fingerprint,
     ]);
 
+    // The offline single file, opened from disk as single/index.html (the same page bytes).
+    let single = scratch.0.join("single");
+    std::fs::create_dir_all(&single).unwrap();
+    std::fs::copy(root().join("dist/padan.html"), single.join("index.html"))
+        .expect("dist/padan.html (run `cargo xtask build`)");
     let server = StaticServer::start(vec![
         ("/".into(), root().join("www")),
         ("/demo/".into(), demo.clone()),
@@ -1029,6 +1071,33 @@ async fn full_flow() {
         "the workbook module was not loaded for the workbook"
     );
     requests.push(("the office flows".into(), drain_requests(&driver, &c).await));
+    step("padan.html from disk: the same workbook with the inlined workbook module");
+    let before = server.requests.lock().unwrap().len();
+    let single_out = office_tokenize(
+        &c,
+        &format!("file://{}", p(&single)),
+        &files,
+        "dinkes",
+        &xlsx,
+        None,
+    )
+    .await;
+    assert!(
+        single_out.tokens == std::fs::read(&cli_xlsx_tokens).unwrap(),
+        "padan.html's tokens of the workbook differ from the CLI's"
+    );
+    let fetched: Vec<String> = server.requests.lock().unwrap()[before..].to_vec();
+    assert!(
+        fetched.is_empty(),
+        "padan.html fetched from the server: {fetched:?}"
+    );
+    let single_url = format!("file://{}/", p(&single));
+    for u in drain_requests(&driver, &c).await {
+        assert!(
+            u.starts_with(&single_url) || u.starts_with("blob:") || u.starts_with("data:"),
+            "padan.html requested {u}"
+        );
+    }
 
     step("coordinator: refusal");
     // Coordinator: a list that is not a token file is refused with a message naming it.
@@ -1253,7 +1322,55 @@ async fn full_flow() {
             std::fs::read(&cli_annotated).unwrap() == annotated,
             "{party}: the browser's annotated list differs from the CLI's"
         );
+        // The same list as .xlsx (made by the workbook module): the same cells as the CLI's.
+        click(&c, "#office-download-annotated-xlsx").await;
+        let (xlsx_name, xlsx) =
+            take_download(&c, "the annotated .xlsx", |n| n.ends_with(".xlsx")).await;
+        assert!(xlsx_name.ends_with("_hasil.xlsx"), "{xlsx_name}");
+        let cli_xlsx = cli.join(format!("{party}.annotated.xlsx"));
+        padan(&[
+            "reattach",
+            "--workflow",
+            p(&wf),
+            "--key",
+            p(&key),
+            "--party",
+            party,
+            "--input",
+            p(&list),
+            "--result",
+            p(cli_result),
+            "--out",
+            p(&cli_xlsx),
+        ]);
+        let browser_cells = xlsx_cells(&xlsx);
+        assert!(browser_cells.len() > 1, "{party}: an empty .xlsx");
+        assert_eq!(
+            browser_cells,
+            xlsx_cells(&std::fs::read(&cli_xlsx).unwrap()),
+            "{party}: the browser's .xlsx cells differ from the CLI's"
+        );
+        // Styles (the quote prefix of formula-like text) and the sheet itself: byte for byte.
+        for part in [
+            "xl/worksheets/sheet1.xml",
+            "xl/sharedStrings.xml",
+            "xl/styles.xml",
+        ] {
+            assert!(
+                zip_part(&xlsx, part) == zip_part(&std::fs::read(&cli_xlsx).unwrap(), part),
+                "{party}: {part} of the browser's .xlsx differs from the CLI's"
+            );
+        }
     }
+    assert!(
+        server
+            .requests
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|s| s.starts_with("/pkg/padan_workbook_bg.wasm")),
+        "the .xlsx download did not use the workbook module"
+    );
     requests.push((
         "the re-attachment flows".into(),
         drain_requests(&driver, &c).await,

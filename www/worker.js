@@ -4,15 +4,16 @@
 // wasm-bindgen glue from ./pkg/ (that fetches pkg/padan_bg.wasm).
 // Offline single file (dist/padan.html): `cargo xtask build` turns this same file into a
 // CLASSIC worker: lines marked `@module-only` are dropped, `//@classic-only ` prefixes are
-// removed, and the wasm-bindgen `--target no-modules` glue (global `wasm_bindgen`) is put in
-// front. The page's worker shim then sends the inlined wasm bytes as the first message
-// `{op: '__wasm', wasm: Uint8Array}`.
+// removed, and the wasm-bindgen `--target no-modules` glue (global `wasm_bindgen`, and the
+// workbook module's, global `padan_workbook`) is put in front. The page's worker shim then
+// sends the inlined wasm bytes as the first message `{op: '__wasm', wasm: Uint8Array,
+// workbook: Uint8Array}` (the workbook module is instantiated only when first needed).
 //
 // Protocol (main -> worker): {id, op, ...}. Worker -> main:
 //   {id, type: 'progress', rows, bytes, total}
 //   {id, type: 'done', result, wasm_memory[, helper_wasm_memory: [bytes per helper]]}
 //   {id, type: 'error', message}
-// Ops: workflow, approval, receipt, audit_append, audit_verify, officer_summary, officer_keygen, officer_sign, keyinfo, keygen, inspect, check, tokenize, compare, reattach, demo, memory.
+// Ops: workflow, approval, receipt, audit_append, audit_verify, officer_summary, officer_keygen, officer_sign, keyinfo, keygen, inspect, check, tokenize, compare, reattach, annotated_xlsx, demo, memory.
 // Text inputs (workflow, key) may be strings, Blobs/Files or byte arrays. Optional fields on
 // any op: `workflow_name`, `key_name`, `file_name` (names used in error messages; default:
 // the File's name, else workflow.json / padan.key / input.csv) and `today` ('YYYY-MM-DD',
@@ -39,6 +40,7 @@ let ready = null; // Promise of the wasm exports
 let resolveBytes = null;
 let wasmBytes = null; // classic worker: the wasm, to start helper workers
 let workerSrc = null; // classic worker: its own source, to start helper workers
+let workbookWasm = null; // classic worker: the workbook module's wasm (inlined in padan.html)
 let helperMemory = null; // wasm memory of the helper workers of the last request
 let broken = null; // set after a wasm trap: the instance cannot be trusted any more
 
@@ -189,12 +191,18 @@ async function tokenizeInPartsOrFail(id, file, r, workflow, key, parts) {
 let workbookModule = null;
 let lastWorkbook = null; // {key, file, info, sha256}: the last conversion, reused by later ops
 
+// In padan.html (classic worker) the workbook module's no-modules glue (global
+// `padan_workbook`) is part of this worker's source and its wasm bytes come with the first
+// message; it is instantiated here, on first use, as in the served app.
+const classicWorkbook = null; // @module-only
+//@classic-only const classicWorkbook = () => (workbookWasm
+//@classic-only   ? padan_workbook({ module_or_path: workbookWasm }).then(() => padan_workbook)
+//@classic-only   : Promise.reject(new Error('Modul workbook tidak ada di padan.html ini: simpan daftar sebagai CSV (UTF-8). / This padan.html has no workbook module: save the list as CSV (UTF-8).')));
+
 function workbookBindings() {
-  if (CLASSIC) {
-    return Promise.reject(new Error('Berkas Excel tidak dapat dibaca oleh padan.html yang dibuka dari disk. Simpan daftar sebagai CSV (File > Simpan Sebagai > CSV UTF-8), atau pakai padan dari server kantor. / Excel files cannot be read by padan.html opened from disk: save the list as CSV (UTF-8), or use padan from the office server.'));
-  }
   if (!workbookModule) {
-    workbookModule = import('./pkg/padan_workbook.js').then(async (m) => { // @module-only
+    workbookModule = CLASSIC ? classicWorkbook() : null;
+    if (!CLASSIC) workbookModule = import('./pkg/padan_workbook.js').then(async (m) => { // @module-only
       await m.default(); // @module-only
       return m; // @module-only
     }); // @module-only
@@ -355,6 +363,13 @@ const OPS = {
       key.fill(0);
     }
   },
+  // The annotated list (the CSV bytes `reattach` returned) as .xlsx, by the workbook module:
+  // `{bytes, file_name}` (the CSV's name with .xlsx), the same cells as the CLI's .xlsx.
+  async annotated_xlsx(m) {
+    const wb = await workbookBindings();
+    const r = wb.annotated_xlsx(req(m, { file_name: m.file_name || 'hasil.csv' }), bytesOf(m.bytes, 'annotated list'));
+    return [r, [r.bytes.buffer]];
+  },
   demo(m) {
     const r = padan.demo(JSON.stringify({ people: m.people || undefined, seed: m.seed === undefined ? undefined : m.seed }));
     return [r, r.files.map((f) => f.bytes.buffer)];
@@ -397,6 +412,7 @@ self.onmessage = (ev) => {
   if (m && m.op === '__wasm') {
     wasmBytes = m.wasm;
     workerSrc = m.src || null;
+    workbookWasm = m.workbook || null;
     if (resolveBytes) resolveBytes(m.wasm);
     return;
   }

@@ -360,12 +360,21 @@ if (!window.__padanHook) {
   window.__padanHook = true;
   window.__padanDownloads = {};
   window.__padanPending = 0;
+  // The Blob behind each blob: URL, read directly (padan.html's CSP forbids fetch).
+  const blobs = new Map();
+  const create = URL.createObjectURL;
+  URL.createObjectURL = function (b) {
+    const u = create.call(URL, b);
+    if (b instanceof Blob) blobs.set(u, b);
+    return u;
+  };
   const orig = HTMLAnchorElement.prototype.click;
   HTMLAnchorElement.prototype.click = function () {
     if (this.download && this.href.startsWith('blob:')) {
       const name = this.download;
+      const blob = blobs.get(this.href);
       window.__padanPending++;
-      fetch(this.href).then((r) => r.arrayBuffer()).then((b) => {
+      (blob ? blob.arrayBuffer() : fetch(this.href).then((r) => r.arrayBuffer())).then((b) => {
         const u = new Uint8Array(b);
         let s = '';
         for (let i = 0; i < u.length; i += 0x8000) s += String.fromCharCode.apply(null, u.subarray(i, i + 0x8000));

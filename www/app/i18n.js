@@ -117,6 +117,7 @@ const id = {
   'office.reattach_btn': 'Pasang kembali hasil',
   'office.reattached': 'Daftar bertanda siap: {name}.',
   'office.download_annotated': 'Unduh daftar bertanda',
+  'office.download_annotated_xlsx': 'Unduh .xlsx',
   'office.annotated_local': 'Daftar bertanda berisi data pribadi: simpan di kantor, jangan dikirim.',
 
   'receipt.title': 'TANDA TERIMA PEMBUATAN TOKEN (padan)',
@@ -496,6 +497,7 @@ const en = {
   'office.reattach_btn': 'Re-attach the result',
   'office.reattached': 'Annotated list ready: {name}.',
   'office.download_annotated': 'Download the annotated list',
+  'office.download_annotated_xlsx': 'Download .xlsx',
   'office.annotated_local': 'The annotated list contains personal data: keep it in the office, do not send it.',
 
   'receipt.title': 'TOKEN RECEIPT (padan)',

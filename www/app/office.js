@@ -606,6 +606,7 @@ function renderReattach() {
     parts.push(okBox(t('office.reattached', { name: res.file_name })),
       el('div', { class: 'actions' },
         el('button', { type: 'button', class: 'btn btn-primary', id: 'office-download-annotated', onclick: () => download(res.bytes, res.file_name, 'text/csv') }, t('office.download_annotated')),
+        el('button', { type: 'button', class: 'btn btn-secondary', id: 'office-download-annotated-xlsx', onclick: () => downloadAnnotatedXlsx(res) }, t('office.download_annotated_xlsx')),
         stepReceiptButton('office-reattach-receipt', 'reattach', state.reattachStarted, {
           finished: res.finished,
           inputs: [{ name: state.file.name, blob: state.file, party: state.party }, { name: res.result_file.name, blob: res.result_file }],
@@ -616,6 +617,16 @@ function renderReattach() {
       el('div', { class: 'report', 'data-testid': 'reattach-summary' }, renderValue(res.summary)));
   }
   replace(r, ...parts);
+}
+
+// The .xlsx is made from the annotated CSV by the workbook module (loaded on this click).
+async function downloadAnnotatedXlsx(res) {
+  try {
+    const x = await worker.request('annotated_xlsx', { bytes: res.bytes, file_name: res.file_name });
+    download(x.bytes, x.file_name, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+  } catch (err) {
+    alertError(err);
+  }
 }
 
 async function runReattach() {

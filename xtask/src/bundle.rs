@@ -7,7 +7,11 @@
 //!   `wasm_bindgen`) for `dist/padan.html`, where a page opened from `file://` can only start
 //!   a CLASSIC worker from a `blob:` URL.
 //!
-//! The classic worker is `dist/pkg-nomodules/padan.js` followed by `www/worker.js` with every
+//! The workbook module (`wasm-workbook`) gets the same two: `www/pkg/padan_workbook*` and
+//! `dist/pkg-nomodules/padan_workbook*` (global `padan_workbook`), inlined in padan.html as
+//! a second base64 block that the worker instantiates only when a workbook is first needed.
+//!
+//! The classic worker is `dist/pkg-nomodules/padan.js` and `padan_workbook.js` followed by `www/worker.js` with every
 //! line marked `@module-only` removed and every `//@classic-only ` prefix removed. A small
 //! inline script (the "worker shim") replaces `window.Worker` so that the app's unchanged
 //! `new Worker('worker.js', {type: 'module'})` starts that classic worker from a `blob:` URL
@@ -70,6 +74,18 @@ pub fn build(_args: &[String]) -> Res<Built> {
     run(std::process::Command::new(&bindgen)
         .args(["--target", "web", "--no-typescript", "--out-dir"])
         .arg(&pkg)
+        .arg(&wb_raw))?;
+    // And for padan.html: classic glue under its own global, `padan_workbook`.
+    run(std::process::Command::new(&bindgen)
+        .args([
+            "--target",
+            "no-modules",
+            "--no-modules-global",
+            "padan_workbook",
+            "--no-typescript",
+            "--out-dir",
+        ])
+        .arg(&nomod)
         .arg(&wb_raw))?;
     let html = single_file(&root)?;
     let out = root.join("dist/padan.html");
@@ -173,8 +189,11 @@ fn escape_raw_text(s: &str, tag: &str) -> String {
 /// The classic-worker source (see the module docs).
 pub fn classic_worker(root: &Path) -> Res<String> {
     let glue = read(&root.join("dist/pkg-nomodules/padan.js"))?;
+    let workbook_glue = read(&root.join("dist/pkg-nomodules/padan_workbook.js"))?;
     let worker = read(&root.join("www/worker.js"))?;
     let mut out = glue;
+    out.push('\n');
+    out.push_str(&workbook_glue);
     out.push('\n');
     for line in worker.lines() {
         if line.contains("@module-only") {
@@ -198,22 +217,23 @@ const SHIM: &str = r#"(() => {
   // padan single file: start the inlined worker as a classic worker from a blob: URL.
   const NativeWorker = window.Worker;
   let url = null;
-  let wasm = null;
+  const decoded = {};
   const text = (id) => document.getElementById(id).textContent;
-  const wasmBytes = () => {
-    if (!wasm) {
-      const bin = atob(text("padan-wasm").trim());
-      wasm = new Uint8Array(bin.length);
-      for (let i = 0; i < bin.length; i++) wasm[i] = bin.charCodeAt(i);
+  const bytesOf = (id) => {
+    if (!decoded[id]) {
+      const bin = atob(text(id).trim());
+      const b = new Uint8Array(bin.length);
+      for (let i = 0; i < bin.length; i++) b[i] = bin.charCodeAt(i);
+      decoded[id] = b;
     }
-    return wasm;
+    return decoded[id];
   };
   class PadanWorker extends NativeWorker {
     constructor(u, opts) {
       if (/(^|\/)worker\.js([?#].*)?$/.test(String(u))) {
         if (!url) url = URL.createObjectURL(new Blob([text("padan-worker-src")], { type: "text/javascript" }));
         super(url, { name: (opts && opts.name) || "padan" });
-        super.postMessage({ op: "__wasm", wasm: wasmBytes(), src: text("padan-worker-src") });
+        super.postMessage({ op: "__wasm", wasm: bytesOf("padan-wasm"), workbook: bytesOf("padan-workbook-wasm"), src: text("padan-worker-src") });
       } else {
         super(u, opts);
       }
@@ -381,6 +401,10 @@ pub fn single_file(root: &Path) -> Res<String> {
     let html = read(&web.join("index.html"))?;
     let wasm =
         std::fs::read(root.join("dist/pkg-nomodules/padan_bg.wasm")).map_err(|e| e.to_string())?;
+    // The workbook module (Excel lists, the annotated list as .xlsx): inlined too, decoded
+    // by the shim, instantiated by the worker only when a workbook is first needed.
+    let workbook_wasm = std::fs::read(root.join("dist/pkg-nomodules/padan_workbook_bg.wasm"))
+        .map_err(|e| e.to_string())?;
     let worker = escape_raw_text(&classic_worker(root)?, "script");
 
     let mut out = String::with_capacity(html.len() + wasm.len() * 2);
@@ -393,6 +417,10 @@ pub fn single_file(root: &Path) -> Res<String> {
         out.push_str("\n<meta http-equiv=\"Content-Security-Policy\" content=\"@@CSP@@\">\n");
         out.push_str("<script type=\"application/octet-stream\" id=\"padan-wasm\">");
         out.push_str(&base64(&wasm));
+        out.push_str(
+            "</script>\n<script type=\"application/octet-stream\" id=\"padan-workbook-wasm\">",
+        );
+        out.push_str(&base64(&workbook_wasm));
         out.push_str("</script>\n<script type=\"text/plain\" id=\"padan-worker-src\">");
         out.push_str(&worker);
         out.push_str("</script>\n<script>");
