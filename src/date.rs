@@ -34,6 +34,23 @@ impl Date {
     pub fn iso(&self) -> String {
         format!("{:04}-{:02}-{:02}", self.year, self.month, self.day)
     }
+    /// `YYYY-MM-DD` as bytes, without formatting machinery (a year has at most 4 digits).
+    pub fn iso_bytes(&self) -> [u8; 10] {
+        let d = |n: u16| b'0' + (n % 10) as u8;
+        let (y, m, dd) = (self.year, u16::from(self.month), u16::from(self.day));
+        [
+            d(y / 1000),
+            d(y / 100),
+            d(y / 10),
+            d(y),
+            b'-',
+            d(m / 10),
+            d(m),
+            b'-',
+            d(dd / 10),
+            d(dd),
+        ]
+    }
     /// Days since 1970-01-01 (negative before).
     pub fn days_since_epoch(&self) -> i64 {
         days_from_civil(i64::from(self.year), self.month, self.day)

@@ -151,6 +151,29 @@ impl Secret {
     }
 }
 
+/// Feeds `u32be(n) || (u32be(len) || bytes) per field` to `update`: gathered on the stack
+/// into one call when it fits (small updates cost more than the hashing), else piece by piece.
+fn encoded<'a, I: Iterator<Item = &'a [u8]>>(n: usize, fields: I, mut update: impl FnMut(&[u8])) {
+    let mut buf = [0u8; 512];
+    buf[..4].copy_from_slice(&(n as u32).to_be_bytes());
+    let mut at = 4;
+    for f in fields {
+        if at + 4 + f.len() > buf.len() {
+            update(&buf[..at]);
+            at = 0;
+            if 4 + f.len() > buf.len() {
+                update(&(f.len() as u32).to_be_bytes());
+                update(f);
+                continue;
+            }
+        }
+        buf[at..at + 4].copy_from_slice(&(f.len() as u32).to_be_bytes());
+        buf[at + 4..at + 4 + f.len()].copy_from_slice(f);
+        at += 4 + f.len();
+    }
+    update(&buf[..at]);
+}
+
 /// A keyed HMAC state for one match key (the inner/outer pads are computed once).
 #[derive(Clone)]
 pub struct TokenKey(HmacSha256);
@@ -159,12 +182,9 @@ impl TokenKey {
     /// The token of a list of normalized field values.
     pub fn token<S: AsRef<[u8]>>(&self, fields: &[S]) -> Token {
         let mut mac = self.0.clone();
-        mac.update(&(fields.len() as u32).to_be_bytes());
-        for f in fields {
-            let f = f.as_ref();
-            mac.update(&(f.len() as u32).to_be_bytes());
-            mac.update(f);
-        }
+        encoded(fields.len(), fields.iter().map(AsRef::as_ref), |b| {
+            mac.update(b)
+        });
         let out = mac.finalize().into_bytes();
         let mut t = [0u8; TOKEN_LEN];
         t.copy_from_slice(&out[..TOKEN_LEN]);
@@ -189,11 +209,7 @@ impl RefKey {
     {
         use sha2::Digest;
         let mut h = Sha256::new();
-        h.update((raw_fields.len() as u32).to_be_bytes());
-        for f in raw_fields {
-            h.update((f.len() as u32).to_be_bytes());
-            h.update(f);
-        }
+        encoded(raw_fields.len(), raw_fields, |b| h.update(b));
         let mut mac = self.0.clone();
         mac.update(&offset.to_be_bytes());
         mac.update(&h.finalize());

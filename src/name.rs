@@ -66,6 +66,32 @@ pub enum NameError {
 /// - After a police or military rank, a corps code (`MAYOR INF.`, `LETKOL CPM`) and
 ///   `PURN` are removed too.
 pub fn normalize_name(raw: &str) -> Result<NormalName, NameError> {
+    normalize_name_with(raw, &mut FoldCache::default())
+}
+
+/// Remembers the key folds of words already seen (see [`fold`]); at most
+/// [`FoldCache::MAX`] words, then it only looks up.
+#[derive(Clone, Debug, Default)]
+pub struct FoldCache(std::collections::HashMap<Box<[u8]>, Box<[u8]>>);
+
+impl FoldCache {
+    pub const MAX: usize = 1 << 16;
+
+    fn fold(&mut self, word: &[u8], out: &mut Vec<u8>, scratch: &mut Vec<u8>) {
+        if let Some(f) = self.0.get(word) {
+            out.clear();
+            out.extend_from_slice(f);
+            return;
+        }
+        fold(word, out, scratch);
+        if self.0.len() < Self::MAX {
+            self.0.insert(word.into(), out.as_slice().into());
+        }
+    }
+}
+
+/// [`normalize_name`] with a cache of word folds kept across calls (one per list).
+pub fn normalize_name_with(raw: &str, folds: &mut FoldCache) -> Result<NormalName, NameError> {
     if is_excel_error(raw) {
         return Err(NameError::Empty);
     }
@@ -85,7 +111,7 @@ pub fn normalize_name(raw: &str) -> Result<NormalName, NameError> {
         return Err(NameError::Empty);
     }
     let display = words.join(" ");
-    let key = key_of(&words);
+    let key = key_of(&words, folds);
     Ok(NormalName {
         display,
         key,
@@ -705,7 +731,7 @@ fn variant(w: &str, first: bool, more: bool) -> Option<&'static str> {
 /// folded again (so `NUR HAYATI` = `NURHAYATI`, `ABDUL RAHMAN` = `ABDURRAHMAN`), then, while
 /// the whole key is itself a variant spelling, unified and folded again. This last loop makes
 /// the key a fixpoint: `normalize_name(key)` sees one word, which gets exactly these steps.
-fn key_of(words: &[&str]) -> String {
+fn key_of(words: &[&str], folds: &mut FoldCache) -> String {
     let cap = words.iter().map(|w| w.len()).sum::<usize>() + 8;
     let (mut joined, mut cur, mut next) = (
         Vec::with_capacity(cap),
@@ -713,7 +739,7 @@ fn key_of(words: &[&str]) -> String {
         Vec::with_capacity(cap),
     );
     for w in words {
-        fold(w.as_bytes(), &mut cur, &mut next);
+        folds.fold(w.as_bytes(), &mut cur, &mut next);
         joined.extend_from_slice(&cur);
     }
     fold(&joined, &mut cur, &mut next);

@@ -350,6 +350,10 @@ fn clean(raw: &str) -> Cleaned {
     let t = raw.trim();
     // Excel's ="3209..." text wrapper.
     let t = t.strip_prefix('=').unwrap_or(t);
+    // The common case, 16 plain digits, gives the same as the general path below.
+    if t.len() == 16 && t.bytes().all(|b| b.is_ascii_digit()) {
+        return Cleaned::Digits(t.to_string());
+    }
     let mut compact = String::with_capacity(t.len().min(64));
     for c in t.chars().filter(|&c| !is_decoration(c)) {
         compact.push(c);

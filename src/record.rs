@@ -4,7 +4,7 @@
 
 use crate::columns::{Field, Mapping};
 use crate::date::{split_place_date, Date, DateError};
-use crate::name::{normalize_name, NormalName};
+use crate::name::{normalize_name_with, FoldCache, NormalName};
 use crate::nik::{check_nik, clean_kk, NikInfo, NikProblem};
 use crate::sex::{parse_sex, Sex};
 use crate::wilayah::{normalize_desa, normalize_kecamatan};
@@ -111,11 +111,7 @@ impl NormalRow {
         match field {
             "nik" => self.nik.as_ref().map(|n| KeyValue::Str(&n.nik)),
             "name" => self.name.as_ref().map(|n| KeyValue::Str(&n.key)),
-            "birth_date" => self.birth_date.map(|d| {
-                let mut b = [0u8; 10];
-                b.copy_from_slice(d.iso().as_bytes());
-                KeyValue::Date(b)
-            }),
+            "birth_date" => self.birth_date.map(|d| KeyValue::Date(d.iso_bytes())),
             "sex" => self.sex.map(|s| KeyValue::Str(s.code())),
             "kecamatan" => self.kecamatan.as_deref().map(KeyValue::Str),
             "desa" => self.desa.as_deref().map(KeyValue::Str),
@@ -156,6 +152,8 @@ pub struct Normalizer {
     pub reference_year: u16,
     /// Region cells repeat endlessly: their normalized forms are remembered (bounded).
     regions: [std::collections::HashMap<String, Option<String>>; 2],
+    /// Name words repeat endlessly too: their folded key forms are remembered (bounded).
+    folds: FoldCache,
 }
 
 const REGION_MEMO: usize = 8192;
@@ -176,6 +174,7 @@ impl Normalizer {
             header_len,
             reference_year,
             regions: Default::default(),
+            folds: FoldCache::default(),
         }
     }
 
@@ -222,7 +221,7 @@ impl Normalizer {
             r.nik = c.info;
         }
         if let Some(v) = cell(fields, m.get(Field::Name)) {
-            r.name = normalize_name(v).ok();
+            r.name = normalize_name_with(v, &mut self.folds).ok();
         }
         let date = if let Some(v) = cell(fields, m.get(Field::BirthDate)) {
             Some(crate::date::parse_date_with_reference(

@@ -228,7 +228,8 @@ pub struct Row<'a> {
     pub row: u64,
     /// 1-based physical line where the record starts (within this reader's part).
     pub line: u64,
-    /// Byte offset of the record's start in the whole file.
+    /// Byte offset in the whole file of the record's first byte (after any blank lines
+    /// before it).
     pub offset: u64,
     /// Decoded fields (as many as the row has: may differ from the header's count).
     pub fields: &'a [String],
@@ -236,9 +237,49 @@ pub struct Row<'a> {
     pub raw: &'a csv::ByteRecord,
 }
 
+/// The input of the CSV parser: the file, with a `\n` added at the end when its last line
+/// has none, so that every record ends with a line break (see
+/// [`TableReader::read_raw_record`]: a record's true start is found by counting lines).
+struct EndNewline<R> {
+    inner: R,
+    /// The last two bytes given out (`tail[1]` the last); `seen` once there was one.
+    tail: [u8; 2],
+    seen: bool,
+    /// 1 once the `\n` was added.
+    added: u64,
+    /// The end was reported (the parser has consumed everything).
+    eof: bool,
+}
+
+impl<R: Read> Read for EndNewline<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        let n = self.inner.read(buf)?;
+        if n > 0 {
+            self.tail = [if n > 1 { buf[n - 2] } else { self.tail[1] }, buf[n - 1]];
+            self.seen = true;
+        } else if self.added == 0 && self.seen && self.tail[1] != b'\n' {
+            buf[0] = b'\n';
+            self.added = 1;
+            self.tail = [self.tail[1], b'\n'];
+            return Ok(1);
+        } else {
+            self.eof = true;
+        }
+        Ok(n)
+    }
+}
+
 /// A streaming reader of data rows.
+///
+/// Line numbers are the true 1-based lines of the file and offsets the byte where a record
+/// itself starts: the `csv` crate skips blank lines (`\n` alone) before a record without
+/// counting them in the record's position, so the reader finds the record's own start by
+/// counting the lines the record consumed.
 pub struct TableReader<R: Read> {
-    rdr: csv::Reader<R>,
+    rdr: csv::Reader<EndNewline<R>>,
     pub header: Vec<String>,
     pub file: String,
     pub dialect: Dialect,
@@ -251,18 +292,34 @@ pub struct TableReader<R: Read> {
     base_line: u64,
     /// Columns to decode (all when `None`); the others are left empty.
     needed: Option<Vec<bool>>,
+    /// Where the current record itself starts (after any blank lines), relative to this
+    /// reader's first byte: byte offset and 1-based line.
+    start_byte: u64,
+    start_line: u64,
+    /// The header's line (1 unless blank lines come before it).
+    pub header_line: u64,
+}
+
+fn csv_reader<R: Read>(input: R, dialect: Dialect) -> csv::Reader<EndNewline<R>> {
+    csv::ReaderBuilder::new()
+        .delimiter(dialect.delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .terminator(csv::Terminator::Any(b'\n'))
+        .buffer_capacity(256 * 1024)
+        .from_reader(EndNewline {
+            inner: input,
+            tail: [0; 2],
+            seen: false,
+            added: 0,
+            eof: false,
+        })
 }
 
 impl<R: Read> TableReader<R> {
     /// Reads the header line. Refuses an empty file.
     pub fn new(input: R, file: &str, dialect: Dialect) -> Result<TableReader<R>> {
-        let rdr = csv::ReaderBuilder::new()
-            .delimiter(dialect.delimiter)
-            .has_headers(false)
-            .flexible(true)
-            .terminator(csv::Terminator::Any(b'\n'))
-            .buffer_capacity(256 * 1024)
-            .from_reader(input);
+        let rdr = csv_reader(input, dialect);
         let mut t = TableReader {
             rdr,
             header: Vec::new(),
@@ -274,6 +331,9 @@ impl<R: Read> TableReader<R> {
             base: 0,
             base_line: 0,
             needed: None,
+            start_byte: 0,
+            start_line: 1,
+            header_line: 1,
         };
         let got = t.read_record()?;
         if !got {
@@ -292,13 +352,14 @@ impl<R: Read> TableReader<R> {
                 raw
             };
             let mut s = String::new();
-            decode_into(raw, dialect.encoding, &mut s).map_err(|_| t.utf8_error(1, i))?;
+            decode_into(raw, dialect.encoding, &mut s)
+                .map_err(|_| t.utf8_error(t.start_line, i))?;
             header.push(s.trim().to_string());
         }
         if header.len() > MAX_COLUMNS {
             return Err(Error::invalid(
                 file,
-                Some(1),
+                Some(t.start_line),
                 None,
                 format!(
                     "baris judul memuat {} kolom (batas {MAX_COLUMNS}): ini bukan daftar biasa, atau pemisahnya salah.",
@@ -309,12 +370,13 @@ impl<R: Read> TableReader<R> {
         if header.iter().all(|h| h.is_empty()) {
             return Err(Error::invalid(
                 file,
-                Some(1),
+                Some(t.start_line),
                 None,
                 "baris judul kosong: baris pertama harus memuat nama kolom.",
             ));
         }
         t.header = header;
+        t.header_line = t.start_line;
         Ok(t)
     }
 
@@ -330,13 +392,7 @@ impl<R: Read> TableReader<R> {
         base: u64,
         base_line: u64,
     ) -> TableReader<R> {
-        let rdr = csv::ReaderBuilder::new()
-            .delimiter(dialect.delimiter)
-            .has_headers(false)
-            .flexible(true)
-            .terminator(csv::Terminator::Any(b'\n'))
-            .buffer_capacity(256 * 1024)
-            .from_reader(input);
+        let rdr = csv_reader(input, dialect);
         TableReader {
             rdr,
             header,
@@ -348,6 +404,9 @@ impl<R: Read> TableReader<R> {
             base,
             base_line,
             needed: None,
+            start_byte: 0,
+            start_line: 1,
+            header_line: 0,
         }
     }
 
@@ -365,14 +424,16 @@ impl<R: Read> TableReader<R> {
         self.needed = Some(v);
     }
 
-    /// Lines fully read so far (at the end: all lines of this reader's input).
+    /// Lines fully read so far (at the end: all lines of this reader's input, a last line
+    /// without a line break included).
     pub fn lines_read(&self) -> u64 {
         self.rdr.position().line().saturating_sub(1)
     }
 
-    /// The file offset where the next record starts (or the end of the file).
+    /// The file offset after the last record read: where the next record (or blank lines
+    /// before it) starts, or the end of the file.
     pub fn next_offset(&self) -> u64 {
-        self.base + self.rdr.position().byte()
+        self.base + self.bytes_read()
     }
 
     /// Reads the next record. Records end at `\n` only (so every record starts right after
@@ -401,11 +462,37 @@ impl<R: Read> TableReader<R> {
         }
     }
 
+    /// Reads the next raw record and finds where it starts. The parser skips blank lines
+    /// (`\n` alone) before a record, one byte and one line each, and reports the position
+    /// where it began reading; a record ends with a `\n` (see [`EndNewline`]) and holds its
+    /// quoted line breaks in its fields, so the blank lines skipped are the lines read minus
+    /// those. The one record that does not end with a `\n` is a last one whose quote is
+    /// never closed: it ran into the end of the file with the final `\n` in its field.
     fn read_raw_record(&mut self) -> Result<bool> {
         match self.rdr.read_byte_record(&mut self.record) {
             Ok(more) => {
+                if more {
+                    let (b0, l0) = self
+                        .record
+                        .position()
+                        .map_or((0, 1), |p| (p.byte(), p.line()));
+                    let inner = self
+                        .record
+                        .as_slice()
+                        .iter()
+                        .filter(|&&b| b == b'\n')
+                        .count() as u64;
+                    let src = self.rdr.get_ref();
+                    let unterminated = src.eof
+                        && self.record.as_slice().last() == Some(&b'\n')
+                        && src.tail != *b"\"\n";
+                    let ends = inner + u64::from(!unterminated);
+                    let blank = (self.rdr.position().line() - l0).saturating_sub(ends);
+                    self.start_byte = b0 + blank;
+                    self.start_line = l0 + blank;
+                }
                 if self.record.as_slice().len() > MAX_ROW_BYTES {
-                    let line = self.record.position().map(|p| p.line() + self.base_line);
+                    let line = Some(self.start_line + self.base_line);
                     return Err(Error::invalid(
                         &self.file,
                         line,
@@ -441,26 +528,22 @@ impl<R: Read> TableReader<R> {
 
     /// The underlying reader (after the end: to drain or hash it).
     pub fn inner_mut(&mut self) -> &mut R {
-        self.rdr.get_mut()
+        &mut self.rdr.get_mut().inner
     }
 
-    /// Bytes consumed so far.
+    /// Bytes consumed so far (of the file: not counting the `\n` added at its end).
     pub fn bytes_read(&self) -> u64 {
-        self.rdr.position().byte()
+        self.rdr.position().byte() - self.rdr.get_ref().added
     }
 
-    /// The next data row, `None` at the end. Blank lines are skipped by the CSV parser.
+    /// The next data row, `None` at the end. Blank lines are skipped.
     pub fn next_row(&mut self) -> Result<Option<Row<'_>>> {
         if !self.read_record()? {
             return Ok(None);
         }
         self.row += 1;
-        let (line, offset) = self
-            .record
-            .position()
-            .map(|p| (p.line() + self.base_line, p.byte()))
-            .unwrap_or((0, 0));
-        let offset = self.base + offset;
+        let line = self.start_line + self.base_line;
+        let offset = self.base + self.start_byte;
         let n = self.record.len();
         if self.fields.len() < n {
             self.fields.resize_with(n, String::new);
@@ -581,6 +664,79 @@ mod tests {
         let e = rows(&data).unwrap_err().to_string();
         assert!(
             e.contains("baris 3") && e.contains("terlalu panjang"),
+            "{e}"
+        );
+    }
+
+    /// (line, offset) of every data row.
+    fn places(data: &[u8]) -> Vec<(u64, u64)> {
+        let mut r = TableReader::new(data, "t.csv", sniff(data)).unwrap();
+        let mut out = Vec::new();
+        while let Some(row) = r.next_row().unwrap() {
+            out.push((row.line, row.offset));
+        }
+        out
+    }
+
+    fn at(data: &[u8], needle: &[u8]) -> u64 {
+        data.windows(needle.len())
+            .position(|w| w == needle)
+            .unwrap() as u64
+    }
+
+    #[test]
+    fn lines_and_offsets_count_blank_lines() {
+        // Lines: 1 blank, 2 header, 3 blank, 4 row, 5-6 blank, 7-8 a row with a quoted line
+        // break, 9 blank, 10 CRLF row, 11 CRLF blank, 12 row, 13 blank.
+        let data = b"\nNIK,NAMA\n\n1,A\n\n\n2,\"B\nC\"\n\n3,D\r\n\r\n4,E\n\n";
+        let r = TableReader::new(&data[..], "t.csv", sniff(data)).unwrap();
+        assert_eq!(r.header, vec!["NIK", "NAMA"]);
+        assert_eq!(r.header_line, 2);
+        assert_eq!(
+            places(data),
+            vec![
+                (4, at(data, b"1,A")),
+                (7, at(data, b"2,")),
+                (10, at(data, b"3,D")),
+                (12, at(data, b"4,E")),
+            ]
+        );
+        // No line break at the end, blank lines before the last row.
+        let data = b"NIK\n\n\n1\n\n2";
+        assert_eq!(places(data), vec![(4, 6), (6, 9)]);
+        // A quoted line break in the last field of the last row.
+        let data = b"NIK,A\n\n1,\"x\ny\n\"\n\n\n2,\"z\n\"\n";
+        assert_eq!(places(data), vec![(3, 7), (8, at(data, b"2,"))]);
+        // A quote never closed runs to the end; blank lines before it still count.
+        let data = b"NIK,A\n1,B\n\n\n2,\"C\nD";
+        assert_eq!(places(data), vec![(2, 6), (5, 12)]);
+        // Without blank lines nothing moves: a row starts right after the line break.
+        let data = b"NIK,NAMA\r\n1,\"A\r\nB\"\r\n2,C\r\n";
+        assert_eq!(
+            places(data),
+            vec![(2, at(data, b"1,")), (4, at(data, b"2,C"))]
+        );
+    }
+
+    #[test]
+    fn errors_after_blank_lines_name_the_true_line() {
+        let data = b"NIK,NAMA\n\n\n1,A\n\n2,\xFF\n";
+        let d = Dialect {
+            delimiter: b',',
+            encoding: Encoding::Utf8,
+            bom: false,
+        };
+        let mut r = TableReader::new(&data[..], "t.csv", d).unwrap();
+        assert_eq!(r.next_row().unwrap().unwrap().line, 4);
+        let e = r.next_row().unwrap_err().to_string();
+        assert!(e.contains("baris 6, kolom NAMA"), "{e}");
+        let e = rows(b"\n\n,\n1,2\n").unwrap_err().to_string();
+        assert!(e.contains("baris 3") && e.contains("judul kosong"), "{e}");
+        let mut data = b"NIK,NAMA\n1,A\n\n\n2,\"".to_vec();
+        data.extend(std::iter::repeat_n(b'x', MAX_ROW_BYTES + 10));
+        let e = rows(&data).unwrap_err().to_string();
+        assert!(
+            e.contains("baris 5") && e.contains("terlalu panjang"),
             "{e}"
         );
     }

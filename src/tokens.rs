@@ -815,11 +815,23 @@ impl<'a> Tokenizer<'a> {
             ..Default::default()
         };
         let mut next = None;
+        // A later part meets the one before it at its first record's own start (blank lines
+        // may come before it), and counts its lines from that record's line.
+        let later = first != self.data_start;
+        let (mut seen, mut line_shift) = (false, 0);
         while let Some(row) = reader.next_row()? {
+            if !seen {
+                seen = true;
+                if later {
+                    out.first = row.offset;
+                    line_shift = row.line - 1;
+                }
+            }
+            let line = row.line - line_shift;
             if let Some(limit) = next_start {
                 if row.offset > limit {
                     next = Some(row.offset);
-                    out.lines = row.line - base_line - 1;
+                    out.lines = line - base_line - 1;
                     break;
                 }
             }
@@ -858,7 +870,7 @@ impl<'a> Tokenizer<'a> {
                 buf.truncate(at);
                 out.rejected.push(Rejected {
                     row: local_row,
-                    line: row.line,
+                    line,
                     reason: reject_reason(&n, self.has_nik_col),
                 });
             } else {
@@ -868,7 +880,7 @@ impl<'a> Tokenizer<'a> {
                 }
                 if n.nik.as_ref().is_some_and(|x| x.nik.ends_with('0')) {
                     out.zero_ending
-                        .push(((buf.len() / rec_size - 1) as u32, local_row, row.line));
+                        .push(((buf.len() / rec_size - 1) as u32, local_row, line));
                 }
             }
             if local_row.is_multiple_of(8192) {
@@ -882,8 +894,11 @@ impl<'a> Tokenizer<'a> {
             Some(n) => out.next = n,
             None => {
                 out.next = reader.next_offset();
-                out.lines = reader.lines_read();
+                out.lines = reader.lines_read() - line_shift;
             }
+        }
+        if later && !seen {
+            out.first = out.next;
         }
         progress(Progress {
             rows: out.rows,

@@ -326,3 +326,142 @@ fn parts_give_the_same_token_file_as_one_pass() {
         "only {merged} of 10 cut plans merged (quoted cuts: {quoted_cut_seen})"
     );
 }
+
+/// Tokenizes `data` in one pass and with the parts `cuts`; returns the one-pass receipt and
+/// whether the parts merged (then into the same bytes and receipt).
+fn one_pass_and_parts(
+    s: &Scenario,
+    party: &str,
+    data: &[u8],
+    cuts: &[u64],
+) -> (pipeline::TokenizeSummary, bool) {
+    let ctx = Context {
+        workflow: &s.wf,
+        workflow_file: "workflow.json",
+        today: today(),
+    };
+    let opts = InputOptions::default();
+    let mut seq = Vec::new();
+    let seq_sum = pipeline::tokenize(
+        &ctx,
+        &s.secret,
+        party,
+        data,
+        "b.csv",
+        &opts,
+        &mut seq,
+        &mut |_| {},
+    )
+    .unwrap();
+    let t = pipeline::Tokenizer::new(&ctx, &s.secret, party, data, "b.csv", &opts).unwrap();
+    let parts: Result<Vec<_>, _> = cuts
+        .iter()
+        .enumerate()
+        .map(|(i, &st)| {
+            t.run_part(
+                st,
+                &data[st as usize..],
+                cuts.get(i + 1).copied(),
+                &mut |_| {},
+            )
+        })
+        .collect();
+    let Ok(parts) = parts else {
+        return (seq_sum, false);
+    };
+    let mut par = Vec::new();
+    match t.finish(parts, Some(seq_sum.input_sha256.clone()), &mut par) {
+        Ok(sum) => {
+            assert_eq!(par, seq, "cut at {cuts:?}");
+            assert_eq!(
+                serde_json::to_value(&sum).unwrap(),
+                serde_json::to_value(&seq_sum).unwrap(),
+                "cut at {cuts:?}"
+            );
+            (seq_sum, true)
+        }
+        Err(padan::Error::PartsMismatch) => (seq_sum, false),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// Blank lines (at the start, between rows, at the end; LF and CRLF) are lines: rejected
+/// rows name their true line, and parts cut anywhere, also inside a run of blank lines,
+/// give the bytes and receipt of one pass.
+#[test]
+fn blank_lines_keep_true_line_numbers_and_parts_agree() {
+    let s = scenario(300, 5);
+    // Lines: 1 header, 2 blank, 3 row 1, 4-5 blank, 6 row 2 (rejected), 7-8 row 3 (quoted
+    // line break), 9 blank (CRLF), 10 row 4 (rejected), 11 blank.
+    let data = b"NIK,NAMA,TGL_LAHIR,ALAMAT\n\n3209014508800012,SITI,05-08-1980,X\n\n\n,,,X\n3209015009800013,BUDI,10-09-1980,\"JL\nRT 1\"\r\n\r\n,,,Y\n\n";
+    let d0 = data.iter().position(|b| *b == b'\n').unwrap() as u64 + 1;
+    let (sum, _) = one_pass_and_parts(&s, "dtks", data, &[d0]);
+    let lines: Vec<(u64, u64)> = sum.rejected.iter().map(|r| (r.row, r.line)).collect();
+    assert_eq!(lines, vec![(2, 6), (4, 10)]);
+    assert_eq!((sum.rows_in, sum.rows_tokenized), (4, 2));
+    // Every cut merges except one inside the quoted line break's line.
+    let line7 = data.windows(7).position(|w| w == b"3209015").unwrap() as u64;
+    let inner = data.windows(3).position(|w| w == b"JL\n").unwrap() as u64 + 2;
+    for cut in d0 + 1..data.len() as u64 {
+        let (_, merged) = one_pass_and_parts(&s, "dtks", data, &[d0, cut]);
+        assert!(
+            merged || (line7 <= cut && cut <= inner),
+            "cut at {cut} did not merge"
+        );
+    }
+
+    // A demo list with blank lines everywhere, cut at many places.
+    let mut merged = 0;
+    let src = &s.files["dtks.csv"];
+    let src_d0 = src.iter().position(|b| *b == b'\n').unwrap() as u64 + 1;
+    let (orig, _) = one_pass_and_parts(&s, "dtks", src, &[src_d0]);
+    let mut data = b"\n\n".to_vec();
+    for (i, line) in src.split_inclusive(|b| *b == b'\n').enumerate() {
+        data.extend_from_slice(line);
+        match i % 7 {
+            1 => data.extend_from_slice(b"\n"),
+            4 => data.extend_from_slice(b"\n\n\r\n\n"),
+            _ => {}
+        }
+    }
+    data.extend_from_slice(b"\n\n\n");
+    let len = data.len() as u64;
+    let t_start = {
+        let ctx = Context {
+            workflow: &s.wf,
+            workflow_file: "workflow.json",
+            today: today(),
+        };
+        pipeline::Tokenizer::new(
+            &ctx,
+            &s.secret,
+            "dtks",
+            &data,
+            "b.csv",
+            &InputOptions::default(),
+        )
+        .unwrap()
+        .data_start()
+    };
+    let blank_runs: Vec<u64> = data
+        .windows(2)
+        .enumerate()
+        .filter(|(_, w)| w == b"\n\n")
+        .map(|(i, _)| i as u64 + 1)
+        .filter(|&i| i > t_start)
+        .step_by(3)
+        .collect();
+    let plans = blank_runs.len();
+    for &cut in &blank_runs {
+        let (sum, ok) = one_pass_and_parts(&s, "dtks", &data, &[t_start, cut, (cut + len) / 2]);
+        assert_eq!(
+            (sum.rows_in, sum.rows_rejected),
+            (orig.rows_in, orig.rows_rejected)
+        );
+        merged += usize::from(ok);
+    }
+    assert!(
+        plans >= 10 && merged * 10 >= plans * 9,
+        "{merged} of {plans} merged"
+    );
+}
