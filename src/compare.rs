@@ -1857,7 +1857,9 @@ mod tests {
                 let out =
                     compare_with(&ctx, boxed(&files), &mut store, budget, &mut |_| {}).unwrap();
                 assert_same(&out, &want, &format!("budget {budget}, {people}/{seed}"));
-                assert!(store.created() > 3, "budget {budget}: nothing spilled");
+                if budget < 64 << 10 || people >= 2500 {
+                    assert!(store.created() > 3, "budget {budget}: nothing spilled");
+                }
                 assert_eq!(store.live(), 0, "runs left behind");
             }
         }

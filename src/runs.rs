@@ -91,9 +91,37 @@ impl RunStore for MemoryRuns {
     }
 }
 
-/// One `(token, record)` pair of a key: the key, the token as four big-endian words, then
-/// the record, so that the array order is the order of (key, token bytes, record).
-type Entry = [u32; 6];
+/// One `(token, record)` pair of a key, packed into three words so that their order is
+/// the order of (key, token bytes, record) and compares cheaply: `a` = key (3 bits) and
+/// the token's first 61 bits, `b` its next 64 bits, `c` its last 3 bits and the record.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+struct Entry {
+    a: u64,
+    b: u64,
+    c: u64,
+}
+
+impl Entry {
+    fn key(&self) -> u32 {
+        (self.a >> 61) as u32
+    }
+    fn token(&self) -> u128 {
+        let hi = self.a << 3 | self.b >> 61;
+        let lo = self.b << 3 | self.c >> 61;
+        (hi as u128) << 64 | lo as u128
+    }
+    fn record(&self) -> u32 {
+        self.c as u32
+    }
+    fn new(key: u32, token: u128, record: u32) -> Entry {
+        let (hi, lo) = ((token >> 64) as u64, token as u64);
+        Entry {
+            a: (key as u64) << 61 | hi >> 3,
+            b: hi << 61 | lo >> 3,
+            c: (lo & 7) << 61 | record as u64,
+        }
+    }
+}
 /// Bytes per entry in a run (one key per run): the 16 token bytes, then the record
 /// (big-endian).
 const ENTRY_BYTES: usize = 20;
@@ -113,21 +141,23 @@ fn io_err(e: io::Error) -> Error {
 }
 
 fn entry(key: usize, token: &Token, record: u32) -> Entry {
-    let w = |i: usize| u32::from_be_bytes(token[4 * i..4 * i + 4].try_into().expect("4"));
-    [key as u32, w(0), w(1), w(2), w(3), record]
+    Entry::new(key as u32, u128::from_be_bytes(*token), record)
 }
 
 fn encode(e: &Entry) -> [u8; ENTRY_BYTES] {
     let mut b = [0u8; ENTRY_BYTES];
-    for (i, w) in e[1..].iter().enumerate() {
-        b[4 * i..4 * i + 4].copy_from_slice(&w.to_be_bytes());
-    }
+    b[..16].copy_from_slice(&e.token().to_be_bytes());
+    b[16..].copy_from_slice(&e.record().to_be_bytes());
     b
 }
 
 fn decode(key: u32, b: &[u8; ENTRY_BYTES]) -> Entry {
-    let w = |i: usize| u32::from_be_bytes(b[4 * i..4 * i + 4].try_into().expect("4"));
-    [key, w(0), w(1), w(2), w(3), w(4)]
+    let token = u128::from_be_bytes(b[..16].try_into().expect("16"));
+    Entry::new(
+        key,
+        token,
+        u32::from_be_bytes(b[16..].try_into().expect("4")),
+    )
 }
 
 /// Collects the entries of every match key and sorts them, spilling sorted runs (one per
@@ -191,8 +221,8 @@ impl<'s> Sorter<'s> {
         self.buf.sort_unstable();
         let mut s = 0;
         while s < self.buf.len() {
-            let key = self.buf[s][0];
-            let e = s + self.buf[s..].partition_point(|x| x[0] == key);
+            let key = self.buf[s].key();
+            let e = s + self.buf[s..].partition_point(|x| x.key() == key);
             let (run, w) = self.store.create().map_err(io_err)?;
             let mut w = BufWriter::with_capacity(WRITE_BUF, w);
             for x in &self.buf[s..e] {
@@ -275,22 +305,23 @@ impl Sorted<'_> {
     /// in token order, the records of a group in record order. May be called again.
     pub fn groups(&mut self, key: usize, f: &mut dyn FnMut(&[u32])) -> Result<()> {
         let mut group: Vec<u32> = Vec::new();
-        let mut token = [0u32; 4];
+        let mut token = 0u128;
         let mut add = |e: &Entry, group: &mut Vec<u32>| {
-            if group.is_empty() || e[1..5] != token {
+            let t = e.token();
+            if group.is_empty() || t != token {
                 if group.len() >= 2 {
                     f(group);
                 }
                 group.clear();
-                token.copy_from_slice(&e[1..5]);
+                token = t;
             }
-            group.push(e[5]);
+            group.push(e.record());
         };
         match &self.keys[key] {
             Source::Memory => {
                 let k = key as u32;
-                let s = self.memory.partition_point(|x| x[0] < k);
-                let e = s + self.memory[s..].partition_point(|x| x[0] == k);
+                let s = self.memory.partition_point(|x| x.key() < k);
+                let e = s + self.memory[s..].partition_point(|x| x.key() == k);
                 for x in &self.memory[s..e] {
                     add(x, &mut group);
                 }
@@ -471,6 +502,33 @@ mod tests {
             drop(sorted);
             assert_eq!(store.live(), 0);
         }
+    }
+
+    /// The packing keeps every bit and the order of (key, token, record).
+    #[test]
+    fn entry_packing() {
+        let t = [
+            0xfedc_ba98_7654_3210_0123_4567_89ab_cdefu128,
+            7,
+            8,
+            1 << 127,
+            u128::MAX,
+        ];
+        let mut all = Vec::new();
+        for key in [0u32, 1, 7] {
+            for &tok in &t {
+                for rec in [0u32, 5, u32::MAX] {
+                    let e = Entry::new(key, tok, rec);
+                    assert_eq!((e.key(), e.token(), e.record()), (key, tok, rec));
+                    assert_eq!(decode(key, &encode(&e)), e);
+                    all.push(((key, tok, rec), e));
+                }
+            }
+        }
+        let mut by_tuple = all.clone();
+        by_tuple.sort_by_key(|x| x.0);
+        all.sort_by_key(|x| x.1);
+        assert_eq!(all, by_tuple);
     }
 
     /// A run cut short is an error, not a silent end.
