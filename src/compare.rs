@@ -18,6 +18,7 @@ use crate::error::{Error, Result};
 use crate::keys::{Token, TOKEN_LEN};
 use crate::pipeline::{Context, Progress};
 use crate::result::{ResultHeader, Status, Verify};
+use crate::runs::{MemoryRuns, RunStore, Sorted, Sorter};
 use crate::tokens::TokenReader;
 use crate::workflow::{Disclosure, Workflow};
 
@@ -153,11 +154,14 @@ pub struct KeyLinks {
     pub conflicts: Count,
 }
 
+/// What is kept of every record, column by column, indexed by record (load order).
 struct Loaded {
     party: Vec<u8>,
     refs: Vec<Token>,
-    /// `tokens[i][rec]`: the key-`i` token of a record as a big-endian number (so numeric
-    /// order is byte order), zero when absent (see `masks`).
+    /// Only in the tests' reference implementation (`reference::compare`):
+    /// `tokens[i][rec]`, the key-`i` token of a record as a big-endian number (so numeric
+    /// order is byte order), zero when absent (see `masks`). The comparison itself streams
+    /// the tokens into a [`Sorter`] instead.
     tokens: Vec<Vec<u128>>,
     masks: Vec<u8>,
     /// The fuzzy part of every record (`padan-tokens/2`), in record order; empty without.
@@ -217,6 +221,37 @@ impl UnionFind {
     }
 }
 
+/// Where `link` gets the groups of equal tokens of each match key from.
+trait GroupSource {
+    /// Calls `f` with every group of key `key` (records sharing one token, two or more),
+    /// in token order, the records of a group in record order. Called twice per key.
+    fn groups(&mut self, key: usize, f: &mut dyn FnMut(&[u32])) -> Result<()>;
+    /// The groups of key `key` are no longer needed.
+    fn done(&mut self, key: usize) -> Result<()>;
+}
+
+/// Groups held in memory (the joined path, the tests' reference).
+impl GroupSource for Vec<Groups> {
+    fn groups(&mut self, key: usize, f: &mut dyn FnMut(&[u32])) -> Result<()> {
+        self[key].iter().for_each(f);
+        Ok(())
+    }
+    fn done(&mut self, key: usize) -> Result<()> {
+        self[key] = Groups::default();
+        Ok(())
+    }
+}
+
+/// Groups from the external sort (the native comparison).
+impl GroupSource for Sorted<'_> {
+    fn groups(&mut self, key: usize, f: &mut dyn FnMut(&[u32])) -> Result<()> {
+        Sorted::groups(self, key, f)
+    }
+    fn done(&mut self, key: usize) -> Result<()> {
+        Sorted::done(self, key)
+    }
+}
+
 /// The groups of one match key: records sharing a full token, two or more per group.
 /// Groups come in token order, the records of a group in record order.
 #[derive(Default)]
@@ -243,6 +278,7 @@ impl Groups {
 }
 
 /// `groups_of` makes buckets of about 2^BUCKET_BITS records.
+#[cfg(test)]
 const BUCKET_BITS: u32 = 6;
 
 /// Finds the groups of equal tokens among the records whose `masks` has `bit`, in O(n).
@@ -250,7 +286,9 @@ const BUCKET_BITS: u32 = 6;
 /// then by record: a counting sort into buckets of about a thousand on the first bits,
 /// then a sort of each bucket in cache. Runs of equal bits are candidate groups, checked
 /// on the full tokens. Groups come in the order one sort of all (token, record) pairs
-/// gives.
+/// gives. The in-memory grouping `compare` used before it streamed; kept as the tests'
+/// reference.
+#[cfg(test)]
 fn groups_of(tokens: &[u128], masks: &[u8], bit: u8, sorted: &mut Vec<u64>) -> Groups {
     let present = |r: usize| masks[r] & bit != 0;
     let m = (0..masks.len()).filter(|&r| present(r)).count();
@@ -367,12 +405,14 @@ struct Inputs<'w> {
     rows: u64,
 }
 
-/// Reads and checks the token files (same workflow, same KCV, one file per party). With
-/// `keep_tokens` false only references and masks are kept (the joined path, whose groups
-/// come from elsewhere).
+/// Reads and checks the token files (same workflow, same KCV, one file per party), one
+/// pass over each, keeping references, parties and masks. The tokens go to `sorter` when
+/// given (the native path), into `Loaded::tokens` with `keep_tokens` (the tests'
+/// reference), or nowhere (the joined path, whose groups come from elsewhere).
 fn load<'w>(
     ctx: &Context<'w>,
     inputs: Vec<(String, Box<dyn Read + '_>)>,
+    mut sorter: Option<&mut Sorter>,
     keep_tokens: bool,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Inputs<'w>> {
@@ -442,9 +482,24 @@ fn load<'w>(
                 t.reserve(n);
             }
         }
+        if let Some(s) = sorter.as_deref_mut() {
+            s.expect(h.tokens.values().sum());
+        }
         loaded.masks.reserve(n);
         while r.next_raw()? {
             let raw = r.raw();
+            if let Some(s) = sorter.as_deref_mut() {
+                if loaded.refs.len() >= u32::MAX as usize - 1 {
+                    return Err(too_many());
+                }
+                let (x, mask) = (loaded.refs.len() as u32, raw[TOKEN_LEN]);
+                for i in 0..nk {
+                    if mask & (1 << i) != 0 {
+                        let off = TOKEN_LEN + 1 + i * TOKEN_LEN;
+                        s.push(i, raw[off..off + TOKEN_LEN].try_into().expect("16"), x)?;
+                    }
+                }
+            }
             loaded.party.push(p);
             loaded
                 .refs
@@ -467,9 +522,7 @@ fn load<'w>(
         files.push((name, h, r.checksum().expect("verified at the end")));
     }
     if loaded.refs.len() > u32::MAX as usize - 1 {
-        return Err(Error::Refused {
-            what: "terlalu banyak rekaman untuk satu perbandingan (batas 4 miliar).".into(),
-        });
+        return Err(too_many());
     }
     Ok(Inputs {
         loaded,
@@ -480,27 +533,57 @@ fn load<'w>(
     })
 }
 
-/// Compares the token files of one workflow.
+fn too_many() -> Error {
+    Error::Refused {
+        what: "terlalu banyak rekaman untuk satu perbandingan (batas 4 miliar).".into(),
+    }
+}
+
+/// Compares the token files of one workflow, in memory (the browser; small inputs).
 pub fn compare(
     ctx: &Context,
     inputs: Vec<(String, Box<dyn Read + '_>)>,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<CompareOutput> {
-    let inp = load(ctx, inputs, true, progress)?;
+    compare_with(
+        ctx,
+        inputs,
+        &mut MemoryRuns::default(),
+        usize::MAX,
+        progress,
+    )
+}
+
+/// Compares the token files of one workflow, streaming: each file is read once; per record
+/// only its reference, party and mask stay in memory, and its tokens go through an
+/// external sort whose buffer takes at most about `budget` bytes, spilling sorted runs to
+/// `store` when full (nothing is spilled when everything fits). The result is the same
+/// for every budget and store.
+pub fn compare_with(
+    ctx: &Context,
+    inputs: Vec<(String, Box<dyn Read + '_>)>,
+    store: &mut dyn RunStore,
+    budget: usize,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<CompareOutput> {
+    let nk = ctx.workflow.match_keys.len();
+    let mut sorter = Sorter::new(store, nk, budget);
+    let inp = load(ctx, inputs, Some(&mut sorter), false, progress)?;
+    let mut sorted = sorter.finish()?;
     let rows = inp.rows;
-    Ok(link(
+    link(
         ctx.workflow,
         &inp.data_parties,
         inp.loaded,
         inp.kcv,
-        None,
+        &mut sorted,
         &mut |r| {
             progress(Progress {
                 rows: rows + r,
                 bytes: 0,
             })
         },
-    ))
+    )
 }
 
 /// The format of the joined output of `spark/padan_join.py`.
@@ -645,7 +728,7 @@ pub fn compare_joined(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<CompareOutput> {
     let wf = ctx.workflow;
-    let inp = load(ctx, inputs, false, progress)?;
+    let inp = load(ctx, inputs, None, false, progress)?;
     let (mname, mbytes) = manifest;
     let m: JoinedManifest = serde_json::from_slice(mbytes).map_err(|e| {
         Error::invalid(
@@ -823,19 +906,19 @@ pub fn compare_joined(
     }
     drop(members);
     let rows = inp.rows;
-    Ok(link(
+    link(
         wf,
         &inp.data_parties,
         inp.loaded,
         inp.kcv,
-        Some(pre),
+        &mut pre,
         &mut |r| {
             progress(Progress {
                 rows: rows + r,
                 bytes: 0,
             })
         },
-    ))
+    )
 }
 
 /// What `spark/padan_join.py` computes, in one process: the joined output of token files
@@ -923,11 +1006,11 @@ const CONFLICT: u8 = 2;
 fn link(
     wf: &Workflow,
     parties: &[&str],
-    mut l: Loaded,
+    l: Loaded,
     kcv: String,
-    mut pre: Option<Vec<Groups>>,
+    groups: &mut dyn GroupSource,
     progress: &mut dyn FnMut(u64),
-) -> CompareOutput {
+) -> Result<CompareOutput> {
     let n = l.refs.len();
     let nk = wf.match_keys.len();
     let mut uf = UnionFind {
@@ -936,31 +1019,20 @@ fn link(
     };
     let mut links = vec![0u64; nk];
     let mut conflicts = vec![0u64; nk];
-    // Key by key, strongest first: the groups of equal tokens, linked in token order. The
-    // tokens of a key are dropped once its groups are known.
-    let mut groups: Vec<Groups> = Vec::with_capacity(nk);
+    // Key by key, strongest first: the groups of equal tokens, linked in token order.
     let mut roots: Vec<u32> = Vec::new();
-    let mut scratch: Vec<u64> = Vec::new();
     for i in 0..nk {
-        let g = match &mut pre {
-            Some(pre) => std::mem::take(&mut pre[i]),
-            None => groups_of(
-                &std::mem::take(&mut l.tokens[i]),
-                &l.masks,
-                1 << i,
-                &mut scratch,
-            ),
-        };
         let stronger: u8 = (1u8 << i) - 1;
-        for group in g.iter() {
-            let (a, b) = uf.link_group(group, stronger, &mut roots);
-            links[i] += a;
-            conflicts[i] += b;
-        }
-        groups.push(g);
+        let (mut a, mut b) = (0, 0);
+        groups.groups(i, &mut |group| {
+            let (x, y) = uf.link_group(group, stronger, &mut roots);
+            a += x;
+            b += y;
+        })?;
+        links[i] = a;
+        conflicts[i] = b;
         progress(((i + 1) * n) as u64);
     }
-    drop(scratch);
     let nik_keys: u8 = wf
         .match_keys
         .iter()
@@ -985,8 +1057,8 @@ fn link(
     // its key-0 group holds another party's record of its cluster.
     let mut flags = uf.mask;
     flags.fill(0);
-    for (i, g) in groups.iter().enumerate() {
-        for group in g.iter() {
+    for i in 0..nk {
+        groups.groups(i, &mut |group| {
             let r0 = root[group[0] as usize];
             if group.iter().any(|&x| root[x as usize] != r0) {
                 for &x in group {
@@ -1004,9 +1076,9 @@ fn link(
                     }
                 }
             }
-        }
+        })?;
+        groups.done(i)?;
     }
-    drop(groups);
 
     // Per cluster (at its root): the parties in it and the parties in it twice.
     let np = parties.len();
@@ -1360,7 +1432,7 @@ fn link(
         created_by: format!("padan {}", crate::VERSION),
     };
     let summary_text = crate::result::summary_text(&summary, wf);
-    CompareOutput {
+    Ok(CompareOutput {
         summary,
         summary_text,
         results,
@@ -1372,7 +1444,7 @@ fn link(
             cluster: root,
             verify: pair_links,
         },
-    }
+    })
 }
 
 /// What a result row says about a record, packed in a byte: status (3 bits), duplicate,
@@ -1463,6 +1535,40 @@ fn secondary(cells: &[u64], k: u64) -> Vec<bool> {
         }
     }
     hide
+}
+
+/// The in-memory comparison `compare` was before it streamed (all tokens loaded, grouped
+/// by `groups_of`): the reference the streaming one is checked against.
+#[cfg(test)]
+mod reference {
+    use super::*;
+
+    /// The groups of every key of records loaded with their tokens.
+    pub(super) fn groups(l: &Loaded) -> Vec<Groups> {
+        let mut scratch = Vec::new();
+        (0..l.tokens.len())
+            .map(|i| groups_of(&l.tokens[i], &l.masks, 1 << i, &mut scratch))
+            .collect()
+    }
+
+    pub(super) fn compare(
+        ctx: &Context,
+        inputs: Vec<(String, Box<dyn Read + '_>)>,
+    ) -> Result<CompareOutput> {
+        let mut inp = load(ctx, inputs, None, true, &mut |_| {})?;
+        let mut g = groups(&inp.loaded);
+        for t in &mut inp.loaded.tokens {
+            *t = Vec::new();
+        }
+        link(
+            ctx.workflow,
+            &inp.data_parties,
+            inp.loaded,
+            inp.kcv,
+            &mut g,
+            &mut |_| {},
+        )
+    }
 }
 
 /// Small real token files for the core's unit tests.
@@ -1605,14 +1711,9 @@ mod tests {
     }
 
     fn run(records: &[(u8, [u128; 3])]) -> CompareOutput {
-        link(
-            &workflow(),
-            &PARTIES,
-            loaded(records),
-            "kcv".into(),
-            None,
-            &mut |_| {},
-        )
+        let l = loaded(records);
+        let mut g = reference::groups(&l);
+        link(&workflow(), &PARTIES, l, "kcv".into(), &mut g, &mut |_| {}).unwrap()
     }
 
     fn statuses(out: &CompareOutput, party: &str) -> Vec<(Token, Status)> {
@@ -1753,7 +1854,8 @@ mod tests {
             .collect();
         let mut l = loaded(&records);
         l.refs.reverse();
-        let out = link(&wf, &PARTIES, l, "kcv".into(), None, &mut |_| {});
+        let mut g = reference::groups(&l);
+        let out = link(&wf, &PARTIES, l, "kcv".into(), &mut g, &mut |_| {}).unwrap();
         assert_eq!(out.results.len(), 3);
         for f in &out.results {
             let parsed = read_result(&f.bytes, &f.file_name).unwrap();
@@ -1849,6 +1951,124 @@ mod tests {
             assert_eq!(a.bytes, b.bytes, "{}", a.file_name);
         }
         assert_eq!(out.clusters.cluster, native.clusters.cluster);
+    }
+
+    fn assert_same(out: &CompareOutput, want: &CompareOutput, what: &str) {
+        assert_eq!(out.summary_text, want.summary_text, "{what}");
+        assert_eq!(
+            serde_json::to_string(&out.summary).unwrap(),
+            serde_json::to_string(&want.summary).unwrap(),
+            "{what}"
+        );
+        assert_eq!(out.results.len(), want.results.len(), "{what}");
+        for (a, b) in out.results.iter().zip(&want.results) {
+            assert_eq!(a.file_name, b.file_name, "{what}");
+            assert!(a.bytes == b.bytes, "{what}: {}", a.file_name);
+        }
+        assert_eq!(out.clusters.cluster, want.clusters.cluster, "{what}");
+        assert_eq!(out.clusters.refs, want.clusters.refs, "{what}");
+    }
+
+    /// The streaming comparison gives exactly what the in-memory one gave, on demo
+    /// scenarios, whether everything fits in memory or runs are spilled and merged (in
+    /// one round or several).
+    #[test]
+    fn streaming_equals_in_memory_on_demos() {
+        let wf = test_support::workflow();
+        let ctx = Context {
+            workflow: &wf,
+            workflow_file: "workflow.json",
+            today: test_support::today(),
+        };
+        for (people, seed) in [(300, 1), (2500, 7), (6000, 42)] {
+            let files = test_support::demo_token_files(people, seed);
+            let want = reference::compare(&ctx, boxed(&files)).unwrap();
+            assert!(want.summary.links.iter().any(|l| l.conflicts != 0) || people < 1000);
+            let out = compare(&ctx, boxed(&files), &mut |_| {}).unwrap();
+            assert_same(&out, &want, &format!("in memory, {people}/{seed}"));
+            for budget in [64 << 10, 5000, 1] {
+                let mut store = MemoryRuns::default();
+                let out =
+                    compare_with(&ctx, boxed(&files), &mut store, budget, &mut |_| {}).unwrap();
+                assert_same(&out, &want, &format!("budget {budget}, {people}/{seed}"));
+                if budget < 64 << 10 || people >= 2500 {
+                    assert!(store.created() > 3, "budget {budget}: nothing spilled");
+                }
+                assert_eq!(store.live(), 0, "runs left behind");
+            }
+        }
+    }
+
+    /// Progress still reaches the end of each phase.
+    #[test]
+    fn streaming_reports_progress() {
+        let wf = test_support::workflow();
+        let ctx = Context {
+            workflow: &wf,
+            workflow_file: "workflow.json",
+            today: test_support::today(),
+        };
+        let files = test_support::demo_token_files(300, 2);
+        let mut last = 0;
+        let out = compare_with(
+            &ctx,
+            boxed(&files),
+            &mut MemoryRuns::default(),
+            1000,
+            &mut |p| last = p.rows,
+        )
+        .unwrap();
+        let n = out.clusters.len() as u64;
+        assert_eq!(last, n + 3 * n);
+    }
+
+    /// The groups of records pushed through a sorter with `budget` and `fan_in`.
+    fn sorted_link(l: Loaded, budget: usize, fan_in: usize) -> CompareOutput {
+        let mut store = MemoryRuns::default();
+        let mut s = crate::runs::Sorter::new(&mut store, 3, budget).with_fan_in(fan_in);
+        for x in 0..l.refs.len() {
+            for i in 0..3 {
+                if l.masks[x] & (1 << i) != 0 {
+                    s.push(i, &l.tokens[i][x].to_be_bytes(), x as u32).unwrap();
+                }
+            }
+        }
+        let mut sorted = s.finish().unwrap();
+        link(
+            &workflow(),
+            &PARTIES,
+            l,
+            "kcv".into(),
+            &mut sorted,
+            &mut |_| {},
+        )
+        .unwrap()
+    }
+
+    proptest::proptest! {
+        /// Small random token sets with many collisions and conflicts: the sorter's
+        /// groups give exactly the in-memory grouping's output, with any buffer.
+        #[test]
+        fn sorter_equals_groups_of(
+            records in proptest::collection::vec(
+                (0u8..3, [0u8..6, 0u8..4, 0u8..5]), 0..120),
+            budget in 1usize..400,
+            fan_in in 2usize..5,
+        ) {
+            let records: Vec<(u8, [u128; 3])> = records
+                .iter()
+                .map(|(p, t)| {
+                    // 0 is absent; the others share the first bits (some share 64).
+                    let tok = |v: u8, k: u128| {
+                        if v == 0 { 0 } else { (0xabcd_u128 << 112) | (k << 64) | v as u128 }
+                    };
+                    (*p, [tok(t[0], 1), tok(t[1], 2), tok(t[2], 3)])
+                })
+                .collect();
+            let want = run(&records);
+            let out = sorted_link(loaded(&records), budget * crate::runs::ENTRY_MEMORY / 8, fan_in);
+            assert_same(&out, &want, "proptest");
+        }
     }
 
     /// A lost part file, a foreign member, a changed token file are refused.

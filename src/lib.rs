@@ -32,6 +32,7 @@ pub mod quality;
 pub mod reattach;
 pub mod record;
 pub mod result;
+pub mod runs;
 pub mod sex;
 pub mod table;
 pub mod tokens;

@@ -134,6 +134,15 @@ enum Cmd {
         /// masks, header facts) and must be the ones the exports were made from.
         #[arg(long, value_name = "DIR")]
         joined: Option<PathBuf>,
+        /// Memory for sorting the tokens (e.g. 512M, 4G; a bare number is MiB, at least
+        /// 64K). More tokens than fit are sorted in runs spilled to --temp-dir; memory is
+        /// then about 100 bytes per record plus this.
+        #[arg(long, default_value = "512M", value_name = "SIZE")]
+        memory: String,
+        /// Where the sorted runs go (a fresh directory inside DIR, removed afterwards)
+        /// [default: beside --out-dir].
+        #[arg(long, value_name = "DIR")]
+        temp_dir: Option<PathBuf>,
     },
     /// Coordinator: write a token file as Parquet or CSV for Spark, DuckDB and others.
     Export {
@@ -202,6 +211,15 @@ enum Cmd {
     },
     #[command(hide = true)]
     BenchPhase { phase: String, dir: PathBuf },
+    /// Benchmark helper: write synthetic (valid, random) token files of about TOKENS
+    /// tokens for the demo workflow in DIR/tokens (the workflow is made when missing).
+    #[command(hide = true)]
+    BenchTokens {
+        #[arg(long)]
+        dir: PathBuf,
+        #[arg(long)]
+        tokens: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -694,8 +712,11 @@ fn run(cmd: Cmd) -> R {
             audit_log,
             approval,
             joined,
+            memory,
+            temp_dir,
         } => {
             let started = officer::now_rfc3339();
+            let budget = parse_memory(&memory)?;
             let (wf, auth) = officer::authorize(&workflow, &approval)?;
             let wname = name_of(&workflow);
             let ctx = Context {
@@ -713,8 +734,23 @@ fn run(cmd: Cmd) -> R {
             officer::check_log(&log)?;
             let mut pr = progress_printer("banding", 0);
             let start = Instant::now();
+            let mut spilled = 0;
             let out = match &joined {
-                None => pipeline::compare(&ctx, inputs, &mut pr)?,
+                None => {
+                    let base = match &temp_dir {
+                        Some(d) => d.clone(),
+                        None => out_dir
+                            .parent()
+                            .filter(|d| !d.as_os_str().is_empty())
+                            .unwrap_or(Path::new("."))
+                            .to_path_buf(),
+                    };
+                    let mut store = TempRuns::new(base);
+                    let out =
+                        padan::compare::compare_with(&ctx, inputs, &mut store, budget, &mut pr)?;
+                    spilled = store.next;
+                    out
+                }
                 Some(dir) => compare_joined(&ctx, dir, inputs, &mut pr)?,
             };
             end_progress();
@@ -759,6 +795,11 @@ fn run(cmd: Cmd) -> R {
             rc.audit_entry = Some(entry.clone());
             write_atomic(&out_dir.join("receipt.json"), &rc.to_bytes())?;
             print!("{}", out.summary_text);
+            if spilled > 0 {
+                println!(
+                    "(pengurutan token: {spilled} berkas sementara ditulis lalu dihapus; --memory {memory})"
+                );
+            }
             println!("log audit: {} (entri {}…)", log.display(), &entry[..16]);
             println!(
                 "\n({:.2} detik) hasil per OPD di {}",
@@ -888,6 +929,7 @@ fn run(cmd: Cmd) -> R {
         }
         Cmd::Bench { dir, people } => bench(&dir, people),
         Cmd::BenchPhase { phase, dir } => bench_phase(&phase, &dir),
+        Cmd::BenchTokens { dir, tokens } => bench_tokens(&dir, tokens),
         Cmd::Export { format, file, out } => export(&format, &file, &out),
         Cmd::Import { file, out } => import(&file, &out),
     }
@@ -1232,6 +1274,200 @@ fn bench_phase(phase: &str, dir: &Path) -> R {
         }
     }
     println!("{phase:<9} memori puncak (VmHWM): {:.0} MB", peak_rss_mb());
+    Ok(())
+}
+
+/// `--memory`: a size with K, M or G (binary units; a bare number is MiB), at least 64K.
+fn parse_memory(s: &str) -> R<usize> {
+    let t = s.trim();
+    let (num, unit) = match t.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => (&t[..i], t[i..].trim().to_ascii_uppercase()),
+        None => (t, "M".to_string()),
+    };
+    let shift = match unit.trim_end_matches("IB").trim_end_matches('B') {
+        "K" => 10,
+        "M" => 20,
+        "G" => 30,
+        "T" => 40,
+        _ => 64,
+    };
+    let bytes = num
+        .parse::<u64>()
+        .ok()
+        .filter(|_| shift < 64)
+        .and_then(|n| n.checked_mul(1 << shift))
+        .ok_or_else(|| Error::Refused {
+            what: format!("--memory '{s}' tidak sah: tulis misalnya 512M atau 4G."),
+        })?;
+    if bytes < 64 << 10 {
+        return Err(Error::Refused {
+            what: format!("--memory '{s}' terlalu kecil: paling sedikit 64K."),
+        });
+    }
+    Ok(usize::try_from(bytes).unwrap_or(usize::MAX))
+}
+
+/// The sorted runs of `compare` as files in a fresh directory inside `base` (made on the
+/// first spill; removed with everything in it when dropped, also after an error).
+struct TempRuns {
+    base: PathBuf,
+    dir: Option<tempfile::TempDir>,
+    next: usize,
+}
+
+impl TempRuns {
+    fn new(base: PathBuf) -> TempRuns {
+        TempRuns {
+            base,
+            dir: None,
+            next: 0,
+        }
+    }
+
+    fn path(&self, run: usize) -> io::Result<PathBuf> {
+        match &self.dir {
+            Some(d) => Ok(d.path().join(format!("run-{run}"))),
+            None => Err(io::ErrorKind::NotFound.into()),
+        }
+    }
+}
+
+/// The error with the file's path in front (run files are ours, not the user's).
+fn at_path(p: &Path, e: io::Error) -> io::Error {
+    io::Error::new(e.kind(), format!("{}: {e}", p.display()))
+}
+
+impl padan::runs::RunStore for TempRuns {
+    fn create(&mut self) -> io::Result<(usize, Box<dyn Write>)> {
+        if self.dir.is_none() {
+            fs::create_dir_all(&self.base).map_err(|e| at_path(&self.base, e))?;
+            let d = tempfile::Builder::new()
+                .prefix(".padan-compare-")
+                .tempdir_in(&self.base)
+                .map_err(|e| at_path(&self.base, e))?;
+            self.dir = Some(d);
+        }
+        let run = self.next;
+        self.next += 1;
+        let p = self.path(run)?;
+        let f = File::create(&p).map_err(|e| at_path(&p, e))?;
+        Ok((run, Box::new(f)))
+    }
+
+    fn open(&mut self, run: usize) -> io::Result<Box<dyn Read>> {
+        let p = self.path(run)?;
+        Ok(Box::new(File::open(&p).map_err(|e| at_path(&p, e))?))
+    }
+
+    fn remove(&mut self, run: usize) -> io::Result<()> {
+        let p = self.path(run)?;
+        fs::remove_file(&p).map_err(|e| at_path(&p, e))
+    }
+}
+
+/// `padan bench-tokens`: synthetic token files of about `tokens` tokens for the demo
+/// workflow (3 match keys), fast, with a realistic overlap: records draw people from a
+/// population of 0.7 per record, so lists overlap and hold duplicates; 5% have no NIK,
+/// 0.5% a mistyped NIK (a conflict with the person's other records), 2% share their
+/// name and birth date with another person. References are random and ascending.
+fn bench_tokens(dir: &Path, tokens: u64) -> R {
+    use sha2::{Digest, Sha256};
+    if !dir.join("workflow.json").exists() {
+        demo(dir, 2000, 1, false)?;
+    }
+    let (wf, secret) = demo_inputs(dir)?;
+    let tok_dir = dir.join("tokens");
+    fs::create_dir_all(&tok_dir).map_err(|e| Error::io("tokens", e))?;
+    let records = tokens * 100 / 295;
+    let people = (records * 7 / 10).max(1);
+    // A fast 64-bit mix (splitmix64).
+    let mix = |mut z: u64| {
+        z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
+    let token = |a: u64, b: u64| -> [u8; 16] {
+        let (x, y) = (mix(a ^ mix(b)), mix(b ^ mix(a.rotate_left(17))));
+        let mut t = [0u8; 16];
+        t[..8].copy_from_slice(&x.to_be_bytes());
+        t[8..].copy_from_slice(&y.to_be_bytes());
+        t
+    };
+    let shares = [45u64, 20, 15, 10, 10];
+    let keys: Vec<String> = wf.match_keys.iter().map(|k| k.name.clone()).collect();
+    assert_eq!(keys.len(), 3, "the demo workflow has three match keys");
+    let start = Instant::now();
+    let mut total = 0u64;
+    for (li, (party, _, _)) in padan::demo::LISTS.iter().enumerate() {
+        let n = records * shares[li] / 100;
+        let seed = mix(li as u64 + 1000);
+        let present = |j: u64| mix(seed ^ j ^ 0xabc) % 100 >= 5;
+        let nik = (0..n).filter(|&j| present(j)).count() as u64;
+        let header = padan::tokens::TokenHeader {
+            format: padan::tokens::FORMAT.into(),
+            workflow_id: wf.id.clone(),
+            workflow_digest: wf.digest_hex(),
+            party: party.to_string(),
+            kcv: secret.kcv(),
+            match_keys: keys.clone(),
+            records: n,
+            tokens: [
+                (keys[0].clone(), nik),
+                (keys[1].clone(), n),
+                (keys[2].clone(), n),
+            ]
+            .into_iter()
+            .collect(),
+            fuzzy: None,
+            created_by: format!("padan {} bench-tokens", padan::VERSION),
+        };
+        let out = tok_dir.join(format!("{party}.tokens"));
+        let (guard, mut w) = AtomicOut::new(&out)?;
+        let err = |e| Error::io(&out.display().to_string(), e);
+        let mut h = Sha256::new();
+        let mut head = padan::tokens::FORMAT.as_bytes().to_vec();
+        head.push(b'\n');
+        head.extend_from_slice(&serde_json::to_vec(&header).expect("serializable"));
+        head.push(b'\n');
+        h.update(&head);
+        w.write_all(&head).map_err(err)?;
+        let step = u128::MAX / n.max(1) as u128;
+        let mut rec = [0u8; 16 + 1 + 48];
+        for j in 0..n {
+            // Ascending random references: one per slot of the 128-bit range.
+            let r = step * j as u128 + (u128::from(mix(seed ^ j)) % step.max(1));
+            rec[..16].copy_from_slice(&r.to_be_bytes());
+            let person = mix(seed.wrapping_add(j)) % people;
+            let dice = mix(person ^ seed ^ j.rotate_left(32)) % 1000;
+            let has_nik = present(j);
+            rec[16] = if has_nik { 7 } else { 6 };
+            let nik = if dice < 5 {
+                token(0, mix(j ^ seed))
+            } else {
+                token(0, person)
+            };
+            rec[17..33].copy_from_slice(if has_nik { &nik } else { &[0; 16] });
+            let twin = if mix(person) % 100 < 2 {
+                person ^ 1
+            } else {
+                person
+            };
+            rec[33..49].copy_from_slice(&token(1, person));
+            rec[49..65].copy_from_slice(&token(2, twin));
+            h.update(rec);
+            w.write_all(&rec).map_err(err)?;
+        }
+        w.write_all(&h.finalize()).map_err(err)?;
+        guard.commit(w)?;
+        total += n + n + nik;
+        println!("{:<8} {n:>10} rekaman", party);
+    }
+    println!(
+        "{total} token di {} ({:.1} s)",
+        tok_dir.display(),
+        start.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 
