@@ -60,6 +60,27 @@ fn demo_fuzzy_flow_from_the_command_line() {
     args.extend(toks.iter().map(String::as_str));
     let out = ok(&padan(&args, p));
     assert!(out.contains("Pencocokan mirip"), "{out}");
+    // The streamed compare with a tiny sort budget (runs spilled to disk) gives the same
+    // files, fuzzy links included.
+    let mut small = vec![
+        "compare",
+        "--workflow",
+        "d/workflow.json",
+        "--out-dir",
+        "res-small",
+        "--memory",
+        "64K",
+    ];
+    small.extend(toks.iter().map(String::as_str));
+    ok(&padan(&small, p));
+    for (party, _, _) in padan::demo::LISTS {
+        let f = format!("{party}.result.csv");
+        assert_eq!(
+            std::fs::read(p.join("res").join(&f)).unwrap(),
+            std::fs::read(p.join("res-small").join(&f)).unwrap(),
+            "{f}"
+        );
+    }
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(p.join("res/summary.json")).unwrap()).unwrap();
     let v = &summary["verification"];
