@@ -345,14 +345,136 @@ fn check_sectors(bytes: &[u8], file: &str) -> Result<()> {
         let sector = 1usize << shift;
         bytes.len() >= sector && bytes.len().is_multiple_of(sector)
     };
-    if whole {
-        Ok(())
-    } else {
-        Err(err(
+    if !whole {
+        return Err(err(
             file,
             "berkas .xls rusak atau terpotong (tidak terdiri dari sektor utuh). Simpan ulang dari Excel sebagai .xlsx, atau sebagai CSV UTF-8.",
-        ))
+        ));
     }
+    check_chains(bytes, 1usize << shift).map_err(|what| {
+        err(
+            file,
+            format!("berkas .xls rusak ({what}). Simpan ulang dari Excel sebagai .xlsx, atau sebagai CSV UTF-8."),
+        )
+    })
+}
+
+/// The sector chains of a compound file (the container of `.xls`), checked before
+/// calamine follows them: calamine's reader follows a chain until its end mark, so a
+/// chain that loops grows without bound (found by fuzzing: a 5.5 KB file asked for 2 GB),
+/// and a sector number past the allocation table makes it index out of bounds. Here every
+/// allocation-table entry must be an end mark or a sector of the table, no chain may loop,
+/// and every chain start (directory, mini table, streams) must be in range.
+fn check_chains(bytes: &[u8], sector: usize) -> std::result::Result<(), &'static str> {
+    const RESERVED: u32 = 0xFFFF_FFFA;
+    const DIFSECT: u32 = 0xFFFF_FFFC;
+    const END: u32 = 0xFFFF_FFFE;
+    let u32_at = |b: &[u8], i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+    let maxid = bytes.len() / sector;
+    // Sector `id` starts after the header, which fills the first sector.
+    let sector_at = |id: u32| -> std::result::Result<&[u8], &'static str> {
+        let start = (id as usize + 1) * sector;
+        bytes
+            .get(start..start + sector)
+            .ok_or("sektor di luar berkas")
+    };
+    // The DIFAT: 109 entries in the header, then a chain of DIFAT sectors.
+    let mut difat: Vec<u32> = (0..109).map(|i| u32_at(bytes, 76 + 4 * i)).collect();
+    let mut next = u32_at(bytes, 68);
+    let mut steps = 0;
+    while next < RESERVED {
+        steps += 1;
+        if steps > maxid + 1 {
+            return Err("rantai DIFAT berputar");
+        }
+        let s = sector_at(next)?;
+        difat.extend((0..sector / 4).map(|i| u32_at(s, 4 * i)));
+        next = difat.pop().unwrap_or(END);
+    }
+    let mut fat: Vec<u32> = Vec::new();
+    for &id in difat.iter().filter(|id| **id < DIFSECT) {
+        let s = sector_at(id)?;
+        fat.extend((0..sector / 4).map(|i| u32_at(s, 4 * i)));
+    }
+    acyclic(&fat)?;
+    let chain = |start: u32, table: &[u32]| -> std::result::Result<Vec<u32>, &'static str> {
+        let mut out = Vec::new();
+        let mut id = start;
+        while id != END {
+            if id as usize >= table.len() {
+                return Err("nomor sektor di luar tabel");
+            }
+            out.push(id);
+            id = table[id as usize];
+        }
+        Ok(out)
+    };
+    // The directory: 128-byte entries; the mini table; each stream's start.
+    let mut dirs: Vec<u8> = Vec::new();
+    for id in chain(u32_at(bytes, 48), &fat)? {
+        dirs.extend_from_slice(sector_at(id)?);
+    }
+    let mini_start = u32_at(bytes, 60);
+    let mut minifat: Vec<u32> = Vec::new();
+    if u32_at(bytes, 64) > 0 {
+        for id in chain(mini_start, &fat)? {
+            let s = sector_at(id)?;
+            minifat.extend((0..sector / 4).map(|i| u32_at(s, 4 * i)));
+        }
+        acyclic(&minifat)?;
+    }
+    for (i, entry) in dirs.chunks_exact(128).enumerate() {
+        let start = u32_at(entry, 116);
+        let len = u32_at(entry, 120) as usize;
+        if start >= RESERVED {
+            continue;
+        }
+        // The root entry's stream (the mini stream) and large streams live in sectors;
+        // small streams in the mini stream.
+        let table = if i == 0 || len >= 4096 {
+            &fat
+        } else {
+            &minifat
+        };
+        chain(start, table)?;
+    }
+    Ok(())
+}
+
+/// Every entry of an allocation table is a reserved mark or an index into the table, and
+/// following entries never loops (a functional graph without cycles).
+fn acyclic(table: &[u32]) -> std::result::Result<(), &'static str> {
+    const RESERVED: u32 = 0xFFFF_FFFA;
+    if table
+        .iter()
+        .any(|&n| n < RESERVED && n as usize >= table.len())
+    {
+        return Err("nomor sektor di luar tabel");
+    }
+    // 0: not seen, 1: on the current walk, 2: known to end.
+    let mut state = vec![0u8; table.len()];
+    let mut walk: Vec<usize> = Vec::new();
+    for start in 0..table.len() {
+        let mut i = start;
+        loop {
+            match state[i] {
+                2 => break,
+                1 => return Err("rantai sektor berputar"),
+                _ => {}
+            }
+            state[i] = 1;
+            walk.push(i);
+            let n = table[i];
+            if n >= RESERVED {
+                break;
+            }
+            i = n as usize;
+        }
+        for j in walk.drain(..) {
+            state[j] = 2;
+        }
+    }
+    Ok(())
 }
 
 fn open_book<'a>(bytes: &'a [u8], file: &str) -> Result<(Kind, Book<'a>)> {
