@@ -114,6 +114,9 @@ pub struct Verification {
     pub nik_typo_links: Count,
     /// Similar-name links per pair of lists.
     pub similar_by_pair: Vec<VerificationPair>,
+    /// Blocks too large to compare, and the pairs of records in them (not compared).
+    pub blocks_skipped: u64,
+    pub pairs_skipped: u64,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -1149,7 +1152,11 @@ fn link(
             crate::fuzzy::stage::Params {
                 threshold: cfg.threshold(),
                 max_block_pairs: 1 << 22,
-                lsh_bands: if cfg.diffusion == 0 { 8 } else { 0 },
+                lsh_bands: if cfg.diffusion == 0 && !cfg.blocks.is_empty() {
+                    8
+                } else {
+                    0
+                },
                 seed: wf.digest(),
             },
             &mut |_| {},
@@ -1428,6 +1435,8 @@ fn link(
                     links: sup(c),
                 })
                 .collect(),
+            blocks_skipped: st.blocks.blocks_skipped,
+            pairs_skipped: st.blocks.pairs_skipped,
         }),
         created_by: format!("padan {}", crate::VERSION),
     };

@@ -384,6 +384,13 @@ pub fn summary_text(s: &Summary, wf: &Workflow) -> String {
             show(&v.similar_name_links),
             show(&v.nik_typo_links)
         );
+        if v.blocks_skipped > 0 {
+            let _ = writeln!(
+                t,
+                "PERINGATAN: {} blok terlalu besar tidak dibandingkan ({} pasangan rekaman); tambahkan blok yang lebih sempit di alur kerja.",
+                v.blocks_skipped, v.pairs_skipped
+            );
+        }
     }
     let _ = writeln!(t);
     let _ = write!(

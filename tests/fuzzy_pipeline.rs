@@ -286,3 +286,25 @@ fn without_diffusion_min_hash_lsh_joins_the_blocks() {
         assert_eq!(st[1], (Status::PerluVerifikasi, Some(Verify::NikTypo)));
     }
 }
+
+#[test]
+fn without_blocks_every_pair_is_compared() {
+    // Small lists: no block tokens at all (the most private), every pair compared.
+    let mut wf = padan::workflow::demo_workflow(
+        &[("dtks", "DTKS"), ("dinkes", "Dinas Kesehatan")],
+        "2025-01-01",
+        "2030-12-31",
+    );
+    let mut cfg = FuzzyConfig::recommended(&wf.fields);
+    cfg.blocks.clear();
+    wf.fuzzy = Some(cfg);
+    let wf = Workflow::parse(&serde_json::to_vec(&wf).unwrap(), "workflow.json").unwrap();
+    let r = run(&wf);
+    let st = statuses(&wf, &r, "dinkes", DINKES);
+    assert_eq!(st[0], (Status::PerluVerifikasi, Some(Verify::SimilarName)));
+    let tf = padan::tokens::read_token_file(&r.tokens[0].1, "dtks.tokens").unwrap();
+    assert_eq!(tf.header.fuzzy.as_ref().unwrap().blocks, 0);
+    assert!(tf.records.iter().all(|x| x.fuzzy.len() == 1 + 128 + 70));
+    let v = r.out.summary.verification.as_ref().unwrap();
+    assert_eq!((v.blocks_skipped, v.pairs_skipped), (0, 0));
+}

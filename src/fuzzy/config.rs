@@ -32,6 +32,9 @@ const VALUE_SPACE: &[(&str, f64)] = &[
     ("desa", 400.0),
 ];
 
+/// The most pairs one pair of lists is compared in without blocks (about 10-30 s).
+pub const ALL_PAIRS_LIMIT: u64 = 2_000_000_000;
+
 /// The smallest value space a block token may have: about one value per person of a
 /// kabupaten, so a block token says little more than a record's own token.
 pub const MIN_BLOCK_SPACE: f64 = 1e6;
@@ -70,7 +73,10 @@ pub struct FuzzyConfig {
     /// Diffusion layer: each output bit the XOR of this many input bits (0: none).
     pub diffusion: u32,
     /// Keyed block tokens: records are compared only with records sharing one. Each block
-    /// is a list of fields with a large enough value space.
+    /// is a list of fields with a large enough value space. Empty (and `diffusion` not 0):
+    /// every record of one list is compared with every record of the other, up to
+    /// [`ALL_PAIRS_LIMIT`] pairs per pair of lists: the most private and most accurate way
+    /// for small lists (no block tokens at all), too slow for large ones.
     pub blocks: Vec<Vec<String>>,
     /// Dice similarity, in percent, at or above which two records are linked (to verify).
     pub similarity_percent: u32,
@@ -234,10 +240,8 @@ impl FuzzyConfig {
         if self.similarity_percent < 50 || self.similarity_percent > 100 {
             return err("fuzzy.similarity_percent harus 50 sampai 100 (disarankan 90).".into());
         }
-        if self.blocks.is_empty() || self.blocks.len() > 4 {
-            return err(
-                "fuzzy.blocks harus berisi 1 sampai 4 blok (tanpa blok, setiap rekaman dibandingkan dengan semua rekaman lain).".into(),
-            );
+        if self.blocks.len() > 4 {
+            return err("fuzzy.blocks paling banyak 4 blok.".into());
         }
         let mut names = BTreeSet::new();
         for b in &self.blocks {
@@ -371,7 +375,7 @@ mod tests {
         c.similarity_percent = 30;
         cases.push(c);
         let mut c = base.clone();
-        c.blocks.clear();
+        c.blocks = vec![vec!["birth_date".into()]; 5];
         cases.push(c);
         let mut c = base.clone();
         c.fields[0].salt = Some("alamat".into());

@@ -102,8 +102,20 @@ pub fn run(
                     })
                     .unzip()
             };
-            let (fa, ka) = load(&ia);
-            let (fb, kb) = load(&ib);
+            let (fa, mut ka) = load(&ia);
+            let (fb, mut kb) = load(&ib);
+            // Without blocks and LSH: every pair, in one block, up to the limit (beyond
+            // it the block is skipped and counted, and the summary says so).
+            let all_pairs = recs.layout.blocks == 0;
+            if all_pairs {
+                ka.iter_mut().for_each(|k| *k = vec![0]);
+                kb.iter_mut().for_each(|k| *k = vec![0]);
+            }
+            let max_block_pairs = if all_pairs {
+                super::config::ALL_PAIRS_LIMIT
+            } else {
+                params.max_block_pairs
+            };
             let (hits, s) = compare_blocked(
                 &fa,
                 &fb,
@@ -112,7 +124,7 @@ pub fn run(
                 &kb,
                 BlockParams {
                     threshold: params.threshold,
-                    max_block_pairs: params.max_block_pairs,
+                    max_block_pairs,
                 },
             );
             drop((fa, fb, ka, kb));
