@@ -423,23 +423,12 @@ fn receipts_and_the_audit_log() {
     let mut toks = Vec::new();
     for (party, _, file) in padan::demo::LISTS.iter().take(3) {
         let t = format!("{party}.tokens");
-        ok(&padan(
-            &[
-                "tokenize",
-                "--workflow",
-                "d/workflow.json",
-                "--key",
-                "d/demo.key",
-                "--party",
-                party,
-                "--input",
-                &format!("d/{file}"),
-                "--out",
-                &t,
-                "--receipt",
-                &format!("{party}.r.json"),
-            ],
+        ok(&tokenize_demo(
             p,
+            party,
+            &format!("d/{file}"),
+            &t,
+            &["--receipt", &format!("{party}.r.json")],
         ));
         toks.push(t);
     }
@@ -459,25 +448,13 @@ fn receipts_and_the_audit_log() {
         p,
     ));
     // Reattach and check receipts too; none holds a NIK or a name from the list.
-    ok(&padan(
-        &[
-            "reattach",
-            "--workflow",
-            "d/workflow.json",
-            "--key",
-            "d/demo.key",
-            "--party",
-            "dtks",
-            "--input",
-            "d/dtks.csv",
-            "--result",
-            "res3/dtks.result.csv",
-            "--out",
-            "a.csv",
-            "--receipt",
-            "reattach.r.json",
-        ],
+    ok(&reattach_demo(
         p,
+        "dtks",
+        "d/dtks.csv",
+        "res3/dtks.result.csv",
+        "a.csv",
+        &["--receipt", "reattach.r.json"],
     ));
     ok(&check(p, "d/workflow.json", &["--receipt", "check.r.json"]));
     let list = std::fs::read_to_string(p.join("d/dtks.csv")).unwrap();

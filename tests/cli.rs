@@ -57,23 +57,12 @@ fn keygen_workflow_tokenize_compare_reattach() {
     let mut toks = Vec::new();
     for (party, _, file) in padan::demo::LISTS {
         let t = format!("{party}.tokens");
-        let out = ok(&padan(
-            &[
-                "tokenize",
-                "--workflow",
-                "d/workflow.json",
-                "--key",
-                "d/demo.key",
-                "--party",
-                party,
-                "--input",
-                &format!("d/{file}"),
-                "--out",
-                &t,
-                "--receipt",
-                &format!("{party}.receipt.json"),
-            ],
+        let out = ok(&tokenize_demo(
             p,
+            party,
+            &format!("d/{file}"),
+            &t,
+            &["--receipt", &format!("{party}.receipt.json")],
         ));
         assert!(out.contains("dijadikan token"));
         let receipt: serde_json::Value = serde_json::from_slice(
@@ -104,23 +93,13 @@ fn keygen_workflow_tokenize_compare_reattach() {
     assert!(p.join("res/summary.json").exists());
     for (party, _, file) in padan::demo::LISTS {
         let res = format!("res/{party}.result.csv");
-        ok(&padan(
-            &[
-                "reattach",
-                "--workflow",
-                "d/workflow.json",
-                "--key",
-                "d/demo.key",
-                "--party",
-                party,
-                "--input",
-                &format!("d/{file}"),
-                "--result",
-                &res,
-                "--out",
-                &format!("{party}.annotated.csv"),
-            ],
+        ok(&reattach_demo(
             p,
+            party,
+            &format!("d/{file}"),
+            &res,
+            &format!("{party}.annotated.csv"),
+            &[],
         ));
         let text = std::fs::read_to_string(p.join(format!("{party}.annotated.csv"))).unwrap();
         assert!(text.contains("PADAN_STATUS"));
@@ -222,44 +201,25 @@ fn keygen_workflow_tokenize_compare_reattach() {
         "{err}"
     );
     // An unknown party.
-    let err = fails(&padan(
-        &[
-            "tokenize",
-            "--workflow",
-            "d/workflow.json",
-            "--key",
-            "d/demo.key",
-            "--party",
-            "bappenas",
-            "--input",
-            "d/dtks.csv",
-            "--out",
-            "out.tokens",
-        ],
+    let err = fails(&tokenize_demo(
         p,
+        "bappenas",
+        "d/dtks.csv",
+        "out.tokens",
+        &[],
     ));
     assert!(
         err.contains("bappenas") && err.contains("tidak dikenal"),
         "{err}"
     );
     // A result file of another office.
-    let err = fails(&padan(
-        &[
-            "reattach",
-            "--workflow",
-            "d/workflow.json",
-            "--key",
-            "d/demo.key",
-            "--party",
-            "dinkes",
-            "--input",
-            "d/dinkes_pbi.csv",
-            "--result",
-            "res/dtks.result.csv",
-            "--out",
-            "out.csv",
-        ],
+    let err = fails(&reattach_demo(
         p,
+        "dinkes",
+        "d/dinkes_pbi.csv",
+        "res/dtks.result.csv",
+        "out.csv",
+        &[],
     ));
     assert!(
         err.contains("dtks.result.csv") && err.contains("'dtks'"),
@@ -410,23 +370,12 @@ fn ragged_rows_and_quoted_newlines_are_accounted_for() {
         "{HEADER}{ROW}3209015009800013,\"SITI\nRAHMAH\",10-09-1980,P,Waled\n3209015009800014,BUDI,10-09-1980\n3209011009800015,\"AHMAD, S.PD\",10-09-1980,L,Waled\n"
     );
     std::fs::write(p.join("list.csv"), data).unwrap();
-    ok(&padan(
-        &[
-            "tokenize",
-            "--workflow",
-            "d/workflow.json",
-            "--key",
-            "d/demo.key",
-            "--party",
-            "dtks",
-            "--input",
-            "list.csv",
-            "--out",
-            "o.tokens",
-            "--receipt",
-            "r.json",
-        ],
+    ok(&tokenize_demo(
         p,
+        "dtks",
+        "list.csv",
+        "o.tokens",
+        &["--receipt", "r.json"],
     ));
     let r: serde_json::Value =
         serde_json::from_slice(&std::fs::read(p.join("r.json")).unwrap()).unwrap();

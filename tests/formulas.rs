@@ -6,7 +6,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 mod common;
-use common::{ok, padan};
+use common::{ok, padan, reattach_demo, tokenize_demo};
 
 use std::io::Read;
 use std::path::Path;
@@ -134,45 +134,23 @@ fn no_output_holds_a_formula() {
             format!("d/{file}")
         };
         let t = format!("{party}.tokens");
-        ok(&padan(
-            &[
-                "tokenize",
-                "--workflow",
-                "d/workflow.json",
-                "--key",
-                "d/demo.key",
-                "--party",
-                party,
-                "--input",
-                &input,
-                "--out",
-                &t,
-                "--receipt",
-                &format!("{party}.receipt.json"),
-            ],
+        ok(&tokenize_demo(
             p,
+            party,
+            &input,
+            &t,
+            &["--receipt", &format!("{party}.receipt.json")],
         ));
         toks.push(t);
     }
     // The workbook tokenizes to the same records as the CSV it was made from? No: its CSV
     // form differs in bytes (references are per file). Tokenize it for its own receipt.
-    ok(&padan(
-        &[
-            "tokenize",
-            "--workflow",
-            "d/workflow.json",
-            "--key",
-            "d/demo.key",
-            "--party",
-            "dinkes",
-            "--input",
-            "pbi.xlsx",
-            "--out",
-            "x.tokens",
-            "--receipt",
-            "x.receipt.json",
-        ],
+    ok(&tokenize_demo(
         p,
+        "dinkes",
+        "pbi.xlsx",
+        "x.tokens",
+        &["--receipt", "x.receipt.json"],
     ));
     let mut args = vec![
         "compare",
@@ -184,23 +162,13 @@ fn no_output_holds_a_formula() {
     args.extend(toks.iter().map(String::as_str));
     ok(&padan(&args, p));
     for out in ["hasil.csv", "hasil.xlsx"] {
-        ok(&padan(
-            &[
-                "reattach",
-                "--workflow",
-                "d/workflow.json",
-                "--key",
-                "d/demo.key",
-                "--party",
-                "dinkes",
-                "--input",
-                "pbi.csv",
-                "--result",
-                "res/dinkes.result.csv",
-                "--out",
-                out,
-            ],
+        ok(&reattach_demo(
             p,
+            "dinkes",
+            "pbi.csv",
+            "res/dinkes.result.csv",
+            out,
+            &[],
         ));
     }
 

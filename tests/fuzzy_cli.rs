@@ -3,7 +3,7 @@
 //! words, and `padan evaluate` reports quality with and without fuzzy matching.
 
 mod common;
-use common::{ok, padan, trust_demo_officer};
+use common::{ok, padan, reattach_demo, tokenize_demo, trust_demo_officer};
 
 #[test]
 fn demo_fuzzy_flow_from_the_command_line() {
@@ -29,22 +29,7 @@ fn demo_fuzzy_flow_from_the_command_line() {
     let mut toks = Vec::new();
     for (party, _, file) in padan::demo::LISTS {
         let t = format!("{party}.tokens");
-        ok(&padan(
-            &[
-                "tokenize",
-                "--workflow",
-                "d/workflow.json",
-                "--key",
-                "d/demo.key",
-                "--party",
-                party,
-                "--input",
-                &format!("d/{file}"),
-                "--out",
-                &t,
-            ],
-            p,
-        ));
+        ok(&tokenize_demo(p, party, &format!("d/{file}"), &t, &[]));
         assert!(std::fs::read(p.join(&t))
             .unwrap()
             .starts_with(b"padan-tokens/2\n"));
@@ -99,23 +84,13 @@ fn demo_fuzzy_flow_from_the_command_line() {
             assert_eq!(c[s] == "perlu_verifikasi", !c[v].is_empty(), "{line}");
             to_verify += usize::from(c[s] == "perlu_verifikasi");
         }
-        ok(&padan(
-            &[
-                "reattach",
-                "--workflow",
-                "d/workflow.json",
-                "--key",
-                "d/demo.key",
-                "--party",
-                party,
-                "--input",
-                &format!("d/{file}"),
-                "--result",
-                &res,
-                "--out",
-                &format!("{party}.annotated.csv"),
-            ],
+        ok(&reattach_demo(
             p,
+            party,
+            &format!("d/{file}"),
+            &res,
+            &format!("{party}.annotated.csv"),
+            &[],
         ));
         let annotated = std::fs::read_to_string(p.join(format!("{party}.annotated.csv"))).unwrap();
         let n = text.matches(",perlu_verifikasi,").count();

@@ -12,22 +12,7 @@ fn tokenize_all(p: &Path) -> Vec<String> {
     let mut toks = Vec::new();
     for (party, _, file) in padan::demo::LISTS {
         let t = format!("{party}.tokens");
-        ok(&padan(
-            &[
-                "tokenize",
-                "--workflow",
-                "d/workflow.json",
-                "--key",
-                "d/demo.key",
-                "--party",
-                party,
-                "--input",
-                &format!("d/{file}"),
-                "--out",
-                &t,
-            ],
-            p,
-        ));
+        ok(&tokenize_demo(p, party, &format!("d/{file}"), &t, &[]));
         toks.push(t);
     }
     toks

@@ -5,7 +5,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 mod common;
-use common::{ok, padan};
+use common::{ok, padan, reattach_demo, tokenize_demo};
 
 use std::io::Read;
 use std::path::Path;
@@ -151,23 +151,12 @@ fn workbook_list_through_the_whole_flow() {
             format!("d/{file}")
         };
         let t = format!("{party}.tokens");
-        ok(&padan(
-            &[
-                "tokenize",
-                "--workflow",
-                "d/workflow.json",
-                "--key",
-                "d/demo.key",
-                "--party",
-                party,
-                "--input",
-                &input,
-                "--out",
-                &t,
-                "--receipt",
-                &format!("{party}.receipt.json"),
-            ],
+        ok(&tokenize_demo(
             p,
+            party,
+            &input,
+            &t,
+            &["--receipt", &format!("{party}.receipt.json")],
         ));
         toks.push(t);
     }
@@ -195,23 +184,13 @@ fn workbook_list_through_the_whole_flow() {
     args.extend(toks.iter().map(String::as_str));
     ok(&padan(&args, p));
     for out in ["hasil.xlsx", "hasil.csv"] {
-        let stdout = ok(&padan(
-            &[
-                "reattach",
-                "--workflow",
-                "d/workflow.json",
-                "--key",
-                "d/demo.key",
-                "--party",
-                "dinkes",
-                "--input",
-                "pbi.xlsx",
-                "--result",
-                "res/dinkes.result.csv",
-                "--out",
-                out,
-            ],
+        let stdout = ok(&reattach_demo(
             p,
+            "dinkes",
+            "pbi.xlsx",
+            "res/dinkes.result.csv",
+            out,
+            &[],
         ));
         assert!(!stdout.contains("PERINGATAN"), "every row found: {stdout}");
     }

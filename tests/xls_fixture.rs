@@ -7,7 +7,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 mod common;
-use common::{fails, ok, padan};
+use common::{fails, ok, padan, tokenize_demo};
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -131,22 +131,7 @@ fn xls_sheet_header_damage_and_tokens_like_csv() {
 
     // Tokens: the workbook and its CSV export give the same match tokens.
     for (input, out) in [(XLS, "x.tokens"), (CSV, "c.tokens")] {
-        ok(&padan(
-            &[
-                "tokenize",
-                "--workflow",
-                "d/workflow.json",
-                "--key",
-                "d/demo.key",
-                "--party",
-                "baznas",
-                "--input",
-                input,
-                "--out",
-                out,
-            ],
-            p,
-        ));
+        ok(&tokenize_demo(p, "baznas", input, out, &[]));
     }
     let (nx, tx) = tokens_of(p, "x.tokens");
     let (nc, tc) = tokens_of(p, "c.tokens");

@@ -92,3 +92,52 @@ pub fn no_leftovers(dir: &Path) {
         );
     }
 }
+
+/// `padan tokenize` of `input` as `party` with the demo directory's workflow and key
+/// (`d/`, from `padan demo`), writing `out`; `extra` arguments follow.
+pub fn tokenize_demo(cwd: &Path, party: &str, input: &str, out: &str, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "tokenize",
+        "--workflow",
+        "d/workflow.json",
+        "--key",
+        "d/demo.key",
+        "--party",
+        party,
+        "--input",
+        input,
+        "--out",
+        out,
+    ];
+    args.extend_from_slice(extra);
+    padan(&args, cwd)
+}
+
+/// `padan reattach` of `input` as `party` with the demo directory's workflow and key and
+/// the result file `result`, writing `out`; `extra` arguments follow.
+pub fn reattach_demo(
+    cwd: &Path,
+    party: &str,
+    input: &str,
+    result: &str,
+    out: &str,
+    extra: &[&str],
+) -> Output {
+    let mut args = vec![
+        "reattach",
+        "--workflow",
+        "d/workflow.json",
+        "--key",
+        "d/demo.key",
+        "--party",
+        party,
+        "--input",
+        input,
+        "--result",
+        result,
+        "--out",
+        out,
+    ];
+    args.extend_from_slice(extra);
+    padan(&args, cwd)
+}
