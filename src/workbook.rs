@@ -423,6 +423,8 @@ fn check_chains(bytes: &[u8], sector: usize) -> std::result::Result<(), &'static
         }
         acyclic(&minifat)?;
     }
+    let mut book: Option<(u32, usize)> = None;
+    let mut root: Option<u32> = None;
     for (i, entry) in dirs.chunks_exact(128).enumerate() {
         let start = u32_at(entry, 116);
         let len = u32_at(entry, 120) as usize;
@@ -437,6 +439,101 @@ fn check_chains(bytes: &[u8], sector: usize) -> std::result::Result<(), &'static
             &minifat
         };
         chain(start, table)?;
+        let name_len = (u16::from_le_bytes([entry[64], entry[65]]) as usize).min(64);
+        let name: Vec<u16> = entry[..name_len.saturating_sub(2)]
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .collect();
+        let name = String::from_utf16_lossy(&name);
+        let is_book = name.eq_ignore_ascii_case("workbook") || name.eq_ignore_ascii_case("book");
+        if i == 0 {
+            root = Some(start);
+        } else if is_book {
+            book = Some((start, len));
+        }
+    }
+    // calamine parses every sheet at once into a dense grid from its first to its last
+    // cell: a cell at row 65,535 and column 65,535 of a 5.5 KB file asked for 5 GB (found
+    // by fuzzing). The cells' extent is checked first.
+    if let Some((start, len)) = book {
+        let mut stream = Vec::with_capacity(len.min(bytes.len()));
+        if len >= 4096 {
+            for id in chain(start, &fat)? {
+                stream.extend_from_slice(sector_at(id)?);
+            }
+        } else {
+            // A small stream lives in 64-byte sectors of the mini stream (the root
+            // entry's stream).
+            let mut mini = Vec::new();
+            for id in chain(root.unwrap_or(END), &fat)? {
+                mini.extend_from_slice(sector_at(id)?);
+            }
+            for id in chain(start, &minifat)? {
+                let at = id as usize * 64;
+                stream
+                    .extend_from_slice(mini.get(at..at + 64).ok_or("sektor mini di luar aliran")?);
+            }
+        }
+        stream.truncate(len);
+        check_cell_extent(&stream)?;
+    }
+    Ok(())
+}
+
+/// The most cells (rows x columns from the first to the last cell) of all sheets of an
+/// `.xls` together: 4 million (a 65,536-row sheet of 64 columns), about 128 MB in
+/// calamine's grid.
+const MAX_XLS_CELLS: u64 = 1 << 22;
+
+/// Walks the BIFF records of a workbook stream and refuses sheets whose cells span more
+/// than [`MAX_XLS_CELLS`] in total.
+fn check_cell_extent(stream: &[u8]) -> std::result::Result<(), &'static str> {
+    type Extent = Option<(u16, u16, u16, u16)>;
+    // Rows and columns spanned by a sheet's cells.
+    let area = |e: Extent| {
+        e.map_or(0, |(r0, r1, c0, c1)| {
+            (u64::from(r1 - r0) + 1) * (u64::from(c1 - c0) + 1)
+        })
+    };
+    let mut total = 0u64;
+    // (first row, last row, first column, last column) of the current sheet.
+    let mut extent: Extent = None;
+    let mut at = 0;
+    while at + 4 <= stream.len() && total <= MAX_XLS_CELLS {
+        let kind = u16::from_le_bytes([stream[at], stream[at + 1]]);
+        let len = u16::from_le_bytes([stream[at + 2], stream[at + 3]]) as usize;
+        let data = &stream[at + 4..(at + 4 + len).min(stream.len())];
+        at += 4 + len;
+        let u16_at = |i: usize| data.get(i..i + 2).map(|b| u16::from_le_bytes([b[0], b[1]]));
+        let cell = match kind {
+            // Number, Label, RString, BoolErr, Rk, LabelSst, Formula: row, column.
+            0x0203 | 0x0204 | 0x00D6 | 0x0205 | 0x027E | 0x00FD | 0x0006 => {
+                u16_at(0).zip(u16_at(2)).map(|(r, c)| (r, c, c))
+            }
+            // MulRk: row, first column, ..., last column.
+            0x00BD if data.len() >= 6 => u16_at(0)
+                .zip(u16_at(2))
+                .zip(u16_at(data.len() - 2))
+                .map(|((r, c0), c1)| (r, c0.min(c1), c0.max(c1))),
+            // BOF or EOF: a sheet (or the globals) ends.
+            0x0809 | 0x000A => {
+                total += area(extent.take());
+                None
+            }
+            _ => None,
+        };
+        if let Some((r, c0, c1)) = cell {
+            extent = Some(match extent {
+                None => (r, r, c0, c1),
+                Some((a, b, c, d)) => (a.min(r), b.max(r), c.min(c0), d.max(c1)),
+            });
+        }
+    }
+    total += area(extent);
+    if total > MAX_XLS_CELLS {
+        return Err(
+            "sel tersebar terlalu luas: lebih dari 4 juta sel dari sel pertama sampai terakhir",
+        );
     }
     Ok(())
 }

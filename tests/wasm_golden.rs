@@ -229,7 +229,7 @@ fn two_parts(g: &Golden) {
     let parts_src = Array::new();
     parts_src.push(&Uint8Array::from(g.input.as_bytes()));
     let blob = web_sys::Blob::new_with_u8_array_sequence(&parts_src).expect("Blob");
-    let (approval, trust) = approval_fields(&g);
+    let (approval, trust) = approval_fields(g);
     let req = serde_json::json!({
         "file_name": g.input_name, "party": g.party, "today": g.today, "options": {},
         "approval": approval, "trust": trust
@@ -250,7 +250,7 @@ fn two_parts(g: &Golden) {
         let bytes: Uint8Array = Reflect::get(&out, &"token_file".into())
             .expect("token_file")
             .into();
-        check_token_bytes(&g, &bytes.to_vec());
+        check_token_bytes(g, &bytes.to_vec());
     }
 }
 
