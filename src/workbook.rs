@@ -515,6 +515,15 @@ fn check_cell_extent(stream: &[u8]) -> std::result::Result<(), &'static str> {
                 .zip(u16_at(2))
                 .zip(u16_at(data.len() - 2))
                 .map(|((r, c0), c1)| (r, c0.min(c1), c0.max(c1))),
+            // MergeCells: a count, then 8 bytes per merged area. calamine reads them
+            // without checking the length (a short record panicked, found by fuzzing).
+            0x00E5 => {
+                let count = u16_at(0).ok_or("catatan sel gabungan rusak")? as usize;
+                if data.len() < 2 + 8 * count {
+                    return Err("catatan sel gabungan rusak");
+                }
+                None
+            }
             // BOF or EOF: a sheet (or the globals) ends.
             0x0809 | 0x000A => {
                 total += area(extent.take());
