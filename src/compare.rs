@@ -1036,12 +1036,7 @@ fn link(
         conflicts[i] = b;
         progress(((i + 1) * n) as u64);
     }
-    let nik_keys: u8 = wf
-        .match_keys
-        .iter()
-        .enumerate()
-        .filter(|(_, k)| k.fields.iter().any(|f| f == "nik"))
-        .fold(0, |m, (i, _)| m | (1 << i));
+    let nik_keys = wf.nik_key_mask();
     let has_nik: Vec<bool> = if wf.fuzzy.is_some() {
         l.masks.iter().map(|m| m & nik_keys != 0).collect()
     } else {

@@ -717,12 +717,7 @@ impl<'a> Tokenizer<'a> {
             decode: normalizer.mapping.columns.values().copied().collect(),
             normalizer,
             avail,
-            nik_keys: wf
-                .match_keys
-                .iter()
-                .enumerate()
-                .filter(|(_, k)| k.fields.iter().any(|f| f == "nik"))
-                .fold(0, |m, (i, _)| m | (1 << i)),
+            nik_keys: wf.nik_key_mask(),
             rec_size: TOKEN_LEN
                 + 1
                 + TOKEN_LEN * nk

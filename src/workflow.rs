@@ -157,6 +157,16 @@ impl Workflow {
         self.parties.iter().find(|p| p.id == id)
     }
 
+    /// The match keys that use the NIK, as a mask (bit i: key i), the same bits as a
+    /// token-file record's mask.
+    pub fn nik_key_mask(&self) -> u8 {
+        self.match_keys
+            .iter()
+            .enumerate()
+            .filter(|(_, k)| k.fields.iter().any(|f| f == "nik"))
+            .fold(0, |m, (i, _)| m | (1 << i))
+    }
+
     /// The data parties (the ones holding a list), in workflow order.
     pub fn data_parties(&self) -> impl Iterator<Item = &Party> {
         self.parties.iter().filter(|p| p.role == Role::Data)
