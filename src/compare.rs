@@ -233,7 +233,8 @@ trait GroupSource {
     fn done(&mut self, key: usize) -> Result<()>;
 }
 
-/// Groups held in memory (the joined path, the tests' reference).
+/// Groups held in memory (the tests' reference).
+#[cfg(test)]
 impl GroupSource for Vec<Groups> {
     fn groups(&mut self, key: usize, f: &mut dyn FnMut(&[u32])) -> Result<()> {
         self[key].iter().for_each(f);
@@ -256,7 +257,9 @@ impl GroupSource for Sorted<'_> {
 }
 
 /// The groups of one match key: records sharing a full token, two or more per group.
-/// Groups come in token order, the records of a group in record order.
+/// Groups come in token order, the records of a group in record order (the tests'
+/// reference).
+#[cfg(test)]
 #[derive(Default)]
 struct Groups {
     members: Vec<u32>,
@@ -264,6 +267,7 @@ struct Groups {
     ends: Vec<u32>,
 }
 
+#[cfg(test)]
 impl Groups {
     fn push(&mut self, group: impl IntoIterator<Item = u32>) {
         self.members.extend(group);
@@ -723,11 +727,17 @@ impl RefIndex {
 /// files (read for their references, masks and header facts only), the job's
 /// `manifest.json`, and its groups files (`key,token,members` rows, in any order). The
 /// result is exactly what [`compare`] gives on the same files in the same order.
+///
+/// It streams like [`compare_with`]: per record only its reference, party and mask stay in
+/// memory; the group members go through the same external sort, within `budget` bytes,
+/// spilling to `store`.
 pub fn compare_joined(
     ctx: &Context,
     inputs: Vec<(String, Box<dyn Read + '_>)>,
     manifest: (&str, &[u8]),
     groups: Vec<(String, Box<dyn std::io::BufRead + '_>)>,
+    store: &mut dyn RunStore,
+    budget: usize,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<CompareOutput> {
     let wf = ctx.workflow;
@@ -801,9 +811,13 @@ pub fn compare_joined(
     let names: Vec<String> = inp.files.iter().map(|f| f.0.clone()).collect();
     let index = RefIndex::new(l, np, &names)?;
     let nk = key_names.len();
-    // Per key: (token, start, end) into `members`.
-    let mut entries: Vec<Vec<(u128, u32, u32)>> = vec![Vec::new(); nk];
-    let mut members: Vec<u32> = Vec::new();
+    // Every member goes into the external sort as (key, group token, record): the sort
+    // gives the groups back in token order, their records in record order, exactly as
+    // the native comparison sees them.
+    let mut sorter = Sorter::new(store, nk, budget);
+    let mut lines = vec![0u64; nk];
+    let mut got_members = vec![0u64; nk];
+    let mut group: Vec<u32> = Vec::new();
     let mut line = Vec::with_capacity(256);
     for (name, mut input) in groups {
         let mut no = 0u64;
@@ -836,7 +850,7 @@ pub fn compare_joined(
                 .ok_or_else(|| bad("key", "kunci pencocokan tidak dikenal."))?;
             let token = crate::export::unhex16(token)
                 .ok_or_else(|| bad("token", "harus 32 digit heksadesimal."))?;
-            let start = members.len() as u32;
+            group.clear();
             for member in list.split(|&b| b == b';') {
                 let colon = member
                     .iter()
@@ -861,60 +875,49 @@ pub fn compare_joined(
                         "rekaman ini tidak punya token untuk kunci ini di berkas tokennya.",
                     ));
                 }
-                members.push(x);
+                group.push(x);
             }
-            let end = members.len() as u32;
-            let g = &mut members[start as usize..];
-            g.sort_unstable();
-            if g.len() < 2 || g.windows(2).any(|w| w[0] == w[1]) {
+            group.sort_unstable();
+            if group.len() < 2 || group.windows(2).any(|w| w[0] == w[1]) {
                 return Err(bad(
                     "members",
                     "kelompok harus berisi dua rekaman berbeda atau lebih.",
                 ));
             }
-            entries[i].push((u128::from_be_bytes(token), start, end));
+            for &x in &group {
+                sorter.push(i, &token, x)?;
+            }
+            lines[i] += 1;
+            got_members[i] += group.len() as u64;
         }
     }
     // Every group and member the job wrote arrived (no part file lost).
     for (i, k) in key_names.iter().enumerate() {
-        let got_groups = entries[i].len() as u64;
-        let got_members: u64 = entries[i].iter().map(|e| (e.2 - e.1) as u64).sum();
-        if m.groups.get(*k).copied().unwrap_or(0) != got_groups
-            || m.members.get(*k).copied().unwrap_or(0) != got_members
-        {
+        let (want_groups, want_members) = (
+            m.groups.get(*k).copied().unwrap_or(0),
+            m.members.get(*k).copied().unwrap_or(0),
+        );
+        if want_groups != lines[i] || want_members != got_members[i] {
             return Err(mis(format!(
-                "kunci '{k}': manifest mencatat {} kelompok / {} anggota, berkas kelompok berisi {got_groups} / {got_members}. Ada berkas bagian yang hilang?",
-                m.groups.get(*k).copied().unwrap_or(0),
-                m.members.get(*k).copied().unwrap_or(0)
+                "kunci '{k}': manifest mencatat {want_groups} kelompok / {want_members} anggota, berkas kelompok berisi {} / {}. Ada berkas bagian yang hilang?",
+                lines[i], got_members[i]
             )));
         }
     }
-    // Groups in token order, as `groups_of` gives them.
-    let mut pre: Vec<Groups> = Vec::with_capacity(nk);
-    for (i, mut e) in entries.into_iter().enumerate() {
-        e.sort_unstable_by_key(|x| x.0);
-        if e.windows(2).any(|w| w[0].0 == w[1].0) {
-            return Err(mis(format!(
-                "kunci '{}': satu token muncul di dua kelompok.",
-                key_names[i]
-            )));
-        }
-        let mut g = Groups::default();
-        g.members
-            .reserve(e.iter().map(|x| (x.2 - x.1) as usize).sum());
-        for (_, a, b) in e {
-            g.push(members[a as usize..b as usize].iter().copied());
-        }
-        pre.push(g);
-    }
-    drop(members);
+    let mut source = JoinedGroups {
+        sorted: sorter.finish()?,
+        lines,
+        checked: vec![false; nk],
+        keys: key_names.iter().map(|k| k.to_string()).collect(),
+        manifest: mname.to_string(),
+    };
     let rows = inp.rows;
     link(
         wf,
         &inp.data_parties,
         inp.loaded,
         inp.kcv,
-        &mut pre,
+        &mut source,
         &mut |r| {
             progress(Progress {
                 rows: rows + r,
@@ -922,6 +925,48 @@ pub fn compare_joined(
             })
         },
     )
+}
+
+/// The joined groups after the external sort. Two lines of one key with the same token
+/// would come out of the sort as one group; counting the groups against the lines read
+/// refuses that before any of it is used.
+struct JoinedGroups<'s> {
+    sorted: Sorted<'s>,
+    /// Lines (groups) read per key.
+    lines: Vec<u64>,
+    /// Keys whose count was checked.
+    checked: Vec<bool>,
+    keys: Vec<String>,
+    manifest: String,
+}
+
+impl GroupSource for JoinedGroups<'_> {
+    fn groups(&mut self, key: usize, f: &mut dyn FnMut(&[u32])) -> Result<()> {
+        // Counted on the first pass: `link` throws its state away on an error, so a
+        // merged group it has already seen does no harm.
+        if self.checked[key] {
+            return self.sorted.groups(key, f);
+        }
+        let mut n = 0u64;
+        self.sorted.groups(key, &mut |g| {
+            n += 1;
+            f(g)
+        })?;
+        if n != self.lines[key] {
+            return Err(Error::mismatch(
+                &self.manifest,
+                format!(
+                    "kunci '{}': satu token muncul di dua kelompok.",
+                    self.keys[key]
+                ),
+            ));
+        }
+        self.checked[key] = true;
+        Ok(())
+    }
+    fn done(&mut self, key: usize) -> Result<()> {
+        self.sorted.done(key)
+    }
 }
 
 /// What `spark/padan_join.py` computes, in one process: the joined output of token files
@@ -1885,11 +1930,12 @@ mod tests {
             .collect()
     }
 
-    fn joined(
+    fn joined_with(
         ctx: &Context,
         files: &[(String, Vec<u8>)],
         manifest: &JoinedManifest,
         groups: &[u8],
+        budget: usize,
     ) -> Result<CompareOutput> {
         let m = serde_json::to_vec(manifest).unwrap();
         // The groups in two parts, the second first: order does not matter.
@@ -1899,7 +1945,16 @@ mod tests {
             ("part-1.csv".into(), Box::new(&groups[cut..])),
             ("part-0.csv".into(), Box::new(&groups[..cut])),
         ];
-        compare_joined(ctx, boxed(files), ("manifest.json", &m), parts, &mut |_| {})
+        let mut store = MemoryRuns::default();
+        compare_joined(
+            ctx,
+            boxed(files),
+            ("manifest.json", &m),
+            parts,
+            &mut store,
+            budget,
+            &mut |_| {},
+        )
     }
 
     /// Every record is found by (party, reference), whether a party's records are one
@@ -1943,18 +1998,21 @@ mod tests {
         let native = compare(&ctx, boxed(&files), &mut |_| {}).unwrap();
         let (manifest, groups) = join_tokens(&wf, boxed(&files)).unwrap();
         assert!(manifest.groups.values().sum::<u64>() > 100);
-        let out = joined(&ctx, &files, &manifest, &groups).unwrap();
-        assert_eq!(out.summary_text, native.summary_text);
-        assert_eq!(
-            serde_json::to_string(&out.summary).unwrap(),
-            serde_json::to_string(&native.summary).unwrap()
-        );
-        assert_eq!(out.results.len(), native.results.len());
-        for (a, b) in out.results.iter().zip(&native.results) {
-            assert_eq!(a.file_name, b.file_name);
-            assert_eq!(a.bytes, b.bytes, "{}", a.file_name);
+        // All in memory, and a budget of 64 members, which spills and merges runs.
+        for budget in [usize::MAX, 64 * crate::runs::ENTRY_MEMORY] {
+            let out = joined_with(&ctx, &files, &manifest, &groups, budget).unwrap();
+            assert_eq!(out.summary_text, native.summary_text);
+            assert_eq!(
+                serde_json::to_string(&out.summary).unwrap(),
+                serde_json::to_string(&native.summary).unwrap()
+            );
+            assert_eq!(out.results.len(), native.results.len());
+            for (a, b) in out.results.iter().zip(&native.results) {
+                assert_eq!(a.file_name, b.file_name);
+                assert_eq!(a.bytes, b.bytes, "{}", a.file_name);
+            }
+            assert_eq!(out.clusters.cluster, native.clusters.cluster);
         }
-        assert_eq!(out.clusters.cluster, native.clusters.cluster);
     }
 
     fn assert_same(out: &CompareOutput, want: &CompareOutput, what: &str) {
@@ -2086,26 +2144,38 @@ mod tests {
         };
         let files = test_support::demo_token_files(400, 5);
         let (manifest, groups) = join_tokens(&wf, boxed(&files)).unwrap();
-        assert!(joined(&ctx, &files, &manifest, &groups).is_ok());
+        let joined = |m: &JoinedManifest, g: &[u8]| joined_with(&ctx, &files, m, g, usize::MAX);
+        assert!(joined(&manifest, &groups).is_ok());
         let text = String::from_utf8(groups.clone()).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         // A group lost.
         let lost = (lines[..lines.len() - 1].join("\n") + "\n").into_bytes();
-        let e = joined(&ctx, &files, &manifest, &lost).unwrap_err();
+        let e = joined(&manifest, &lost).unwrap_err();
         assert!(e.to_string().contains("hilang"), "{e}");
         // A member that is not in its party's token file (a valid reference, not theirs).
         let mut l2: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
         let m = l2[1].rfind(':').unwrap();
         l2[1].replace_range(m + 1..m + 33, &"0".repeat(32));
         let bad = (l2.join("\n") + "\n").into_bytes();
-        let e = joined(&ctx, &files, &manifest, &bad).unwrap_err();
+        let e = joined(&manifest, &bad).unwrap_err();
         assert!(e.to_string().contains("tidak ada di berkas token"), "{e}");
+        // One token in two groups (the manifest's counts made to agree): the sort would
+        // merge them into one group; refused, in memory and when spilled.
+        let twice = format!("{text}{}\n", lines[1]).into_bytes();
+        let mut m4 = manifest.clone();
+        let key = lines[1].split(',').next().unwrap().to_string();
+        *m4.groups.get_mut(&key).unwrap() += 1;
+        *m4.members.get_mut(&key).unwrap() += lines[1].split(';').count() as u64;
+        for budget in [usize::MAX, 8 * crate::runs::ENTRY_MEMORY] {
+            let e = joined_with(&ctx, &files, &m4, &twice, budget).unwrap_err();
+            assert!(e.to_string().contains("dua kelompok"), "{e}");
+        }
         // Another workflow digest, another checksum.
         let mut m2 = manifest.clone();
         m2.workflow_digest = "00".repeat(32);
-        assert!(joined(&ctx, &files, &m2, &groups).is_err());
+        assert!(joined(&m2, &groups).is_err());
         let mut m3 = manifest.clone();
         m3.inputs[0].checksum = "00".repeat(32);
-        assert!(joined(&ctx, &files, &m3, &groups).is_err());
+        assert!(joined(&m3, &groups).is_err());
     }
 }

@@ -134,7 +134,7 @@ enum Cmd {
         /// masks, header facts) and must be the ones the exports were made from.
         #[arg(long, value_name = "DIR")]
         joined: Option<PathBuf>,
-        /// Memory for sorting the tokens (e.g. 512M, 4G; a bare number is MiB, at least
+        /// Memory for sorting the tokens, or with --joined the group members (e.g. 512M, 4G; a bare number is MiB, at least
         /// 64K). More tokens than fit are sorted in runs spilled to --temp-dir; memory is
         /// then about 100 bytes per record plus this.
         #[arg(long, default_value = "512M", value_name = "SIZE")]
@@ -734,25 +734,22 @@ fn run(cmd: Cmd) -> R {
             officer::check_log(&log)?;
             let mut pr = progress_printer("banding", 0);
             let start = Instant::now();
-            let mut spilled = 0;
-            let out = match &joined {
-                None => {
-                    let base = match &temp_dir {
-                        Some(d) => d.clone(),
-                        None => out_dir
-                            .parent()
-                            .filter(|d| !d.as_os_str().is_empty())
-                            .unwrap_or(Path::new("."))
-                            .to_path_buf(),
-                    };
-                    let mut store = TempRuns::new(base);
-                    let out =
-                        padan::compare::compare_with(&ctx, inputs, &mut store, budget, &mut pr)?;
-                    spilled = store.next;
-                    out
-                }
-                Some(dir) => compare_joined(&ctx, dir, inputs, &mut pr)?,
+            // Both paths sort externally within `--memory`, spilling beside the results.
+            let base = match &temp_dir {
+                Some(d) => d.clone(),
+                None => out_dir
+                    .parent()
+                    .filter(|d| !d.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."))
+                    .to_path_buf(),
             };
+            let mut store = TempRuns::new(base);
+            let out = match &joined {
+                None => padan::compare::compare_with(&ctx, inputs, &mut store, budget, &mut pr)?,
+                Some(dir) => compare_joined(&ctx, dir, inputs, &mut store, budget, &mut pr)?,
+            };
+            let spilled = store.next;
+            drop(store);
             end_progress();
             fs::create_dir_all(&out_dir)
                 .map_err(|e| Error::io(&out_dir.display().to_string(), e))?;
@@ -1476,6 +1473,8 @@ fn compare_joined(
     ctx: &Context,
     dir: &Path,
     inputs: Vec<(String, Box<dyn Read>)>,
+    store: &mut TempRuns,
+    budget: usize,
     pr: &mut dyn FnMut(Progress),
 ) -> R<pipeline::CompareOutput> {
     let manifest = dir.join("manifest.json");
@@ -1491,7 +1490,15 @@ fn compare_joined(
     for p in &names {
         groups.push((name_of(p), Box::new(open(p)?)));
     }
-    pipeline::compare_joined(ctx, inputs, (&name_of(&manifest), &m), groups, pr)
+    pipeline::compare_joined(
+        ctx,
+        inputs,
+        (&name_of(&manifest), &m),
+        groups,
+        store,
+        budget,
+        pr,
+    )
 }
 
 /// `padan export`: a token file as Parquet or CSV (written atomically).

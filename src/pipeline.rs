@@ -133,9 +133,11 @@ pub fn compare_joined(
     inputs: Vec<(String, Box<dyn Read + '_>)>,
     manifest: (&str, &[u8]),
     groups: Vec<(String, Box<dyn std::io::BufRead + '_>)>,
+    store: &mut dyn crate::runs::RunStore,
+    budget: usize,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<CompareOutput> {
-    crate::compare::compare_joined(ctx, inputs, manifest, groups, progress)
+    crate::compare::compare_joined(ctx, inputs, manifest, groups, store, budget, progress)
 }
 
 pub use crate::export::{export_csv, import_csv, ExportSummary};

@@ -209,6 +209,25 @@ fn spark_join_gives_the_native_comparison() {
     for ((name, x), (_, y)) in a.iter().zip(&b) {
         assert!(x == y, "{name} differs between native and Spark");
     }
+
+    // `--joined` streams too: with the smallest budget its group members are sorted in
+    // runs spilled to --temp-dir (removed afterwards), and the files are the same.
+    std::fs::create_dir_all(d.join("scratch")).unwrap();
+    let mut small: Vec<&str> = joined.clone();
+    let at = small.iter().position(|a| *a == "spark").unwrap();
+    small[at] = "spark-small";
+    small.splice(
+        at + 1..at + 1,
+        ["--memory", "64K", "--temp-dir", "scratch"],
+    );
+    let said = ok(&padan(&small, d), "compare --joined --memory 64K");
+    assert!(said.contains("berkas sementara"), "{said}");
+    assert_eq!(std::fs::read_dir(d.join("scratch")).unwrap().count(), 0);
+    let c = results("spark-small");
+    assert_eq!(b.len(), c.len());
+    for ((name, x), (_, y)) in b.iter().zip(&c) {
+        assert!(x == y, "{name} differs with a small --memory");
+    }
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(d.join("spark/summary.json")).unwrap()).unwrap();
     let people = summary["people_total"].as_u64().unwrap();
