@@ -216,10 +216,7 @@ fn spark_join_gives_the_native_comparison() {
     let mut small: Vec<&str> = joined.clone();
     let at = small.iter().position(|a| *a == "spark").unwrap();
     small[at] = "spark-small";
-    small.splice(
-        at + 1..at + 1,
-        ["--memory", "64K", "--temp-dir", "scratch"],
-    );
+    small.splice(at + 1..at + 1, ["--memory", "64K", "--temp-dir", "scratch"]);
     let said = ok(&padan(&small, d), "compare --joined --memory 64K");
     assert!(said.contains("berkas sementara"), "{said}");
     assert_eq!(std::fs::read_dir(d.join("scratch")).unwrap().count(), 0);
