@@ -977,7 +977,7 @@ fn check_formula(
             0x01 if t.len() < 4 => break,
             0x01 => (4, 0),
             0x03..=0x11 => (0, 2),
-            0x12 | 0x13 | 0x14 | 0x15 => {
+            0x12..=0x15 => {
                 inserts += u64::from(ptg != 0x14);
                 (0, 2)
             }
