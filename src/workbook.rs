@@ -336,6 +336,9 @@ enum Book<'a> {
 /// reader panics on a last sector cut short (a truncated file, found by fuzzing), and
 /// padding such a file made it allocate gigabytes from a damaged size field; so a file that
 /// is not whole sectors of a size the format has (512 or 4096 bytes) is refused here.
+/// Then the container's sector chains ([`check_chains`]) and the records of the workbook
+/// stream ([`check_biff`]) are checked, because calamine parses the whole workbook when it
+/// opens it, trusting the sizes and counts written in the file.
 fn check_sectors(bytes: &[u8], file: &str) -> Result<()> {
     let shift = bytes
         .get(30..32)
@@ -351,12 +354,16 @@ fn check_sectors(bytes: &[u8], file: &str) -> Result<()> {
             "berkas .xls rusak atau terpotong (tidak terdiri dari sektor utuh). Simpan ulang dari Excel sebagai .xlsx, atau sebagai CSV UTF-8.",
         ));
     }
-    check_chains(bytes, 1usize << shift).map_err(|what| {
+    let bad = |what: &str| {
         err(
             file,
             format!("berkas .xls rusak ({what}). Simpan ulang dari Excel sebagai .xlsx, atau sebagai CSV UTF-8."),
         )
-    })
+    };
+    if let Some(stream) = check_chains(bytes, 1usize << shift).map_err(bad)? {
+        check_biff(&stream).map_err(bad)?;
+    }
+    Ok(())
 }
 
 /// The sector chains of a compound file (the container of `.xls`), checked before
@@ -364,8 +371,14 @@ fn check_sectors(bytes: &[u8], file: &str) -> Result<()> {
 /// chain that loops grows without bound (found by fuzzing: a 5.5 KB file asked for 2 GB),
 /// and a sector number past the allocation table makes it index out of bounds. Here every
 /// allocation-table entry must be an end mark or a sector of the table, no chain may loop,
-/// and every chain start (directory, mini table, streams) must be in range.
-fn check_chains(bytes: &[u8], sector: usize) -> std::result::Result<(), &'static str> {
+/// every chain start (directory, mini table, streams) must be in range, and no stream may
+/// declare more bytes than the file has.
+///
+/// Returns the workbook stream exactly as calamine 0.38 reads it (the first directory entry
+/// named `Workbook`, else `Book`, compared as calamine does; a small stream from the mini
+/// stream as long as the root entry says, with only as many mini-table sectors as the
+/// header counts), or `None` when there is none.
+fn check_chains(bytes: &[u8], sector: usize) -> std::result::Result<Option<Vec<u8>>, &'static str> {
     const RESERVED: u32 = 0xFFFF_FFFA;
     const DIFSECT: u32 = 0xFFFF_FFFC;
     const END: u32 = 0xFFFF_FFFE;
@@ -409,25 +422,42 @@ fn check_chains(bytes: &[u8], sector: usize) -> std::result::Result<(), &'static
         }
         Ok(out)
     };
-    // The directory: 128-byte entries; the mini table; each stream's start.
+    // The directory: 128-byte entries.
     let mut dirs: Vec<u8> = Vec::new();
     for id in chain(u32_at(bytes, 48), &fat)? {
         dirs.extend_from_slice(sector_at(id)?);
     }
-    let mini_start = u32_at(bytes, 60);
+    // The mini table: calamine reads as many sectors of its chain as the header counts.
+    let minifat_sectors = u32_at(bytes, 64) as usize;
+    if minifat_sectors > maxid {
+        return Err("tabel mini lebih besar dari berkas");
+    }
     let mut minifat: Vec<u32> = Vec::new();
-    if u32_at(bytes, 64) > 0 {
-        for id in chain(mini_start, &fat)? {
+    if minifat_sectors > 0 {
+        for id in chain(u32_at(bytes, 60), &fat)?
+            .into_iter()
+            .take(minifat_sectors)
+        {
             let s = sector_at(id)?;
             minifat.extend((0..sector / 4).map(|i| u32_at(s, 4 * i)));
         }
         acyclic(&minifat)?;
     }
-    let mut book: Option<(u32, usize)> = None;
-    let mut root: Option<u32> = None;
-    for (i, entry) in dirs.chunks_exact(128).enumerate() {
+    // A stream's size: 32 bits with 512-byte sectors, 64 with 4096-byte ones (as calamine).
+    let size = |entry: &[u8]| -> u64 {
+        if sector == 512 {
+            u64::from(u32_at(entry, 120))
+        } else {
+            u64::from(u32_at(entry, 120)) | (u64::from(u32_at(entry, 124)) << 32)
+        }
+    };
+    let entries: Vec<&[u8]> = dirs.chunks_exact(128).collect();
+    for (i, entry) in entries.iter().enumerate() {
         let start = u32_at(entry, 116);
-        let len = u32_at(entry, 120) as usize;
+        let len = size(entry);
+        if len > bytes.len() as u64 {
+            return Err("ukuran aliran melebihi ukuran berkas");
+        }
         if start >= RESERVED {
             continue;
         }
@@ -439,112 +469,580 @@ fn check_chains(bytes: &[u8], sector: usize) -> std::result::Result<(), &'static
             &minifat
         };
         chain(start, table)?;
-        let name_len = (u16::from_le_bytes([entry[64], entry[65]]) as usize).min(64);
-        let name: Vec<u16> = entry[..name_len.saturating_sub(2)]
-            .chunks_exact(2)
-            .map(|c| u16::from_le_bytes([c[0], c[1]]))
-            .collect();
-        let name = String::from_utf16_lossy(&name);
-        let is_book = name.eq_ignore_ascii_case("workbook") || name.eq_ignore_ascii_case("book");
-        if i == 0 {
-            root = Some(start);
-        } else if is_book {
-            book = Some((start, len));
-        }
     }
-    // calamine parses every sheet at once into a dense grid from its first to its last
-    // cell: a cell at row 65,535 and column 65,535 of a 5.5 KB file asked for 5 GB (found
-    // by fuzzing). The cells' extent is checked first.
-    if let Some((start, len)) = book {
-        let mut stream = Vec::with_capacity(len.min(bytes.len()));
-        if len >= 4096 {
-            for id in chain(start, &fat)? {
-                stream.extend_from_slice(sector_at(id)?);
+    // calamine's directory names: the 64 name bytes as UTF-16, up to the first NUL.
+    let named = |want: &str| {
+        entries.iter().find(|entry| {
+            let name = encoding_rs::UTF_16LE.decode(&entry[..64]).0;
+            let name = name.split('\0').next().unwrap_or("");
+            name.eq_ignore_ascii_case(want)
+        })
+    };
+    let Some(book) = named("Workbook").or_else(|| named("Book")) else {
+        return Ok(None);
+    };
+    let (start, len) = (u32_at(book, 116), size(book) as usize);
+    let mut stream = Vec::with_capacity(len);
+    if len >= 4096 {
+        for id in chain(start, &fat)? {
+            stream.extend_from_slice(sector_at(id)?);
+            if stream.len() >= len {
+                break;
             }
-        } else {
-            // A small stream lives in 64-byte sectors of the mini stream (the root
-            // entry's stream).
-            let mut mini = Vec::new();
-            for id in chain(root.unwrap_or(END), &fat)? {
+        }
+    } else {
+        // A small stream lives in 64-byte sectors of the mini stream (the root entry's
+        // stream, as long as the root entry says; calamine reads it only when there is a
+        // mini table).
+        let mut mini = Vec::new();
+        if minifat_sectors > 0 {
+            let root = entries.first().ok_or("direktori kosong")?;
+            for id in chain(u32_at(root, 116), &fat)? {
                 mini.extend_from_slice(sector_at(id)?);
             }
-            for id in chain(start, &minifat)? {
-                let at = id as usize * 64;
-                stream
-                    .extend_from_slice(mini.get(at..at + 64).ok_or("sektor mini di luar aliran")?);
+            mini.truncate(size(root) as usize);
+        }
+        for id in chain(start, &minifat)? {
+            let at = id as usize * 64;
+            stream.extend_from_slice(
+                mini.get(at..at + 64)
+                    .ok_or("sektor mini di luar aliran mini")?,
+            );
+            if stream.len() >= len {
+                break;
             }
         }
-        stream.truncate(len);
-        check_cell_extent(&stream)?;
     }
-    Ok(())
+    stream.truncate(len);
+    Ok(Some(stream))
 }
 
 /// The most cells (rows x columns from the first to the last cell) of all sheets of an
 /// `.xls` together: 4 million (a 65,536-row sheet of 64 columns), about 128 MB in
-/// calamine's grid.
+/// calamine's grid. Also the most a sheet's DIMENSIONS record may declare (calamine
+/// reserves room for that many cells).
 const MAX_XLS_CELLS: u64 = 1 << 22;
+/// The most characters a formula may insert into its text (spaces, line breaks, signs,
+/// parentheses): Excel's limit on the length of a formula, 8,192 characters.
+const MAX_FORMULA_INSERTS: u64 = 8192;
+/// The most bytes of formula text calamine may build for all formulas of a workbook
+/// (estimated from above, token by token).
+const MAX_FORMULA_TEXT: u64 = 128 << 20;
+/// The most work (characters moved) calamine's insertions into formula texts may cost.
+const MAX_FORMULA_WORK: u64 = 1 << 31;
+/// The most CONTINUE records after one record: more than 256 MB of full ones.
+/// calamine takes them one by one from the front of a list, which costs the square of
+/// their number.
+const MAX_CONTINUES: usize = 1 << 15;
 
-/// Walks the BIFF records of a workbook stream and refuses sheets whose cells span more
-/// than [`MAX_XLS_CELLS`] in total.
-fn check_cell_extent(stream: &[u8]) -> std::result::Result<(), &'static str> {
-    type Extent = Option<(u16, u16, u16, u16)>;
-    // Rows and columns spanned by a sheet's cells.
-    let area = |e: Extent| {
-        e.map_or(0, |(r0, r1, c0, c1)| {
-            (u64::from(r1 - r0) + 1) * (u64::from(c1 - c0) + 1)
-        })
-    };
-    let mut total = 0u64;
-    // (first row, last row, first column, last column) of the current sheet.
-    let mut extent: Extent = None;
-    let mut at = 0;
-    while at + 4 <= stream.len() && total <= MAX_XLS_CELLS {
-        let kind = u16::from_le_bytes([stream[at], stream[at + 1]]);
-        let len = u16::from_le_bytes([stream[at + 2], stream[at + 3]]) as usize;
-        let data = &stream[at + 4..(at + 4 + len).min(stream.len())];
-        at += 4 + len;
-        let u16_at = |i: usize| data.get(i..i + 2).map(|b| u16::from_le_bytes([b[0], b[1]]));
-        let cell = match kind {
-            // Number, Label, RString, BoolErr, Rk, LabelSst, Formula: row, column.
-            0x0203 | 0x0204 | 0x00D6 | 0x0205 | 0x027E | 0x00FD | 0x0006 => {
-                u16_at(0).zip(u16_at(2)).map(|(r, c)| (r, c, c))
-            }
-            // MulRk: row, first column, ..., last column.
-            0x00BD if data.len() >= 6 => u16_at(0)
-                .zip(u16_at(2))
-                .zip(u16_at(data.len() - 2))
-                .map(|((r, c0), c1)| (r, c0.min(c1), c0.max(c1))),
-            // MergeCells: a count, then 8 bytes per merged area. calamine reads them
-            // without checking the length (a short record panicked, found by fuzzing).
-            0x00E5 => {
-                let count = u16_at(0).ok_or("catatan sel gabungan rusak")? as usize;
-                if data.len() < 2 + 8 * count {
-                    return Err("catatan sel gabungan rusak");
-                }
-                None
-            }
-            // BOF or EOF: a sheet (or the globals) ends.
-            0x0809 | 0x000A => {
-                total += area(extent.take());
-                None
-            }
-            _ => None,
+/// One BIFF record as calamine 0.38 reads it: its data, then the data of the CONTINUE
+/// records right after it; `size` is the bytes it takes in the stream.
+struct BiffRecord<'a> {
+    typ: u16,
+    data: &'a [u8],
+    cont: Vec<&'a [u8]>,
+    size: usize,
+}
+
+/// calamine's record walk (`RecordIter`): ends at the end of the stream, and sets `failed`
+/// where calamine stops with an error (a record longer than what is left).
+struct BiffRecords<'a> {
+    rest: &'a [u8],
+    failed: bool,
+}
+
+impl<'a> Iterator for BiffRecords<'a> {
+    type Item = BiffRecord<'a>;
+    fn next(&mut self) -> Option<BiffRecord<'a>> {
+        let s = self.rest;
+        let u16_at = |i: usize| u16::from_le_bytes([s[i], s[i + 1]]);
+        let fail = |me: &mut Self| {
+            me.failed = true;
+            me.rest = &[];
+            None
         };
-        if let Some((r, c0, c1)) = cell {
+        if s.len() < 4 {
+            return if s.is_empty() { None } else { fail(self) };
+        }
+        let typ = u16_at(0);
+        let len = u16_at(2) as usize;
+        if s.len() < 4 + len {
+            return fail(self);
+        }
+        let data = &s[4..4 + len];
+        let mut at = 4 + len;
+        let mut cont = Vec::new();
+        while s.len() > at + 4 && u16_at(at) == 0x003C {
+            let l = u16_at(at + 2) as usize;
+            if s.len() < at + 4 + l {
+                return fail(self);
+            }
+            cont.push(&s[at + 4..at + 4 + l]);
+            at += 4 + l;
+        }
+        self.rest = &s[at..];
+        Some(BiffRecord {
+            typ,
+            data,
+            cont,
+            size: at,
+        })
+    }
+}
+
+fn u16_in(d: &[u8], i: usize) -> Option<u16> {
+    d.get(i..i + 2).map(|b| u16::from_le_bytes([b[0], b[1]]))
+}
+
+fn u32_in(d: &[u8], i: usize) -> Option<u32> {
+    d.get(i..i + 4)
+        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+}
+
+/// Whether a BOF record starts a BIFF8 stream (calamine's `parse_bof`).
+fn bof_is_biff8(d: &[u8]) -> bool {
+    match u16_in(d, 0).unwrap_or(0) {
+        0x0200 | 0x0002 | 0x0007 | 0x0300 | 0x0400 | 0x0500 => false,
+        0 => u16_in(d, 2).unwrap_or(0) != 0x1000,
+        _ => true,
+    }
+}
+
+/// The records of a workbook stream, checked the way calamine 0.38 parses them when it
+/// opens an `.xls` (`Xls::parse_workbook`): calamine reads fields from records without
+/// checking their length (a panic), and reserves memory from counts and sizes written in
+/// the file (an out-of-memory: a DIMENSIONS record whose last row is before its first
+/// asked for 900 GB, found by fuzzing). The general rule here: a record must hold every
+/// field calamine reads from it, and a declared length or count may never exceed what
+/// the record (and the stream) holds. Besides, all sheets' cells may span at most
+/// [`MAX_XLS_CELLS`] (calamine builds a dense grid from each sheet's first to its last
+/// cell), and sheets may not overlap in the stream (calamine walks each sheet from the
+/// offset its BOUNDSHEET record gives, so a thousand records naming one sheet would
+/// cost a thousand grids).
+fn check_biff(stream: &[u8]) -> std::result::Result<(), &'static str> {
+    const SHORT: &str = "catatan lebih pendek dari isinya";
+    let mut biff8 = true;
+    let mut sheets: Vec<usize> = Vec::new();
+    let mut walked = 0usize;
+    let mut longest_name = 0u64;
+    let mut records = BiffRecords {
+        rest: stream,
+        failed: false,
+    };
+    // The workbook globals, up to their EOF.
+    for r in records.by_ref() {
+        walked += r.size;
+        let d = r.data;
+        match r.typ {
+            // FilePass, CodePage, DateMode, BOF: a 16-bit field read unchecked.
+            0x002F | 0x0042 | 0x0022 | 0x0809 if d.len() < 2 => return Err(SHORT),
+            // FilePass: calamine stops (password).
+            0x002F if u16_in(d, 0) != Some(0) => return Ok(()),
+            0x0809 => biff8 = bof_is_biff8(d),
+            // ExternSheet: a count.
+            0x0017 if biff8 && d.len() < 2 => return Err(SHORT),
+            // BoundSheet8: the sheet's offset in the stream, its state and type, its name.
+            0x0085 => {
+                let pos = u32_in(d, 0).ok_or(SHORT)? as usize;
+                if d.len() < 6 {
+                    return Err(SHORT);
+                }
+                if pos > stream.len() {
+                    return Err("letak lembar di luar aliran workbook");
+                }
+                sheets.push(pos);
+                longest_name = longest_name.max(u64::from(d.get(6).copied().unwrap_or(0)));
+            }
+            // Lbl (a defined name).
+            0x0018 => check_lbl(d, biff8)?,
+            // SST (the shared strings).
+            0x00FC => check_sst(&r)?,
+            0x000A => break,
+            _ => {}
+        }
+    }
+    if records.failed {
+        // calamine stops with an error before reading any sheet.
+        return Ok(());
+    }
+    // A sheet name's characters as UTF-8 (at most 3 bytes each), or "#REF".
+    let sheet_name = (longest_name * 3).max(4);
+    let mut cells_total = 0u64;
+    let mut text = 0u64;
+    let mut work = 0u64;
+    for pos in sheets {
+        let mut records = BiffRecords {
+            rest: &stream[pos..],
+            failed: false,
+        };
+        // (first row, last row, first column, last column) of the sheet's cells.
+        let mut extent: Option<(u32, u32, u32, u32)> = None;
+        let mut add = |r: u32, c0: u32, c1: u32| {
             extent = Some(match extent {
                 None => (r, r, c0, c1),
                 Some((a, b, c, d)) => (a.min(r), b.max(r), c.min(c0), d.max(c1)),
             });
+        };
+        let mut fmla = (0u32, 0u32);
+        let (mut seen_bof, mut depth) = (false, 0usize);
+        for r in records.by_ref() {
+            walked += r.size;
+            if walked > stream.len() {
+                return Err("lembar-lembar saling menumpuk di dalam berkas");
+            }
+            // Nested substreams (embedded charts): calamine skips them.
+            if depth > 0 {
+                match r.typ {
+                    0x0809 => depth += 1,
+                    0x000A => depth -= 1,
+                    _ => {}
+                }
+                continue;
+            }
+            let d = r.data;
+            let at = |i: usize| u16_in(d, i).map(u32::from);
+            match r.typ {
+                0x0809 if seen_bof => depth += 1,
+                0x0809 => seen_bof = true,
+                0x000A => break,
+                0x0200 => check_dimensions(d)?,
+                // Number, BoolErr, Rk, LabelSst: row, column.
+                0x0203 | 0x0205 | 0x027E | 0x00FD => {
+                    if let (Some(row), Some(col)) = (at(0), at(2)) {
+                        add(row, col, col);
+                    }
+                }
+                // Label, RString: row, column, format, then a string.
+                0x0204 | 0x00D6 => {
+                    if let (Some(row), Some(col), Some(s)) = (at(0), at(2), d.get(6..)) {
+                        check_string(s, biff8, 0)?;
+                        add(row, col, col);
+                    }
+                }
+                // String: the text value of the formula before it, at that formula's cell
+                // (row 0, column 0 before any formula).
+                0x0207 => {
+                    check_string(d, biff8, r.cont.iter().map(|c| c.len()).sum())?;
+                    add(fmla.0, fmla.1, fmla.1);
+                }
+                // MulRk: row, first column, 6 bytes per cell, last column.
+                0x00BD if d.len() >= 6 => {
+                    let (row, first) = (at(0).unwrap_or(0), at(2).unwrap_or(0));
+                    let last = at(d.len() - 2).unwrap_or(0);
+                    // calamine counts the cells in 16 bits: last - first + 1.
+                    if last < first || last - first + 1 > 0xFFFF {
+                        return Err("catatan MULRK rusak");
+                    }
+                    if d.len() == 6 + 6 * (last - first + 1) as usize {
+                        add(row, first, last);
+                    }
+                }
+                // MergeCells: a count, then 8 bytes per merged area. calamine reads them
+                // without checking the length (a short record panicked, found by fuzzing).
+                0x00E5 => {
+                    let count = u16_in(d, 0).ok_or("catatan sel gabungan rusak")? as usize;
+                    if d.len() < 2 + 8 * count {
+                        return Err("catatan sel gabungan rusak");
+                    }
+                }
+                // Formula: row, column, format, value (8), flags, then the parsed formula.
+                0x0006 if d.len() >= 20 => {
+                    let (row, col) = (at(0).unwrap_or(0), at(2).unwrap_or(0));
+                    fmla = (row, col);
+                    add(row, col, col);
+                    let (t, inserts) = check_formula(&d[20..], biff8, sheet_name)?;
+                    text += t;
+                    work += inserts * t;
+                    if text > MAX_FORMULA_TEXT || work > MAX_FORMULA_WORK {
+                        return Err("rumus-rumus terlalu banyak atau terlalu panjang");
+                    }
+                }
+                _ => {}
+            }
+        }
+        cells_total += extent.map_or(0, |(r0, r1, c0, c1)| {
+            (u64::from(r1 - r0) + 1) * (u64::from(c1 - c0) + 1)
+        });
+        if cells_total > MAX_XLS_CELLS {
+            return Err(
+                "sel tersebar terlalu luas: lebih dari 4 juta sel dari sel pertama sampai terakhir",
+            );
+        }
+        if records.failed {
+            // calamine stops with an error here.
+            break;
         }
     }
-    total += area(extent);
-    if total > MAX_XLS_CELLS {
-        return Err(
-            "sel tersebar terlalu luas: lebih dari 4 juta sel dari sel pertama sampai terakhir",
-        );
+    Ok(())
+}
+
+/// DIMENSIONS (calamine's `parse_dimensions`, then a reservation of rows x columns cells):
+/// the last row and column may not be before the first (calamine's count wraps around to
+/// billions: the out-of-memory found by fuzzing), and the area may not exceed
+/// [`MAX_XLS_CELLS`].
+fn check_dimensions(d: &[u8]) -> std::result::Result<(), &'static str> {
+    let u16_at = |i: usize| u32::from(u16_in(d, i).unwrap_or(0));
+    let (rf, rl, cf, cl) = match d.len() {
+        10 => (u16_at(0), u16_at(2), u16_at(4), u16_at(6)),
+        14 | 16 => (
+            u32_in(d, 0).unwrap_or(0),
+            u32_in(d, 4).unwrap_or(0),
+            u16_at(8),
+            u16_at(10),
+        ),
+        // calamine stops with an error.
+        _ => return Ok(()),
+    };
+    let cf = if cf > 0xFF || cl < cf { 0 } else { cf };
+    let (start, end) = if rl >= 1 && cl >= 1 {
+        ((rf, cf), (rl - 1, cl - 1))
+    } else {
+        ((rf, cf), (rf, cf))
+    };
+    if end.0 < start.0 || end.1 < start.1 {
+        return Err("ukuran lembar (catatan DIMENSIONS) tidak masuk akal: baris atau kolom terakhir sebelum yang pertama");
+    }
+    let area = (u64::from(end.0 - start.0) + 1) * (u64::from(end.1 - start.1) + 1);
+    if area > MAX_XLS_CELLS {
+        return Err("ukuran lembar (catatan DIMENSIONS) terlalu luas: lebih dari 4 juta sel");
     }
     Ok(())
+}
+
+/// A string with a 16-bit length (calamine's `parse_string`: it reserves that length
+/// before reading): the length may not exceed the bytes the record holds (`more`: bytes
+/// of CONTINUE records after it).
+fn check_string(s: &[u8], biff8: bool, more: usize) -> std::result::Result<(), &'static str> {
+    let head = if biff8 { 3 } else { 2 };
+    match u16_in(s, 0) {
+        Some(cch) if s.len() >= head && cch as usize > s.len() - head + more => {
+            Err("panjang teks melebihi catatannya")
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Lbl, a defined name (calamine's `parse_lbl` and `parse_defined_names`): the fixed
+/// fields, a formula length within the record, and the formula's first token whole.
+fn check_lbl(d: &[u8], biff8: bool) -> std::result::Result<(), &'static str> {
+    const BAD: &str = "catatan nama (NAME) rusak";
+    if d.len() < 14 {
+        return Err(BAD);
+    }
+    let cce = u16_in(d, 4).unwrap_or(0) as usize;
+    if cce > d.len() {
+        return Err(BAD);
+    }
+    let rgce = &d[d.len() - cce..];
+    let need = match rgce.first() {
+        Some(0x3a | 0x5a | 0x7a) => {
+            if biff8 {
+                7
+            } else {
+                18
+            }
+        }
+        Some(0x3b | 0x5b | 0x7b) => {
+            if biff8 {
+                11
+            } else {
+                21
+            }
+        }
+        Some(0x3c | 0x5c | 0x7c | 0x3d | 0x5d | 0x7d) => {
+            if biff8 {
+                3
+            } else {
+                13
+            }
+        }
+        _ => 0,
+    };
+    if rgce.len() < need {
+        return Err(BAD);
+    }
+    Ok(())
+}
+
+/// SST, the shared strings (calamine's `parse_sst`, `read_rich_extended_string`,
+/// `read_dbcs`): the counts of formatting runs and of extended bytes must be in the record,
+/// and a string continued in a CONTINUE record needs that record's flags byte.
+fn check_sst(r: &BiffRecord) -> std::result::Result<(), &'static str> {
+    const BAD: &str = "tabel teks bersama (SST) rusak";
+    if r.cont.len() > MAX_CONTINUES {
+        return Err("tabel teks bersama (SST) terpecah menjadi terlalu banyak catatan");
+    }
+    let Some(mut data) = r.data.get(8..) else {
+        return Ok(());
+    };
+    let mut conts = r.cont.iter();
+    loop {
+        if data.is_empty() {
+            match conts.next() {
+                Some(c) => data = c,
+                None => return Ok(()),
+            }
+            if data.is_empty() {
+                continue;
+            }
+        }
+        if data.len() < 3 {
+            // calamine stops with an error.
+            return Ok(());
+        }
+        let mut left = u16_in(data, 0).unwrap_or(0) as usize;
+        let flags = data[2];
+        data = &data[3..];
+        let mut runs = 0usize;
+        if flags & 0x8 != 0 {
+            runs = u16_in(data, 0).ok_or(BAD)? as usize;
+            data = &data[2..];
+        }
+        let mut ext = 0usize;
+        if flags & 0x4 != 0 {
+            // Read as a signed number, then widened: a negative one skips everything.
+            ext = u32_in(data, 0).ok_or(BAD)? as i32 as isize as usize;
+            data = &data[4..];
+        }
+        let mut wide = flags & 0x1 != 0;
+        while left > 0 {
+            let n = if wide {
+                (data.len() / 2).min(left)
+            } else {
+                data.len().min(left)
+            };
+            data = &data[if wide { 2 * n } else { n }..];
+            left -= n;
+            if left > 0 {
+                let Some(c) = conts.next() else {
+                    return Ok(());
+                };
+                let (&f, rest) = c.split_first().ok_or(BAD)?;
+                wide = f & 0x1 != 0;
+                data = rest;
+            }
+        }
+        for mut skip in [runs * 4, ext] {
+            while skip > 0 {
+                if data.is_empty() {
+                    match conts.next() {
+                        Some(c) => data = c,
+                        None => return Ok(()),
+                    }
+                }
+                let n = skip.min(data.len());
+                data = &data[n..];
+                skip -= n;
+            }
+        }
+    }
+}
+
+/// A cell's parsed formula (calamine's `parse_formula`), token by token: every token must
+/// be whole (calamine slices without checking), the 16-bit length must be within the
+/// record, and insertions into the text are limited to [`MAX_FORMULA_INSERTS`]. Returns
+/// an upper bound of the text calamine builds, in bytes, and the characters it inserts.
+/// The walk stops where calamine stops with an error (an unknown token).
+fn check_formula(
+    rgce: &[u8],
+    biff8: bool,
+    sheet_name: u64,
+) -> std::result::Result<(u64, u64), &'static str> {
+    const BAD: &str = "rumus rusak";
+    const ROW: &str = "rumus merujuk ke satu sel di baris 65.536, yang tidak dapat dibaca";
+    let cce = u16_in(rgce, 0).ok_or(BAD)? as usize;
+    let mut t = rgce.get(2..2 + cce).ok_or(BAD)?;
+    let (mut text, mut inserts) = (0u64, 0u64);
+    while let Some((&ptg, rest)) = t.split_first() {
+        t = rest;
+        // (bytes after the token id, most text it adds)
+        let (need, adds) = match ptg {
+            // PtgRef3d, PtgRef: calamine writes the row plus one in 16 bits.
+            0x3a | 0x5a | 0x7a => {
+                if u16_in(t, 2) == Some(0xFFFF) {
+                    return Err(ROW);
+                }
+                (6, sheet_name + 14)
+            }
+            0x24 | 0x44 | 0x64 if biff8 => {
+                if u16_in(t, 0) == Some(0xFFFF) {
+                    return Err(ROW);
+                }
+                (4, 12)
+            }
+            0x24 | 0x44 | 0x64 => (3, 12),
+            0x3b | 0x5b | 0x7b => (10, sheet_name + 26),
+            0x3c | 0x5c | 0x7c => (6, sheet_name + 6),
+            0x3d | 0x5d | 0x7d => (10, sheet_name + 6),
+            0x01 if t.len() < 4 => break,
+            0x01 => (4, 0),
+            0x03..=0x11 => (0, 2),
+            0x12..=0x15 => {
+                inserts += u64::from(ptg != 0x14);
+                (0, 2)
+            }
+            0x16 => (0, 0),
+            0x17 => {
+                let Some(&cch) = t.first() else { break };
+                let cch = cch as usize;
+                let bytes = if biff8 {
+                    let Some(&flags) = t.get(1) else { break };
+                    1 + if flags & 1 != 0 { 2 * cch } else { cch }
+                } else {
+                    cch
+                };
+                if t.len() < 1 + bytes {
+                    break;
+                }
+                (1 + bytes, 2 + 3 * cch as u64)
+            }
+            0x18 => (5, 0),
+            0x19 => match t.first() {
+                None => return Err(BAD),
+                Some(0x01 | 0x02 | 0x08 | 0x20 | 0x21) => (3, 0),
+                Some(0x04) => {
+                    let n = u16_in(t, 1).ok_or(BAD)? as usize + 1;
+                    (3 + 2 * n, 0)
+                }
+                Some(0x10) => (3, 5),
+                Some(0x40 | 0x41) => {
+                    let cch = t.get(2).copied().ok_or(BAD)?;
+                    inserts += u64::from(cch);
+                    (3, u64::from(cch))
+                }
+                Some(_) => break,
+            },
+            0x1C | 0x1D => (1, 14),
+            0x1E => (2, 5),
+            // A number as Rust writes it: up to 330 characters (1e308 in full).
+            0x1F => (8, 330),
+            0x20 | 0x40 | 0x60 => (7, 10),
+            // Functions: a name, parentheses and up to 255 commas.
+            0x21 | 0x41 | 0x61 => (2, 280),
+            0x22 | 0x42 | 0x62 => (3, 280),
+            0x23 | 0x43 | 0x63 => {
+                // PtgName: a 1-based index, which calamine lowers by one unchecked.
+                if u32_in(t, 0) == Some(0) {
+                    return Err(BAD);
+                }
+                (4, 1024)
+            }
+            0x25 | 0x45 | 0x65 => (if biff8 { 8 } else { 6 }, 24),
+            0x2A | 0x4A | 0x6A => (if biff8 { 4 } else { 3 }, 5),
+            0x2B | 0x4B | 0x6B => (if biff8 { 8 } else { 6 }, 5),
+            0x39 | 0x59 => (6, 10),
+            _ => break,
+        };
+        if t.len() < need {
+            return Err(BAD);
+        }
+        t = &t[need..];
+        text += adds;
+        if inserts > MAX_FORMULA_INSERTS {
+            return Err("rumus terlalu panjang");
+        }
+    }
+    Ok((text + inserts, inserts))
 }
 
 /// Every entry of an allocation table is a reserved mark or an index into the table, and
@@ -1428,6 +1926,130 @@ mod workbook_tests {
             "L/P sub-columns are not the sex column"
         );
         assert_eq!(m.get(Field::Name), Some(2));
+    }
+
+    /// The real BIFF8 fixture (xlwt), with `f` applied to its bytes.
+    fn patched_xls(f: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
+        let mut b = include_bytes!("../tests/fixtures/bantuan.xls").to_vec();
+        f(&mut b);
+        b
+    }
+
+    /// The file offset of the `n`-th record of kind `typ` with data length `len`.
+    fn record_at(b: &[u8], typ: u16, len: u16, n: usize) -> usize {
+        let mut head = typ.to_le_bytes().to_vec();
+        head.extend(len.to_le_bytes());
+        b.windows(4)
+            .enumerate()
+            .filter(|(_, w)| *w == &head[..])
+            .nth(n)
+            .expect("the fixture has this record")
+            .0
+    }
+
+    fn xls_error(b: &[u8]) -> String {
+        check_sectors(b, "f.xls").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn xls_records_are_checked_before_calamine_reads_them() {
+        // The fixture itself passes.
+        check_sectors(&patched_xls(|_| {}), "f.xls").unwrap();
+        // DIMENSIONS whose last row is before its first: calamine's count of rows wraps
+        // around and it reserved 900 GB (found by fuzzing).
+        let b = patched_xls(|b| {
+            let i = record_at(b, 0x0200, 14, 1);
+            b[i + 4..i + 8].copy_from_slice(&0x2000_0000u32.to_le_bytes());
+        });
+        let e = xls_error(&b);
+        assert!(
+            e.contains("f.xls") && e.contains("DIMENSIONS") && e.contains(".xlsx"),
+            "{e}"
+        );
+        // DIMENSIONS declaring the whole BIFF8 grid (65,536 x 256).
+        let b = patched_xls(|b| {
+            let i = record_at(b, 0x0200, 14, 1);
+            b[i + 8..i + 12].copy_from_slice(&65_536u32.to_le_bytes());
+            b[i + 14..i + 16].copy_from_slice(&256u16.to_le_bytes());
+        });
+        assert!(xls_error(&b).contains("terlalu luas"));
+        // A LABEL whose 16-bit length claims 65,535 characters in a 10-byte record
+        // (calamine reserves the length: 64 KB for every such record).
+        let b = patched_xls(|b| {
+            let i = record_at(b, 0x00FD, 10, 0);
+            b[i..i + 2].copy_from_slice(&0x0204u16.to_le_bytes());
+            b[i + 10..i + 12].copy_from_slice(&0xFFFFu16.to_le_bytes());
+        });
+        assert!(xls_error(&b).contains("panjang teks"));
+        // Two BOUNDSHEET records pointing at the same sheet: calamine would read (and
+        // build the grid of) that sheet twice.
+        let b = patched_xls(|b| {
+            let second = record_at(b, 0x0085, 12, 0);
+            let first = record_at(b, 0x0085, 16, 0);
+            let pos = b[second + 4..second + 8].to_vec();
+            b[first + 4..first + 8].copy_from_slice(&pos);
+        });
+        assert!(xls_error(&b).contains("menumpuk"));
+        // A BOUNDSHEET offset past the stream (calamine slices the stream there).
+        let b = patched_xls(|b| {
+            let i = record_at(b, 0x0085, 12, 0);
+            b[i + 4..i + 8].copy_from_slice(&0x00FF_FFFFu32.to_le_bytes());
+        });
+        assert!(xls_error(&b).contains("letak lembar"));
+    }
+
+    #[test]
+    fn biff_record_rules() {
+        // Formulas: a whole PtgInt is fine; a token cut short, a length past the record,
+        // a 1-based name index of 0, and too many inserted spaces are refused.
+        assert_eq!(check_formula(&[3, 0, 0x1E, 5, 0], true, 4), Ok((5, 0)));
+        assert!(check_formula(&[3, 0, 0x1E, 5], true, 4).is_err());
+        assert!(check_formula(&[2, 0, 0x1F, 0, 0], true, 4).is_err());
+        assert!(check_formula(&[5, 0, 0x23, 0, 0, 0, 0], true, 4).is_err());
+        assert!(check_formula(&[], true, 4).is_err());
+        let mut spaces = vec![0, 0, 0x1E, 1, 0];
+        for _ in 0..40 {
+            spaces.extend([0x19, 0x40, 0, 255]);
+        }
+        let n = (spaces.len() - 2) as u16;
+        spaces[..2].copy_from_slice(&n.to_le_bytes());
+        assert_eq!(
+            check_formula(&spaces, true, 4),
+            Err("rumus terlalu panjang")
+        );
+        // An unknown token: calamine stops there with an error (no panic), so does the walk.
+        assert!(check_formula(&[3, 0, 0xFF, 0xFF, 0xFF], true, 4).is_ok());
+        // Strings: the length must fit in the record.
+        assert!(check_string(&[3, 0, 0, b'a', b'b', b'c'], true, 0).is_ok());
+        assert!(check_string(&[4, 0, 0, b'a', b'b', b'c'], true, 0).is_err());
+        assert!(check_string(&[4, 0, 0, b'a', b'b', b'c'], true, 1).is_ok());
+        // A defined name: fixed fields and its formula within the record.
+        assert!(check_lbl(&[0; 13], true).is_err());
+        let mut lbl = vec![0u8; 14];
+        lbl[4] = 15;
+        assert!(check_lbl(&lbl, true).is_err());
+        lbl[4] = 1;
+        lbl[13] = 0x3a;
+        assert!(
+            check_lbl(&lbl, true).is_err(),
+            "a PtgRef3d needs 6 more bytes"
+        );
+        // Shared strings: a rich string's run count must be in the record.
+        let sst = |data: &'static [u8], cont: Vec<&'static [u8]>| BiffRecord {
+            typ: 0x00FC,
+            data,
+            cont,
+            size: 0,
+        };
+        assert!(check_sst(&sst(&[0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, b'a'], vec![])).is_ok());
+        assert!(check_sst(&sst(&[0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 8, 1], vec![])).is_err());
+        // A string continued into an empty CONTINUE record (calamine reads its flags byte).
+        assert!(check_sst(&sst(&[0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, b'a'], vec![&[]])).is_err());
+        assert!(check_sst(&sst(
+            &[0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, b'a'],
+            vec![&[0, b'b']]
+        ))
+        .is_ok());
     }
 
     #[test]
