@@ -126,10 +126,13 @@ async function run() {
         wasm_memory_after: m.wasm_memory, worker: workers.indexOf(w), helper_wasm_memory: m.helper_wasm_memory || [],
       };
       entry.timings = m.result.timings;
+      // To compare with the CLI's token file for the same list (`sha256sum dtks.tokens`).
+      const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', m.result.token_file));
+      entry.token_file_sha256 = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
       lists.push(entry);
       log(`  timings ${JSON.stringify(entry.timings, (k, v) => (typeof v === 'number' && !Number.isInteger(v) ? Math.round(v) : v))}`);
       if (m.result.prof) log(`  prof ${JSON.stringify(m.result.prof, (k, v) => (typeof v === 'number' ? Math.round(v) : v))}`);
-      log(`tokenize ${file} (worker ${entry.worker}): ${entry.rows} rows in ${secs.toFixed(2)} s = ${Math.round(entry.rows_per_second)} rows/s; wasm memory ${m.wasm_memory} bytes`);
+      log(`tokenize ${file} (worker ${entry.worker}): ${entry.rows} rows in ${secs.toFixed(2)} s = ${Math.round(entry.rows_per_second)} rows/s; wasm memory ${m.wasm_memory} bytes; token file SHA-256 ${entry.token_file_sha256}`);
       tokenFiles[i] = new File([m.result.token_file], m.result.file_name);
       names[i] = m.result.file_name;
     }
