@@ -1147,7 +1147,7 @@ pub fn tokenize_finish(
     let mut outputs = Vec::with_capacity(parts.length() as usize);
     for p in parts.iter() {
         let raw = p.unchecked_into::<Uint8Array>().to_vec();
-        outputs.push(crate::tokens::PartOutput::from_bytes(&raw).map_err(core_err)?);
+        outputs.push(crate::tokens::PartOutput::from_bytes(raw).map_err(core_err)?);
     }
     let mut sink = JsSink::new();
     let summary = match t.finish(outputs, input_sha256, &mut sink) {
