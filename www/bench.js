@@ -142,7 +142,8 @@ async function run() {
   const totalRows = lists.reduce((a, l) => a + l.rows, 0);
   log(`tokenize all ${LISTS.length} lists with ${WORKERS} worker(s): ${totalRows} rows in ${tokenizeWall.toFixed(2)} s = ${Math.round(totalRows / tokenizeWall)} rows/s`);
   const t0 = performance.now();
-  const c = await call('compare', { workflow, workflow_name: 'workflow.json', ...gate, files: tokenFiles, names });
+  // The coordinator compares on its own page, in its own worker (not the offices').
+  const c = await call('compare', { workflow, workflow_name: 'workflow.json', ...gate, files: tokenFiles, names }, [], () => {}, startWorker());
   const compareSecs = (performance.now() - t0) / 1000;
   peak = Math.max(peak, c.wasm_memory);
   log(`compare ${tokenFiles.length} token files: ${compareSecs.toFixed(2)} s; wasm memory ${c.wasm_memory} bytes`);
