@@ -596,7 +596,9 @@ impl PartOutput {
         out
     }
 
-    pub fn from_bytes(bytes: &[u8]) -> Result<PartOutput> {
+    /// Reads [`PartOutput::to_bytes`]' form back, keeping `bytes`' buffer for the records
+    /// (a part of a big list is tens of MB: no second copy).
+    pub fn from_bytes(mut bytes: Vec<u8>) -> Result<PartOutput> {
         let bad = || Error::invalid("(bagian)", None, None, "bagian hasil pekerja rusak.");
         let nl = bytes.iter().position(|b| *b == b'\n').ok_or_else(bad)?;
         #[derive(Deserialize)]
@@ -610,12 +612,13 @@ impl PartOutput {
             stats: (u64, u64),
         }
         let m: Meta = serde_json::from_slice(&bytes[..nl]).map_err(|_| bad())?;
+        bytes.drain(..=nl);
         Ok(PartOutput {
             first: m.first,
             next: m.next,
             rows: m.rows,
             lines: m.lines,
-            records: bytes[nl + 1..].to_vec(),
+            records: bytes,
             rejected: m
                 .rejected
                 .into_iter()

@@ -104,8 +104,12 @@ async function run() {
       const [party, file] = LISTS[i];
       const blob = blobs[i];
       let lastLog = 0;
+      const list = new File([blob], file);
+      // As in the office page: the list is inspected (and checked) before it is tokenized.
+      await call('inspect', { file: list, parts: PARTS }, [], () => {}, w);
+      await report('mark', { name: `start ${file}` });
       const t0 = performance.now();
-      const m = await call('tokenize', { file: new File([blob], file), workflow, workflow_name: 'workflow.json', ...gate, key, key_name: 'demo.key', party, parts: PARTS }, [], (p) => {
+      const m = await call('tokenize', { file: list, workflow, workflow_name: 'workflow.json', ...gate, key, key_name: 'demo.key', party, parts: PARTS }, [], (p) => {
         const now = performance.now();
         if (now - lastLog > 5000) {
           lastLog = now;
@@ -113,6 +117,7 @@ async function run() {
         }
       }, w);
       const secs = (performance.now() - t0) / 1000;
+      await report('mark', { name: `end ${file}` });
       const s = m.result.summary;
       peak = Math.max(peak, m.wasm_memory);
       const entry = {
@@ -120,8 +125,14 @@ async function run() {
         seconds: secs, rows_per_second: s.rows_in / secs, token_file_bytes: m.result.token_file.byteLength,
         wasm_memory_after: m.wasm_memory, worker: workers.indexOf(w), helper_wasm_memory: m.helper_wasm_memory || [],
       };
+      entry.timings = m.result.timings;
+      // To compare with the CLI's token file for the same list (`sha256sum dtks.tokens`).
+      const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', m.result.token_file));
+      entry.token_file_sha256 = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
       lists.push(entry);
-      log(`tokenize ${file} (worker ${entry.worker}): ${entry.rows} rows in ${secs.toFixed(2)} s = ${Math.round(entry.rows_per_second)} rows/s; wasm memory ${m.wasm_memory} bytes`);
+      log(`  timings ${JSON.stringify(entry.timings, (k, v) => (typeof v === 'number' && !Number.isInteger(v) ? Math.round(v) : v))}`);
+      if (m.result.prof) log(`  prof ${JSON.stringify(m.result.prof, (k, v) => (typeof v === 'number' ? Math.round(v) : v))}`);
+      log(`tokenize ${file} (worker ${entry.worker}): ${entry.rows} rows in ${secs.toFixed(2)} s = ${Math.round(entry.rows_per_second)} rows/s; wasm memory ${m.wasm_memory} bytes; token file SHA-256 ${entry.token_file_sha256}`);
       tokenFiles[i] = new File([m.result.token_file], m.result.file_name);
       names[i] = m.result.file_name;
     }
@@ -131,7 +142,8 @@ async function run() {
   const totalRows = lists.reduce((a, l) => a + l.rows, 0);
   log(`tokenize all ${LISTS.length} lists with ${WORKERS} worker(s): ${totalRows} rows in ${tokenizeWall.toFixed(2)} s = ${Math.round(totalRows / tokenizeWall)} rows/s`);
   const t0 = performance.now();
-  const c = await call('compare', { workflow, workflow_name: 'workflow.json', ...gate, files: tokenFiles, names });
+  // The coordinator compares on its own page, in its own worker (not the offices').
+  const c = await call('compare', { workflow, workflow_name: 'workflow.json', ...gate, files: tokenFiles, names }, [], () => {}, startWorker());
   const compareSecs = (performance.now() - t0) / 1000;
   peak = Math.max(peak, c.wasm_memory);
   log(`compare ${tokenFiles.length} token files: ${compareSecs.toFixed(2)} s; wasm memory ${c.wasm_memory} bytes`);

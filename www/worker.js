@@ -12,6 +12,7 @@
 // Protocol (main -> worker): {id, op, ...}. Worker -> main:
 //   {id, type: 'progress', rows, bytes, total}
 //   {id, type: 'done', result, wasm_memory[, helper_wasm_memory: [bytes per helper]]}
+//   (`tokenize`'s result also has `timings`: milliseconds of its phases, for the benchmark)
 //   {id, type: 'error', message}
 // Ops: workflow, approval, receipt, audit_append, audit_verify, officer_summary, officer_keygen, officer_sign, keyinfo, keygen, inspect, check, tokenize, compare, reattach, annotated_xlsx, demo, memory.
 // Text inputs (workflow, key) may be strings, Blobs/Files or byte arrays. Optional fields on
@@ -24,32 +25,60 @@
 
 import init, * as bindings from './pkg/padan.js'; // @module-only
 const padan = bindings; // @module-only
-const loadWasm = (bytes) => init(bytes ? { module_or_path: bytes } : undefined); // @module-only
+const loadWasm = (m) => init({ module_or_path: m }); // @module-only
 const CLASSIC = false; // @module-only
 const SELF_URL = () => import.meta.url; // @module-only
 const SELF_OPTS = { type: 'module' }; // @module-only
+const WASM_URL = () => new URL('./pkg/padan_bg.wasm', import.meta.url); // @module-only
 // A classic worker from file:// may only start workers from blob: URLs it made itself.
 //@classic-only let selfUrl = null;
 //@classic-only const SELF_URL = () => selfUrl || (selfUrl = workerSrc ? URL.createObjectURL(new Blob([workerSrc], { type: 'text/javascript' })) : self.location.href);
 //@classic-only const SELF_OPTS = {};
 //@classic-only const padan = wasm_bindgen;
-//@classic-only const loadWasm = (bytes) => wasm_bindgen({ module_or_path: bytes });
+//@classic-only const loadWasm = (m) => wasm_bindgen({ module_or_path: m });
 //@classic-only const CLASSIC = true;
+//@classic-only const WASM_URL = null;
+
+// A helper worker (started by `tokenize` below, named HELPER) gets the compiled module with
+// its first message instead of fetching and compiling it again.
+const HELPER = 'padan-helper';
+const IS_HELPER = self.name === HELPER;
 
 let ready = null; // Promise of the wasm exports
-let resolveBytes = null;
-let wasmBytes = null; // classic worker: the wasm, to start helper workers
+let resolveModule = null;
+let wasmModule = null; // the compiled WebAssembly.Module, handed to helper workers
 let workerSrc = null; // classic worker: its own source, to start helper workers
 let workbookWasm = null; // classic worker: the workbook module's wasm (inlined in padan.html)
 let helperMemory = null; // wasm memory of the helper workers of the last request
 let broken = null; // set after a wasm trap: the instance cannot be trusted any more
 
-if (CLASSIC) {
+async function compileWasm() {
+  const url = WASM_URL();
+  if (typeof WebAssembly.compileStreaming === 'function') {
+    try {
+      return await WebAssembly.compileStreaming(fetch(url));
+    } catch (_) {
+      /* a server without application/wasm: compile from the bytes */
+    }
+  }
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+  return WebAssembly.compile(await r.arrayBuffer());
+}
+
+if (CLASSIC || IS_HELPER) {
+  // The first message brings the wasm: bytes (padan.html) or a compiled module (helpers).
   ready = new Promise((resolve) => {
-    resolveBytes = resolve;
-  }).then((bytes) => loadWasm(bytes));
+    resolveModule = resolve;
+  }).then(async (m) => {
+    wasmModule = m instanceof WebAssembly.Module ? m : await WebAssembly.compile(m);
+    return loadWasm(wasmModule);
+  });
 } else {
-  ready = loadWasm();
+  ready = compileWasm().then((m) => {
+    wasmModule = m;
+    return loadWasm(m);
+  });
 }
 
 const PROGRESS_MS = 150;
@@ -122,14 +151,39 @@ function partsFor(m, file) {
   return Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1));
 }
 
+// Spare helper workers, started ahead of the list that needs them (their start-up, about
+// 0.1-0.4 s, then overlaps with the user's checks, or with the previous list's merge).
+// Helpers are used for one list and terminated: their wasm memory, grown to the part's
+// size, is given back.
+let spares = [];
+
 function startHelper() {
-  const w = new Worker(SELF_URL(), SELF_OPTS);
-  if (CLASSIC) w.postMessage({ op: '__wasm', wasm: wasmBytes, src: workerSrc });
+  const w = new Worker(SELF_URL(), { ...SELF_OPTS, name: HELPER });
+  // A spare that fails to start fails the request that takes it (helperCall).
+  w.onerror = (e) => {
+    if (e.preventDefault) e.preventDefault();
+    w.failed = e.message || 'helper worker failed';
+  };
+  w.postMessage({ op: '__wasm', wasm: wasmModule, src: workerSrc });
   return w;
+}
+
+function warmHelpers(n) {
+  if (n < 2 || IS_HELPER || !wasmModule) return;
+  while (spares.length < n) spares.push(startHelper());
+}
+
+function takeHelpers(n) {
+  warmHelpers(n);
+  return spares.splice(0, n);
 }
 
 function helperCall(w, msg, onProgress) {
   return new Promise((resolve, reject) => {
+    if (w.failed) {
+      reject(new Error(w.failed));
+      return;
+    }
     w.onmessage = (ev) => {
       const r = ev.data;
       if (r.type === 'progress') onProgress(r);
@@ -154,11 +208,13 @@ async function tokenizeInParts(id, file, r, workflow, key, parts) {
 }
 
 async function tokenizeInPartsOrFail(id, file, r, workflow, key, parts) {
+  const t0 = performance.now();
   const starts = padan.tokenize_plan(r, file, workflow, key, parts).starts;
   if (starts.length < 2) return null;
+  const timings = { parts: starts.length };
   const helpers = [];
   try {
-    for (let i = 0; i < starts.length; i++) helpers.push(startHelper());
+    helpers.push(...takeHelpers(starts.length));
     const seen = starts.map(() => [0, 0]);
     const post = progressFor(id);
     const running = starts.map((start, i) => helperCall(helpers[i], {
@@ -169,15 +225,25 @@ async function tokenizeInPartsOrFail(id, file, r, workflow, key, parts) {
       post(seen.reduce((a, x) => a + x[0], 0), seen.reduce((a, x) => a + x[1], 0), file.size);
     }));
     // Hash the whole input for the receipt while the helpers work.
+    let t = performance.now();
+    padan.take_read_ms();
     const sha256 = padan.sha256_blob(file);
+    timings.hash_ms = performance.now() - t;
+    timings.hash_read_ms = padan.take_read_ms();
     let results;
     try {
       results = await Promise.all(running);
     } catch (_) {
       return null;
     }
+    timings.helpers = results.map((x) => x.timings);
+    timings.parts_done_ms = performance.now() - t0;
     helperMemory = results.map((x) => x.wasm_memory);
-    return padan.tokenize_finish(r, file, workflow, key, results.map((x) => x.part), sha256) || null;
+    t = performance.now();
+    const res = padan.tokenize_finish(r, file, workflow, key, results.map((x) => x.part), sha256) || null;
+    timings.finish_ms = performance.now() - t;
+    if (res) res.timings = timings;
+    return res;
   } finally {
     for (const h of helpers) h.terminate();
   }
@@ -301,12 +367,14 @@ const OPS = {
   },
   async inspect(m) {
     const { file, options, workbook } = await listOf(m);
+    warmHelpers(partsFor(m, file)); // the office tokenizes this list next
     const r = padan.inspect(req({ ...m, options }, { file_name: m.file_name || nameOf(file, 'input.csv') }), file);
     if (workbook) r.workbook = workbook;
     return [r, []];
   },
   async check(m) {
     const { file, options } = await listOf(m);
+    warmHelpers(partsFor(m, file));
     const r = padan.check(
       req({ ...m, options }, { file_name: m.file_name || nameOf(file, 'input.csv'), workflow_name: wfName(m) }),
       file, bytesOf(m.workflow, 'workflow'), progressFor(m.id));
@@ -322,7 +390,12 @@ const OPS = {
       let res = null;
       const parts = partsFor(m, file);
       if (parts > 1) res = await tokenizeInParts(m.id, file, r, workflow, key, parts);
-      if (!res) res = padan.tokenize(r, file, workflow, key, progressFor(m.id));
+      if (!res) {
+        const t0 = performance.now();
+        padan.take_read_ms();
+        res = padan.tokenize(r, file, workflow, key, progressFor(m.id));
+        res.timings = { parts: 1, ms: performance.now() - t0, read_ms: padan.take_read_ms() };
+      }
       // The receipt names the workbook the office has, not its CSV form.
       if (workbook && res.summary) res.summary.input_sha256 = workbook.sha256;
       return [res, [res.token_file.buffer]];
@@ -333,9 +406,12 @@ const OPS = {
   // Internal: one part of a list, in a helper worker started by `tokenize`.
   tokenize_part(m) {
     try {
+      const t0 = performance.now();
+      padan.take_read_ms();
       const part = padan.tokenize_part(m.req, m.file, m.workflow, m.key, m.start,
         m.next_start === null ? undefined : m.next_start, progressFor(m.id));
-      return [{ part }, [part.buffer]];
+      const timings = { ms: performance.now() - t0, read_ms: padan.take_read_ms() };
+      return [{ part, timings }, [part.buffer]];
     } finally {
       m.key.fill(0);
     }
@@ -410,10 +486,9 @@ async function handle(m) {
 self.onmessage = (ev) => {
   const m = ev.data;
   if (m && m.op === '__wasm') {
-    wasmBytes = m.wasm;
     workerSrc = m.src || null;
     workbookWasm = m.workbook || null;
-    if (resolveBytes) resolveBytes(m.wasm);
+    if (resolveModule) resolveModule(m.wasm);
     return;
   }
   handle(m);

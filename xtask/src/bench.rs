@@ -1,4 +1,4 @@
-//! `cargo xtask bench-browser [--people 1900000] [--workers 1] [--parts N] [--port 0] [--timeout-min 60] [--no-build]`
+//! `cargo xtask bench-browser [--people 1900000] [--workers 1] [--parts N] [--port 0] [--timeout-min 60] [--no-build] [--www DIR]`
 //!
 //! Builds, writes a large demo scenario with the padan CLI (cached in
 //! `target/bench-demo/<people>/`), serves `www/` plus that directory at `/bench-data/`,
@@ -8,7 +8,11 @@
 //!
 //! Each list is tokenized by the app's worker exactly as in the app: a big list is cut into
 //! parts that helper workers tokenize in parallel (one per core; `--parts 1` disables this,
-//! `--parts N` forces N). `--workers N` additionally runs N lists at a time.
+//! `--parts N` forces N). `--workers N` additionally runs N lists at a time. `--www DIR`
+//! serves DIR instead of `www/` (with `--no-build`: to compare with another build's copy).
+//!
+//! Besides wall-clock rows/s it prints, per list, the CPU time Chromium's processes used
+//! while tokenizing it (Linux `/proc`), so that runs on a busy machine can be compared.
 
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
@@ -56,7 +60,9 @@ pub fn bench(args: &[String]) -> Res {
     let (tx, rx) = mpsc::channel();
     let port = serve::start(
         Site {
-            web: root.join("www"),
+            web: flag_value(args, "--www")
+                .map(std::path::PathBuf::from)
+                .unwrap_or_else(|| root.join("www")),
             mounts: vec![("/bench-data/".into(), data.clone())],
             reports: Some(tx),
         },
@@ -92,6 +98,9 @@ pub fn bench(args: &[String]) -> Res {
         .spawn()
         .map_err(|e| format!("cannot start chromium: {e}"))?;
     let started = Instant::now();
+    // CPU time of Chromium's processes at the page's marks (`/__report/mark`, around each
+    // list's tokenize): rows per CPU second do not depend on what else the machine runs.
+    let mut cpu_marks: Vec<(String, f64)> = Vec::new();
     let outcome = loop {
         let left = timeout.checked_sub(started.elapsed()).unwrap_or_default();
         match rx.recv_timeout(left.min(Duration::from_secs(5))) {
@@ -99,6 +108,10 @@ pub fn bench(args: &[String]) -> Res {
                 let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
                 match kind.as_str() {
                     "log" => eprintln!("  [browser] {}", v["text"].as_str().unwrap_or("")),
+                    "mark" => cpu_marks.push((
+                        v["name"].as_str().unwrap_or("").to_string(),
+                        tree_cpu_seconds(chrome.id()),
+                    )),
                     "result" => break Ok(v),
                     "error" => {
                         break Err(format!(
@@ -124,6 +137,10 @@ pub fn bench(args: &[String]) -> Res {
     let _ = chrome.wait();
     let _ = std::fs::remove_dir_all(&profile);
     let v = outcome?;
+    let cpu_of = |file: &str| -> Option<f64> {
+        let at = |n: String| cpu_marks.iter().find(|(m, _)| *m == n).map(|(_, c)| *c);
+        Some(at(format!("end {file}"))? - at(format!("start {file}"))?)
+    };
 
     let wasm = std::fs::read(&built.wasm).map_err(|e| e.to_string())?;
     let html = std::fs::read(&built.html).map_err(|e| e.to_string())?;
@@ -153,6 +170,13 @@ pub fn bench(args: &[String]) -> Res {
             l["token_file_bytes"].as_f64().unwrap_or(0.0) / 1e6,
             mb(l["wasm_memory_after"].as_f64().unwrap_or(0.0)),
         );
+        if let Some(cpu) = cpu_of(l["file"].as_str().unwrap_or("?")).filter(|c| *c > 0.0) {
+            println!(
+                "      Chromium CPU time {:.2} s = {:.0} rows per CPU second",
+                cpu,
+                l["rows"].as_f64().unwrap_or(0.0) / cpu
+            );
+        }
         let helpers: Vec<String> = l["helper_wasm_memory"]
             .as_array()
             .into_iter()
@@ -196,4 +220,44 @@ pub fn bench(args: &[String]) -> Res {
         gzip_len(&html)
     );
     Ok(())
+}
+
+/// User + system CPU seconds of process `root` and all its descendants (Linux `/proc`;
+/// 0 elsewhere). Clock ticks are taken as 100 per second (the Linux default).
+fn tree_cpu_seconds(root: u32) -> f64 {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return 0.0;
+    };
+    let mut procs: Vec<(u32, u32, u64)> = Vec::new();
+    for e in dir.flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else {
+            continue;
+        };
+        // After "pid (comm) ": state ppid ... utime(14th field) stime(15th).
+        let Some(rest) = stat.rfind(')').map(|i| &stat[i + 2..]) else {
+            continue;
+        };
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        let num = |i: usize| f.get(i).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0);
+        procs.push((pid, num(1) as u32, num(11) + num(12)));
+    }
+    let mut tree = vec![root];
+    let mut grew = true;
+    while grew {
+        grew = false;
+        for (pid, ppid, _) in &procs {
+            if tree.contains(ppid) && !tree.contains(pid) {
+                tree.push(*pid);
+                grew = true;
+            }
+        }
+    }
+    procs
+        .iter()
+        .filter(|(pid, _, _)| tree.contains(pid))
+        .map(|(_, _, t)| *t as f64 / 100.0)
+        .sum()
 }
