@@ -134,9 +134,9 @@ enum Cmd {
         /// masks, header facts) and must be the ones the exports were made from.
         #[arg(long, value_name = "DIR")]
         joined: Option<PathBuf>,
-        /// Memory for sorting the tokens, or with --joined the group members (e.g. 512M, 4G; a bare number is MiB, at least
-        /// 64K). More tokens than fit are sorted in runs spilled to --temp-dir; memory is
-        /// then about 100 bytes per record plus this.
+        /// Memory for sorting the tokens, or with --joined the group members (e.g. 512M,
+        /// 4G; a bare number is MiB, at least 64K). More than fit are sorted in runs
+        /// spilled to --temp-dir; memory is then about 100 bytes per record plus this.
         #[arg(long, default_value = "512M", value_name = "SIZE")]
         memory: String,
         /// Where the sorted runs go (a fresh directory inside DIR, removed afterwards)
