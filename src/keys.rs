@@ -138,16 +138,18 @@ impl Secret {
     pub fn token_key(&self, workflow_digest: &[u8; 32], match_key: &str) -> TokenKey {
         let mut k = self.derive(workflow_digest, "padan/1 token", match_key);
         let mac = <HmacSha256 as Mac>::new_from_slice(&k).expect("any key length");
+        let pads = Pads::of(&k);
         k.zeroize();
-        TokenKey(mac)
+        TokenKey(mac, pads)
     }
 
     /// The record-reference key of one party in one workflow.
     pub fn ref_key(&self, workflow_digest: &[u8; 32], party: &str) -> RefKey {
         let mut k = self.derive(workflow_digest, "padan/1 ref", party);
         let mac = <HmacSha256 as Mac>::new_from_slice(&k).expect("any key length");
+        let pads = Pads::of(&k);
         k.zeroize();
-        RefKey(mac)
+        RefKey(mac, pads)
     }
 }
 
@@ -174,9 +176,48 @@ fn encoded<'a, I: Iterator<Item = &'a [u8]>>(n: usize, fields: I, mut update: im
     update(&buf[..at]);
 }
 
+/// Appends `u32be(n) || (u32be(len) || bytes) per field` (the encoding of [`encoded`]).
+fn encode_into<'a, I: Iterator<Item = &'a [u8]>>(out: &mut Vec<u8>, n: usize, fields: I) {
+    out.extend_from_slice(&(n as u32).to_be_bytes());
+    for f in fields {
+        out.extend_from_slice(&(f.len() as u32).to_be_bytes());
+        out.extend_from_slice(f);
+    }
+}
+
+/// The SHA-256 states of an HMAC key after its inner (`key ^ 0x36..`) and outer
+/// (`key ^ 0x5c..`) pad blocks, for the batched HMACs of [`RowHashes`]. Key material:
+/// zeroed on drop.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+struct Pads {
+    inner: [u32; 8],
+    outer: [u32; 8],
+}
+
+impl Pads {
+    /// `key` is at most one block long (every derived key is 32 bytes).
+    fn of(key: &[u8; 32]) -> Pads {
+        use sha2::digest::generic_array::GenericArray;
+        let pad = |x: u8| {
+            let mut block = [x; 64];
+            for (b, k) in block.iter_mut().zip(key) {
+                *b ^= k;
+            }
+            let mut state = crate::sha4::IV;
+            sha2::compress256(&mut state, &[*GenericArray::from_slice(&block)]);
+            block.zeroize();
+            state
+        };
+        Pads {
+            inner: pad(0x36),
+            outer: pad(0x5c),
+        }
+    }
+}
+
 /// A keyed HMAC state for one match key (the inner/outer pads are computed once).
 #[derive(Clone)]
-pub struct TokenKey(HmacSha256);
+pub struct TokenKey(HmacSha256, Pads);
 
 impl TokenKey {
     /// The token of a list of normalized field values.
@@ -200,7 +241,7 @@ impl TokenKey {
 /// file and the key alone, so no mapping table must be kept; a row that was edited after
 /// tokenizing no longer matches its reference and is reported as changed.
 #[derive(Clone)]
-pub struct RefKey(HmacSha256);
+pub struct RefKey(HmacSha256, Pads);
 
 impl RefKey {
     pub fn reference<'a, I>(&self, offset: u64, raw_fields: I) -> Token
@@ -217,6 +258,141 @@ impl RefKey {
         let mut t = [0u8; TOKEN_LEN];
         t.copy_from_slice(&out[..TOKEN_LEN]);
         t
+    }
+}
+
+/// Record references and tokens of many rows, computed together: the row loop queues each
+/// row's reference ([`RowHashes::reference`]) and tokens ([`RowHashes::token`]) with the
+/// place in its output buffer where they belong (zeros until then), and [`RowHashes::flush`]
+/// computes them all and writes them there. The results are exactly those of
+/// [`RefKey::reference`] and [`TokenKey::token`]; batching only lets the browser hash four
+/// messages at a time (`sha4`).
+///
+/// Every computation is a short chain of SHA-256 jobs, run in three rounds:
+/// 1. each row's digest of its raw fields, and each token's inner HMAC hash;
+/// 2. each reference's inner hash (over offset || digest), and each token's outer hash;
+/// 3. each reference's outer hash.
+pub struct RowHashes {
+    /// The pads of the reference key, then those of the token keys.
+    pads: Vec<Pads>,
+    /// Queued references: (output position, byte offset of the record).
+    refs: Vec<(usize, u64)>,
+    /// Queued tokens: (output position, token key number).
+    tokens: Vec<(usize, u8)>,
+    /// Round 1's messages and jobs: the references' and the tokens' (`flush` runs them
+    /// as one queue, references first).
+    arena: Vec<u8>,
+    jobs: Vec<crate::sha4::Job>,
+    token_jobs: Vec<crate::sha4::Job>,
+}
+
+impl RowHashes {
+    pub fn new(ref_key: &RefKey, token_keys: &[TokenKey]) -> RowHashes {
+        assert!(token_keys.len() < 256, "at most 255 match keys");
+        let mut pads = vec![ref_key.1.clone()];
+        pads.extend(token_keys.iter().map(|k| k.1.clone()));
+        RowHashes {
+            pads,
+            refs: Vec::new(),
+            tokens: Vec::new(),
+            arena: Vec::new(),
+            jobs: Vec::new(),
+            token_jobs: Vec::new(),
+        }
+    }
+
+    /// Queued references (a measure of the batch's size).
+    pub fn queued_rows(&self) -> usize {
+        self.refs.len()
+    }
+
+    /// Queues [`RefKey::reference`]`(offset, raw_fields)`, to be written at `out[at..at + 16]`.
+    pub fn reference<'a, I>(&mut self, at: usize, offset: u64, raw_fields: I)
+    where
+        I: ExactSizeIterator<Item = &'a [u8]>,
+    {
+        let first = self.arena.len() / 64;
+        encode_into(&mut self.arena, raw_fields.len(), raw_fields);
+        let job = crate::sha4::finish_padded(&mut self.arena, crate::sha4::IV, 0, first);
+        self.jobs.push(job);
+        self.refs.push((at, offset));
+    }
+
+    /// Queues the token of `fields` under token key number `key` (its place in the
+    /// `token_keys` given to [`RowHashes::new`]), to be written at `out[at..at + 16]`.
+    pub fn token<S: AsRef<[u8]>>(&mut self, at: usize, key: usize, fields: &[S]) {
+        let first = self.arena.len() / 64;
+        encode_into(
+            &mut self.arena,
+            fields.len(),
+            fields.iter().map(AsRef::as_ref),
+        );
+        let inner = self.pads[1 + key].inner;
+        let job = crate::sha4::finish_padded(&mut self.arena, inner, 64, first);
+        self.token_jobs.push(job);
+        self.tokens.push((at, key as u8));
+    }
+
+    /// Computes everything queued and writes it into `out`; the queue is empty afterwards.
+    pub fn flush(&mut self, out: &mut [u8]) {
+        self.flush_with(out, crate::sha4::run);
+    }
+
+    /// [`RowHashes::flush`] on the given `sha4` backend (tests run each one).
+    #[doc(hidden)]
+    pub fn flush_with(&mut self, out: &mut [u8], run: crate::sha4::Backend) {
+        use crate::sha4::{digest, push_padded, Job};
+        if self.jobs.is_empty() && self.token_jobs.is_empty() {
+            return;
+        }
+        let r = self.refs.len();
+        self.jobs.append(&mut self.token_jobs);
+        // Round 1: digests of the raw fields; inner hashes of the tokens.
+        run(&mut self.jobs, &self.arena);
+        // Round 2: inner hashes of the references; outer hashes of the tokens.
+        let mut arena = std::mem::take(&mut self.arena);
+        arena.clear();
+        let mut next: Vec<Job> = Vec::with_capacity(self.jobs.len());
+        let ref_pads = &self.pads[0];
+        for (&(_, offset), job) in self.refs.iter().zip(&self.jobs) {
+            let mut m = [0u8; 40];
+            m[..8].copy_from_slice(&offset.to_be_bytes());
+            m[8..].copy_from_slice(&digest(&job.state));
+            next.push(push_padded(&mut arena, ref_pads.inner, 64, &m));
+        }
+        for (&(_, key), job) in self.tokens.iter().zip(&self.jobs[r..]) {
+            let outer = self.pads[1 + key as usize].outer;
+            next.push(push_padded(&mut arena, outer, 64, &digest(&job.state)));
+        }
+        run(&mut next, &arena);
+        for (&(at, _), job) in self.tokens.iter().zip(&next[r..]) {
+            out[at..at + TOKEN_LEN].copy_from_slice(&digest(&job.state)[..TOKEN_LEN]);
+        }
+        // Round 3: outer hashes of the references.
+        arena.clear();
+        next.truncate(r);
+        for job in next.iter_mut() {
+            *job = push_padded(&mut arena, ref_pads.outer, 64, &digest(&job.state));
+        }
+        run(&mut next, &arena);
+        for (&(at, _), job) in self.refs.iter().zip(&next) {
+            out[at..at + TOKEN_LEN].copy_from_slice(&digest(&job.state)[..TOKEN_LEN]);
+        }
+        // The jobs held pad states (key material).
+        next.zeroize();
+        self.jobs.zeroize();
+        self.jobs.clear();
+        arena.clear();
+        self.arena = arena;
+        self.refs.clear();
+        self.tokens.clear();
+    }
+}
+
+impl Drop for RowHashes {
+    fn drop(&mut self) {
+        self.jobs.zeroize();
+        self.token_jobs.zeroize();
     }
 }
 
@@ -428,7 +604,69 @@ mod tests {
         assert_ne!(&a[..TOKEN_LEN], &t[..]);
     }
 
+    /// `RowHashes` on each backend gives exactly `RefKey::reference` and `TokenKey::token`.
+    fn check_row_hashes(rows: &[(u64, Vec<Vec<u8>>)]) {
+        use crate::sha4::{run_portable, run_scalar, Backend};
+        let s = Secret::from_bytes([5u8; 32]);
+        let d = [2u8; 32];
+        let r = s.ref_key(&d, "dtks");
+        let keys = [s.token_key(&d, "nik"), s.token_key(&d, "name_dob")];
+        // Per row: reference, then one token per key over a prefix of the fields.
+        let mut want = Vec::new();
+        for (offset, fields) in rows {
+            want.extend_from_slice(&r.reference(*offset, fields.iter().map(Vec::as_slice)));
+            for (i, k) in keys.iter().enumerate() {
+                want.extend_from_slice(&k.token(&fields[..fields.len().min(i + 1)]));
+            }
+        }
+        let backends: [Backend; 3] = [run_portable, run_scalar, crate::sha4::run];
+        for run in backends {
+            let mut h = RowHashes::new(&r, &keys);
+            let mut out = vec![0u8; want.len()];
+            for (n, (offset, fields)) in rows.iter().enumerate() {
+                let at = n * 3 * TOKEN_LEN;
+                // Tokens queued before the reference, as the row loop does.
+                for i in 0..keys.len() {
+                    h.token(
+                        at + (1 + i) * TOKEN_LEN,
+                        i,
+                        &fields[..fields.len().min(i + 1)],
+                    );
+                }
+                h.reference(at, *offset, fields.iter().map(Vec::as_slice));
+                // Flush at an uneven batch size, and at the end.
+                if h.queued_rows() == 7 {
+                    h.flush_with(&mut out, run);
+                }
+            }
+            h.flush_with(&mut out, run);
+            assert_eq!(hex::encode(&out), hex::encode(&want));
+        }
+    }
+
+    #[test]
+    fn row_hashes_equal_one_by_one() {
+        // Fields of every length up to 300 bytes: every padding edge of the digest and of
+        // the inner HMAC, one-block and multi-block messages.
+        let rows: Vec<(u64, Vec<Vec<u8>>)> = (0..300usize)
+            .map(|n| {
+                let f: Vec<u8> = (0..n).map(|i| (i * 7 + n) as u8).collect();
+                (n as u64 * 1_000_003, vec![f, b"x".to_vec(), Vec::new()])
+            })
+            .chain([(u64::MAX, vec![Vec::new()]), (0, vec![vec![0xff; 1000]])])
+            .collect();
+        check_row_hashes(&rows);
+        check_row_hashes(&[]);
+    }
+
     proptest::proptest! {
+        #[test]
+        fn row_hashes_prop(rows in proptest::collection::vec(
+            (proptest::num::u64::ANY, proptest::collection::vec(
+                proptest::collection::vec(proptest::num::u8::ANY, 0..80), 1..6)), 0..40)) {
+            check_row_hashes(&rows);
+        }
+
         #[test]
         fn encoding_injective_prop(a in proptest::collection::vec(".{0,6}", 0..4), b in proptest::collection::vec(".{0,6}", 0..4)) {
             let k = Secret::from_bytes([3u8; 32]).token_key(&[9u8; 32], "k");

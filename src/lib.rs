@@ -34,6 +34,7 @@ pub mod record;
 pub mod result;
 pub mod runs;
 pub mod sex;
+pub mod sha4;
 pub mod table;
 pub mod tokens;
 pub mod wilayah;

@@ -23,7 +23,7 @@ use sha2::{Digest, Sha256};
 
 use crate::columns::Field;
 use crate::error::{Error, Result};
-use crate::keys::{RefKey, Secret, Token, TokenKey, TOKEN_LEN};
+use crate::keys::{RefKey, RowHashes, Secret, Token, TokenKey, TOKEN_LEN};
 use crate::pipeline::{Context, InputOptions, Progress};
 use crate::record::KeyValue;
 use crate::record::{NikColumnStats, NormalRow, Normalizer, RowIssue};
@@ -139,6 +139,8 @@ pub struct TokenReader<R: Read> {
 
 /// Records read from the input per batch.
 const BATCH: usize = 4096;
+/// Rows whose references and tokens `Tokenizer::run_part` computes together (`RowHashes`).
+const HASH_BATCH_ROWS: usize = 256;
 
 impl<R: Read> TokenReader<R> {
     pub fn new(mut input: R, file_name: &str) -> Result<TokenReader<R>> {
@@ -813,6 +815,8 @@ impl<'a> Tokenizer<'a> {
             ..Default::default()
         };
         let mut next = None;
+        // References and tokens are queued and computed a batch of rows at a time.
+        let mut hashes = RowHashes::new(&self.ref_key, &self.keys);
         // A later part meets the one before it at its first record's own start (blank lines
         // may come before it), and counts its lines from that record's line.
         let later = first != self.data_start;
@@ -839,7 +843,8 @@ impl<'a> Tokenizer<'a> {
             out.stats.add(&n);
             let buf = &mut out.records;
             let at = buf.len();
-            buf.extend_from_slice(&self.ref_key.reference(row.offset, row.raw.iter()));
+            // The reference, written by `hashes` (below, when the row is kept).
+            buf.extend_from_slice(&[0u8; TOKEN_LEN]);
             buf.push(0);
             let mut mask = 0u8;
             let ragged = n.issues.contains(&RowIssue::Ragged);
@@ -859,7 +864,8 @@ impl<'a> Tokenizer<'a> {
                         });
                 if complete {
                     mask |= 1 << i;
-                    buf.extend_from_slice(&self.keys[i].token(&values[..k.fields.len()]));
+                    hashes.token(buf.len(), i, &values[..k.fields.len()]);
+                    buf.extend_from_slice(&[0u8; TOKEN_LEN]);
                 } else {
                     buf.extend_from_slice(&[0u8; TOKEN_LEN]);
                 }
@@ -872,6 +878,7 @@ impl<'a> Tokenizer<'a> {
                     reason: reject_reason(&n, self.has_nik_col),
                 });
             } else {
+                hashes.reference(at, row.offset, row.raw.iter());
                 buf[at + TOKEN_LEN] = mask;
                 if let Some(f) = &mut fuzzy {
                     f.append(&n, buf);
@@ -881,6 +888,9 @@ impl<'a> Tokenizer<'a> {
                         .push(((buf.len() / rec_size - 1) as u32, local_row, line));
                 }
             }
+            if hashes.queued_rows() >= HASH_BATCH_ROWS {
+                hashes.flush(&mut out.records);
+            }
             if local_row.is_multiple_of(8192) {
                 progress(Progress {
                     rows: local_row,
@@ -888,6 +898,7 @@ impl<'a> Tokenizer<'a> {
                 });
             }
         }
+        hashes.flush(&mut out.records);
         match next {
             Some(n) => out.next = n,
             None => {
