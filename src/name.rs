@@ -72,20 +72,25 @@ pub fn normalize_name(raw: &str) -> Result<NormalName, NameError> {
 /// Remembers the key folds of words already seen (see [`fold`]); at most
 /// [`FoldCache::MAX`] words, then it only looks up.
 #[derive(Clone, Debug, Default)]
-pub struct FoldCache(std::collections::HashMap<Box<[u8]>, Box<[u8]>>);
+pub struct FoldCache {
+    /// Words are the office's own cells: a fast non-keyed hash is fine.
+    words: std::collections::HashMap<Box<[u8]>, Box<[u8]>, rustc_hash::FxBuildHasher>,
+    /// Working space of [`key_of`], kept so that a name costs no allocation but its key.
+    scratch: [Vec<u8>; 3],
+}
 
 impl FoldCache {
     pub const MAX: usize = 1 << 16;
 
     fn fold(&mut self, word: &[u8], out: &mut Vec<u8>, scratch: &mut Vec<u8>) {
-        if let Some(f) = self.0.get(word) {
+        if let Some(f) = self.words.get(word) {
             out.clear();
             out.extend_from_slice(f);
             return;
         }
         fold(word, out, scratch);
-        if self.0.len() < Self::MAX {
-            self.0.insert(word.into(), out.as_slice().into());
+        if self.words.len() < Self::MAX {
+            self.words.insert(word.into(), out.as_slice().into());
         }
     }
 }
@@ -732,12 +737,8 @@ fn variant(w: &str, first: bool, more: bool) -> Option<&'static str> {
 /// the whole key is itself a variant spelling, unified and folded again. This last loop makes
 /// the key a fixpoint: `normalize_name(key)` sees one word, which gets exactly these steps.
 fn key_of(words: &[&str], folds: &mut FoldCache) -> String {
-    let cap = words.iter().map(|w| w.len()).sum::<usize>() + 8;
-    let (mut joined, mut cur, mut next) = (
-        Vec::with_capacity(cap),
-        Vec::with_capacity(cap),
-        Vec::with_capacity(cap),
-    );
+    let [mut joined, mut cur, mut next] = std::mem::take(&mut folds.scratch);
+    joined.clear();
     for w in words {
         folds.fold(w.as_bytes(), &mut cur, &mut next);
         joined.extend_from_slice(&cur);
@@ -758,7 +759,9 @@ fn key_of(words: &[&str], folds: &mut FoldCache) -> String {
         std::mem::swap(&mut cur, &mut joined);
     }
     // Only ASCII letters ever enter the key.
-    String::from_utf8(cur).unwrap_or_default()
+    let key = std::str::from_utf8(&cur).unwrap_or_default().to_string();
+    folds.scratch = [joined, cur, next];
+    key
 }
 
 /// Applies [`fold_pass`] to `word` until nothing changes; the result is left in `out`
