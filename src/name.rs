@@ -75,8 +75,10 @@ pub fn normalize_name(raw: &str) -> Result<NormalName, NameError> {
 pub struct FoldCache {
     /// Words are the office's own cells: a fast non-keyed hash is fine.
     words: std::collections::HashMap<Box<[u8]>, Box<[u8]>, rustc_hash::FxBuildHasher>,
-    /// Working space of [`key_of`], kept so that a name costs no allocation but its key.
+    /// Working space of [`key_of`], kept so that a name costs few allocations.
     scratch: [Vec<u8>; 3],
+    /// The buffers of the last [`Tokens`], reused for the next name.
+    tokens: Option<(String, Vec<Piece>)>,
 }
 
 impl FoldCache {
@@ -100,7 +102,8 @@ pub fn normalize_name_with(raw: &str, folds: &mut FoldCache) -> Result<NormalNam
     if is_excel_error(raw) {
         return Err(NameError::Empty);
     }
-    let mut name = Tokens::read(raw);
+    let (text, pieces) = folds.tokens.take().unwrap_or_default();
+    let mut name = Tokens::read_into(raw, text, pieces);
     if name.pieces.is_empty() || name.is_filler() {
         return Err(NameError::Empty);
     }
@@ -117,6 +120,8 @@ pub fn normalize_name_with(raw: &str, folds: &mut FoldCache) -> Result<NormalNam
     }
     let display = words.join(" ");
     let key = key_of(&words, folds);
+    drop(words);
+    folds.tokens = Some((name.text, name.pieces));
     Ok(NormalName {
         display,
         key,
@@ -161,10 +166,15 @@ enum Class {
 }
 
 impl Tokens {
-    fn read(raw: &str) -> Tokens {
+    /// Cuts `raw` into words, in the (cleared) buffers `text` and `pieces`.
+    fn read_into(raw: &str, mut text: String, mut pieces: Vec<Piece>) -> Tokens {
+        text.clear();
+        pieces.clear();
+        text.reserve(raw.len().min(128));
+        pieces.reserve(8);
         let mut t = Tokens {
-            text: String::with_capacity(raw.len().min(128)),
-            pieces: Vec::with_capacity(8),
+            text,
+            pieces,
             deceased: false,
         };
         let mut seg = 0usize;
