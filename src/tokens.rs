@@ -1101,7 +1101,9 @@ impl<'a> Tokenizer<'a> {
         let io = |e| Error::io("(berkas token)", e);
         hasher.update(&head);
         out.write_all(&head).map_err(io)?;
-        let mut chunk = Vec::with_capacity(rec_size * 4096);
+        // Chunks of at least 1 MiB: a `BufWriter` of that size passes them on without a copy.
+        let chunk_len = rec_size * (1usize << 20).div_ceil(rec_size);
+        let mut chunk = Vec::with_capacity(chunk_len);
         // Next record of each part (skipping dropped ones); the smallest reference goes first.
         let mut at: Vec<usize> = vec![0; parts.len()];
         let next_kept = |p: usize, mut i: usize| {
@@ -1126,7 +1128,7 @@ impl<'a> Tokenizer<'a> {
             let Some((p, r)) = best else { break };
             chunk.extend_from_slice(r);
             at[p] = next_kept(p, at[p] + 1);
-            if chunk.len() >= rec_size * 4096 {
+            if chunk.len() >= chunk_len {
                 hasher.update(&chunk);
                 out.write_all(&chunk).map_err(io)?;
                 chunk.clear();
