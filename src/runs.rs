@@ -622,7 +622,12 @@ mod tests {
         check(vec![Entry::new(1, 5, 2)]);
         check(vec![Entry::new(1, 5, 2), Entry::new(0, 9, 1)]);
         check(vec![Entry::new(3, 77, 4); 1000]);
-        check((0..5000).rev().map(|r| Entry::new(2, 1 << 100, r)).collect());
+        check(
+            (0..5000)
+                .rev()
+                .map(|r| Entry::new(2, 1 << 100, r))
+                .collect(),
+        );
         check((0..5000u32).map(|r| Entry::new(r % 5, 0, r % 7)).collect());
         let mut seed = 0x9e37_79b9_7f4a_7c15u64;
         let mut rnd = move || {
