@@ -222,6 +222,14 @@ impl Mapping {
 mod tests {
     use super::*;
 
+    #[test]
+    fn field_all_is_in_declaration_order() {
+        // `record::Normalizer` indexes its column table by `Field as usize`.
+        for (i, f) in Field::ALL.into_iter().enumerate() {
+            assert_eq!(f as usize, i, "{f:?}");
+        }
+    }
+
     fn h(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()
     }

@@ -72,20 +72,27 @@ pub fn normalize_name(raw: &str) -> Result<NormalName, NameError> {
 /// Remembers the key folds of words already seen (see [`fold`]); at most
 /// [`FoldCache::MAX`] words, then it only looks up.
 #[derive(Clone, Debug, Default)]
-pub struct FoldCache(std::collections::HashMap<Box<[u8]>, Box<[u8]>>);
+pub struct FoldCache {
+    /// Words are the office's own cells: a fast non-keyed hash is fine.
+    words: std::collections::HashMap<Box<[u8]>, Box<[u8]>, rustc_hash::FxBuildHasher>,
+    /// Working space of [`key_of`], kept so that a name costs few allocations.
+    scratch: [Vec<u8>; 3],
+    /// The buffers of the last [`Tokens`], reused for the next name.
+    tokens: Option<(String, Vec<Piece>)>,
+}
 
 impl FoldCache {
     pub const MAX: usize = 1 << 16;
 
     fn fold(&mut self, word: &[u8], out: &mut Vec<u8>, scratch: &mut Vec<u8>) {
-        if let Some(f) = self.0.get(word) {
+        if let Some(f) = self.words.get(word) {
             out.clear();
             out.extend_from_slice(f);
             return;
         }
         fold(word, out, scratch);
-        if self.0.len() < Self::MAX {
-            self.0.insert(word.into(), out.as_slice().into());
+        if self.words.len() < Self::MAX {
+            self.words.insert(word.into(), out.as_slice().into());
         }
     }
 }
@@ -95,7 +102,8 @@ pub fn normalize_name_with(raw: &str, folds: &mut FoldCache) -> Result<NormalNam
     if is_excel_error(raw) {
         return Err(NameError::Empty);
     }
-    let mut name = Tokens::read(raw);
+    let (text, pieces) = folds.tokens.take().unwrap_or_default();
+    let mut name = Tokens::read_into(raw, text, pieces);
     if name.pieces.is_empty() || name.is_filler() {
         return Err(NameError::Empty);
     }
@@ -112,6 +120,8 @@ pub fn normalize_name_with(raw: &str, folds: &mut FoldCache) -> Result<NormalNam
     }
     let display = words.join(" ");
     let key = key_of(&words, folds);
+    drop(words);
+    folds.tokens = Some((name.text, name.pieces));
     Ok(NormalName {
         display,
         key,
@@ -156,10 +166,15 @@ enum Class {
 }
 
 impl Tokens {
-    fn read(raw: &str) -> Tokens {
+    /// Cuts `raw` into words, in the (cleared) buffers `text` and `pieces`.
+    fn read_into(raw: &str, mut text: String, mut pieces: Vec<Piece>) -> Tokens {
+        text.clear();
+        pieces.clear();
+        text.reserve(raw.len().min(128));
+        pieces.reserve(8);
         let mut t = Tokens {
-            text: String::with_capacity(raw.len().min(128)),
-            pieces: Vec::with_capacity(8),
+            text,
+            pieces,
             deceased: false,
         };
         let mut seg = 0usize;
@@ -732,12 +747,8 @@ fn variant(w: &str, first: bool, more: bool) -> Option<&'static str> {
 /// the whole key is itself a variant spelling, unified and folded again. This last loop makes
 /// the key a fixpoint: `normalize_name(key)` sees one word, which gets exactly these steps.
 fn key_of(words: &[&str], folds: &mut FoldCache) -> String {
-    let cap = words.iter().map(|w| w.len()).sum::<usize>() + 8;
-    let (mut joined, mut cur, mut next) = (
-        Vec::with_capacity(cap),
-        Vec::with_capacity(cap),
-        Vec::with_capacity(cap),
-    );
+    let [mut joined, mut cur, mut next] = std::mem::take(&mut folds.scratch);
+    joined.clear();
     for w in words {
         folds.fold(w.as_bytes(), &mut cur, &mut next);
         joined.extend_from_slice(&cur);
@@ -758,7 +769,9 @@ fn key_of(words: &[&str], folds: &mut FoldCache) -> String {
         std::mem::swap(&mut cur, &mut joined);
     }
     // Only ASCII letters ever enter the key.
-    String::from_utf8(cur).unwrap_or_default()
+    let key = std::str::from_utf8(&cur).unwrap_or_default().to_string();
+    folds.scratch = [joined, cur, next];
+    key
 }
 
 /// Applies [`fold_pass`] to `word` until nothing changes; the result is left in `out`

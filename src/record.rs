@@ -8,6 +8,10 @@ use crate::name::{normalize_name_with, FoldCache, NormalName};
 use crate::nik::{check_nik, clean_kk, NikInfo, NikProblem};
 use crate::sex::{parse_sex, Sex};
 use crate::wilayah::{normalize_desa, normalize_kecamatan};
+use std::sync::Arc;
+
+/// The region memo: keys are the office's own cells, so a fast non-keyed hash is fine.
+type RegionMemo = std::collections::HashMap<String, Option<Arc<str>>, rustc_hash::FxBuildHasher>;
 
 /// A problem of a row that is not a problem of a single NIK value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -97,8 +101,9 @@ pub struct NormalRow {
     pub name: Option<NormalName>,
     pub birth_date: Option<Date>,
     pub sex: Option<Sex>,
-    pub kecamatan: Option<String>,
-    pub desa: Option<String>,
+    /// Region names are shared with the normalizer's memo (rows repeat them endlessly).
+    pub kecamatan: Option<Arc<str>>,
+    pub desa: Option<Arc<str>>,
     pub no_kk: Option<String>,
     pub issues: Vec<RowIssue>,
     /// Mapped fields whose cell was empty.
@@ -150,8 +155,10 @@ pub struct Normalizer {
     pub header_len: usize,
     /// Resolves two-digit years (the year the job runs).
     pub reference_year: u16,
+    /// The column of each field (`Field as usize`), from `mapping`.
+    cols: [Option<usize>; 8],
     /// Region cells repeat endlessly: their normalized forms are remembered (bounded).
-    regions: [std::collections::HashMap<String, Option<String>>; 2],
+    regions: [RegionMemo; 2],
     /// Name words repeat endlessly too: their folded key forms are remembered (bounded).
     folds: FoldCache,
 }
@@ -169,7 +176,9 @@ fn is_blank(s: &str) -> bool {
 
 impl Normalizer {
     pub fn new(mapping: Mapping, header_len: usize, reference_year: u16) -> Normalizer {
+        let cols = Field::ALL.map(|f| mapping.get(f));
         Normalizer {
+            cols,
             mapping,
             header_len,
             reference_year,
@@ -178,7 +187,7 @@ impl Normalizer {
         }
     }
 
-    fn region(&mut self, desa: bool, raw: &str) -> Option<String> {
+    fn region(&mut self, desa: bool, raw: &str) -> Option<Arc<str>> {
         let memo = &mut self.regions[usize::from(desa)];
         if let Some(v) = memo.get(raw) {
             return v.clone();
@@ -187,7 +196,8 @@ impl Normalizer {
             normalize_desa(raw)
         } else {
             normalize_kecamatan(raw)
-        };
+        }
+        .map(Arc::from);
         if memo.len() < REGION_MEMO {
             memo.insert(raw.to_string(), v.clone());
         }
@@ -195,54 +205,54 @@ impl Normalizer {
     }
 
     pub fn normalize(&mut self, fields: &[String]) -> NormalRow {
-        let m = &self.mapping;
+        let m = self.cols;
         let mut r = NormalRow::default();
         if fields.len() != self.header_len {
             r.issues.push(RowIssue::Ragged);
         }
-        for f in Field::ALL {
-            if let Some(v) = cell(fields, m.get(f)) {
+        for (f, col) in Field::ALL.into_iter().zip(m) {
+            if let Some(v) = cell(fields, col) {
                 if is_blank(v) {
                     r.empty.push(f);
                 }
-            } else if m.get(f).is_some() {
+            } else if col.is_some() {
                 r.empty.push(f);
             }
         }
 
-        if let Some(kk) = cell(fields, m.get(Field::NoKk)) {
+        if let Some(kk) = cell(fields, m[Field::NoKk as usize]) {
             r.no_kk = clean_kk(kk);
         }
-        if m.get(Field::Nik).is_some() {
-            let raw = cell(fields, m.get(Field::Nik)).unwrap_or("");
+        if m[Field::Nik as usize].is_some() {
+            let raw = cell(fields, m[Field::Nik as usize]).unwrap_or("");
             let c = check_nik(raw, self.reference_year);
             r.nik_empty = c.problems.contains(&NikProblem::Empty);
             r.nik_problems = c.problems;
             r.nik = c.info;
         }
-        if let Some(v) = cell(fields, m.get(Field::Name)) {
+        if let Some(v) = cell(fields, m[Field::Name as usize]) {
             r.name = normalize_name_with(v, &mut self.folds).ok();
         }
-        let date = if let Some(v) = cell(fields, m.get(Field::BirthDate)) {
+        let date = if let Some(v) = cell(fields, m[Field::BirthDate as usize]) {
             Some(crate::date::parse_date_with_reference(
                 v,
                 self.reference_year,
             ))
         } else {
-            cell(fields, m.get(Field::PlaceBirthDate)).map(|v| split_place_date(v).1)
+            cell(fields, m[Field::PlaceBirthDate as usize]).map(|v| split_place_date(v).1)
         };
         match date {
             Some(Ok(d)) => r.birth_date = Some(d),
             Some(Err(DateError::Empty)) | None => {}
             Some(Err(_)) => r.issues.push(RowIssue::BadBirthDate),
         }
-        if let Some(v) = cell(fields, m.get(Field::Sex)) {
+        if let Some(v) = cell(fields, m[Field::Sex as usize]) {
             match parse_sex(v) {
                 Ok(s) => r.sex = s,
                 Err(()) => r.issues.push(RowIssue::BadSex),
             }
         }
-        let (kec, desa) = (m.get(Field::Kecamatan), m.get(Field::Desa));
+        let (kec, desa) = (m[Field::Kecamatan as usize], m[Field::Desa as usize]);
         if let Some(v) = cell(fields, kec) {
             r.kecamatan = self.region(false, v);
         }

@@ -113,6 +113,16 @@ impl Entry {
     fn record(&self) -> u32 {
         self.c as u32
     }
+    /// Byte `i` (0..24) of the entry's 192 bits `(a, b, c)`, most significant first.
+    #[inline(always)]
+    fn byte(&self, i: usize) -> usize {
+        let w = match i / 8 {
+            0 => self.a,
+            1 => self.b,
+            _ => self.c,
+        };
+        (w >> (56 - 8 * (i % 8))) as u8 as usize
+    }
     fn new(key: u32, token: u128, record: u32) -> Entry {
         let (hi, lo) = ((token >> 64) as u64, token as u64);
         Entry {
@@ -122,6 +132,72 @@ impl Entry {
         }
     }
 }
+/// Buckets at most this long are left to a comparison sort.
+const SMALL_SORT: usize = 48;
+
+/// Sorts entries into the order `sort_unstable` gives (entries equal in all their bits
+/// are indistinguishable, so the result is the same slice). Tokens are uniformly random,
+/// so an in-place most-significant-digit radix sort (American flag sort) on the entry's
+/// bytes splits the buffer into buckets that soon fit in cache; buckets of at most
+/// `SMALL_SORT` entries, and whatever is left after all 24 bytes, go to `sort_unstable`.
+/// Needs no memory beyond the slice (the browser keeps everything in memory) and at most
+/// 24 levels of recursion; on skewed input it is never worse than a few passes per byte
+/// plus the comparison sort.
+fn sort_entries(v: &mut [Entry]) {
+    sort_from(v, 0);
+}
+
+fn sort_from(v: &mut [Entry], mut byte: usize) {
+    let mut count = [0usize; 256];
+    loop {
+        if v.len() <= SMALL_SORT || byte == 24 {
+            v.sort_unstable();
+            return;
+        }
+        count.fill(0);
+        for e in v.iter() {
+            count[e.byte(byte)] += 1;
+        }
+        // All in one bucket: on to the next byte (all-equal input ends at byte 24).
+        if count[v[0].byte(byte)] == v.len() {
+            byte += 1;
+            continue;
+        }
+        break;
+    }
+    // `next[d]`: where the next entry with byte `d` goes; `end[d]`: where its bucket ends.
+    let mut next = [0usize; 256];
+    let mut end = [0usize; 256];
+    let mut s = 0;
+    for d in 0..256 {
+        next[d] = s;
+        s += count[d];
+        end[d] = s;
+    }
+    for d in 0..256 {
+        while next[d] < end[d] {
+            let mut e = v[next[d]];
+            loop {
+                let t = e.byte(byte);
+                if t == d {
+                    break;
+                }
+                std::mem::swap(&mut e, &mut v[next[t]]);
+                next[t] += 1;
+            }
+            v[next[d]] = e;
+            next[d] += 1;
+        }
+    }
+    let mut s = 0;
+    for &c in &count {
+        if c > 1 {
+            sort_from(&mut v[s..s + c], byte + 1);
+        }
+        s += c;
+    }
+}
+
 /// Bytes per entry in a run (one key per run): the 16 token bytes, then the record
 /// (big-endian).
 const ENTRY_BYTES: usize = 20;
@@ -218,7 +294,7 @@ impl<'s> Sorter<'s> {
 
     /// Sorts the buffer and spills it as one run per key, keeping its memory.
     fn spill(&mut self) -> Result<()> {
-        self.buf.sort_unstable();
+        sort_entries(&mut self.buf);
         let mut s = 0;
         while s < self.buf.len() {
             let key = self.buf[s].key();
@@ -246,7 +322,7 @@ impl<'s> Sorter<'s> {
     /// rest is spilled too and each key's runs are merged down to at most the fan-in.
     pub fn finish(mut self) -> Result<Sorted<'s>> {
         if self.spilled() == 0 {
-            self.buf.sort_unstable();
+            sort_entries(&mut self.buf);
             self.buf.shrink_to_fit();
             return Ok(Sorted {
                 store: self.store,
@@ -529,6 +605,76 @@ mod tests {
         by_tuple.sort_by_key(|x| x.0);
         all.sort_by_key(|x| x.1);
         assert_eq!(all, by_tuple);
+    }
+
+    /// The radix sort gives `sort_unstable`'s order on structured inputs: empty, tiny,
+    /// all equal, one token many records, random tokens, tokens sharing long prefixes.
+    #[test]
+    fn radix_sort_cases() {
+        let check = |v: Vec<Entry>| {
+            let mut want = v.clone();
+            want.sort_unstable();
+            let mut got = v;
+            sort_entries(&mut got);
+            assert_eq!(got, want);
+        };
+        check(Vec::new());
+        check(vec![Entry::new(1, 5, 2)]);
+        check(vec![Entry::new(1, 5, 2), Entry::new(0, 9, 1)]);
+        check(vec![Entry::new(3, 77, 4); 1000]);
+        check(
+            (0..5000)
+                .rev()
+                .map(|r| Entry::new(2, 1 << 100, r))
+                .collect(),
+        );
+        check((0..5000u32).map(|r| Entry::new(r % 5, 0, r % 7)).collect());
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut rnd = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for n in [47, 48, 49, 300, 20_000] {
+            let v: Vec<Entry> = (0..n)
+                .map(|r| {
+                    let t = (rnd() as u128) << 64 | rnd() as u128;
+                    Entry::new((rnd() % 5) as u32, t, r)
+                })
+                .collect();
+            check(v.clone());
+            // Long shared prefixes, duplicates of whole tokens.
+            let v: Vec<Entry> = (0..n)
+                .map(|_| {
+                    let t = (0xfeed_u128 << 112) | (rnd() % 37) as u128;
+                    Entry::new((rnd() % 2) as u32, t, (rnd() % 50) as u32)
+                })
+                .collect();
+            check(v);
+        }
+    }
+
+    proptest::proptest! {
+        /// Any entries, with many duplicates (few distinct bytes): the radix sort equals
+        /// `sort_unstable`.
+        #[test]
+        fn radix_sort_equals_sort_unstable(
+            v in proptest::collection::vec(
+                (0u32..8, 0u8..4, 0u8..3, 0u32..4, proptest::bool::ANY), 0..400),
+        ) {
+            let mut v: Vec<Entry> = v
+                .iter()
+                .map(|&(k, hi, lo, r, wide)| {
+                    let t = (hi as u128) << 120 | (lo as u128) << (if wide { 3 } else { 64 });
+                    Entry::new(k, t, if wide { r.wrapping_mul(0x9e37_79b9) } else { r })
+                })
+                .collect();
+            let mut want = v.clone();
+            want.sort_unstable();
+            sort_entries(&mut v);
+            proptest::prop_assert_eq!(v, want);
+        }
     }
 
     /// A run cut short is an error, not a silent end.

@@ -548,6 +548,12 @@ impl<R: Read> TableReader<R> {
         if self.fields.len() < n {
             self.fields.resize_with(n, String::new);
         }
+        // UTF-8: one check of the whole record; a field is then valid exactly when its
+        // range falls on character boundaries (`str::get`). Otherwise field by field.
+        let whole = match self.dialect.encoding {
+            Encoding::Utf8 => std::str::from_utf8(self.record.as_slice()).ok(),
+            Encoding::Windows1252 => None,
+        };
         for i in 0..n {
             let out = &mut self.fields[i];
             out.clear();
@@ -555,6 +561,10 @@ impl<R: Read> TableReader<R> {
                 if !needed.get(i).copied().unwrap_or(false) {
                     continue;
                 }
+            }
+            if let Some(f) = whole.and_then(|w| self.record.range(i).and_then(|r| w.get(r))) {
+                out.push_str(f);
+                continue;
             }
             let raw = &self.record[i];
             if decode_into(raw, self.dialect.encoding, out).is_err() {

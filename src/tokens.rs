@@ -573,16 +573,65 @@ pub struct PartOutput {
     pub rows: u64,
     /// Physical lines those rows span.
     pub lines: u64,
-    /// Records, `record_size` bytes each, in input order.
+    /// Records, `record_size` bytes each, in reference order (sorted at the end of
+    /// [`Tokenizer::run_part`]).
     records: Vec<u8>,
     /// Rejected rows with part-local row and line numbers.
     rejected: Vec<Rejected>,
-    /// (record index, local row, local line) of records whose NIK ends in 0.
+    /// (record index in `records`, local row, local line) of records whose NIK ends in 0.
     zero_ending: Vec<(u32, u64, u64)>,
     stats: NikColumnStats,
 }
 
 impl PartOutput {
+    /// Puts the records in reference order, in place (no second copy of a part that can
+    /// be tens of MB), and renumbers `zero_ending` to the records' new places.
+    fn sort_by_reference(&mut self, rec_size: usize) {
+        let n = self.records.len() / rec_size;
+        let mut order: Vec<(u128, u32)> = self
+            .records
+            .chunks_exact(rec_size)
+            .enumerate()
+            .map(|(i, c)| {
+                (
+                    u128::from_be_bytes(c[..TOKEN_LEN].try_into().expect("16")),
+                    i as u32,
+                )
+            })
+            .collect();
+        order.sort_unstable();
+        // `src[d]`: the record that goes to place `d`; `dest[s]`: where record `s` goes.
+        let src: Vec<u32> = order.into_iter().map(|(_, i)| i).collect();
+        let mut dest = vec![0u32; n];
+        for (d, &s) in src.iter().enumerate() {
+            dest[s as usize] = d as u32;
+        }
+        for z in &mut self.zero_ending {
+            z.0 = dest[z.0 as usize];
+        }
+        // Follow each cycle of the permutation once, moving records through `tmp`.
+        let mut tmp = vec![0u8; rec_size];
+        let mut done = vec![false; n];
+        for start in 0..n {
+            if done[start] || src[start] as usize == start {
+                continue;
+            }
+            tmp.copy_from_slice(&self.records[start * rec_size..(start + 1) * rec_size]);
+            let mut d = start;
+            loop {
+                done[d] = true;
+                let s = src[d] as usize;
+                if s == start {
+                    self.records[d * rec_size..(d + 1) * rec_size].copy_from_slice(&tmp);
+                    break;
+                }
+                self.records
+                    .copy_within(s * rec_size..(s + 1) * rec_size, d * rec_size);
+                d = s;
+            }
+        }
+    }
+
     /// Serializes a part (to hand it from one Web Worker to another). It holds tokens: it
     /// never leaves the office's machine in this form.
     pub fn to_bytes(&self) -> Vec<u8> {
@@ -909,6 +958,9 @@ impl<'a> Tokenizer<'a> {
         if later && !seen {
             out.first = out.next;
         }
+        // Reference order already here, where parts run side by side: `finish` then only
+        // merges the sorted parts.
+        out.sort_by_reference(rec_size);
         progress(Progress {
             rows: out.rows,
             bytes: out.next,
@@ -921,7 +973,7 @@ impl<'a> Tokenizer<'a> {
     /// `input_sha256` is the digest of the whole input for the receipt, when known.
     pub fn finish<W: Write>(
         &self,
-        parts: Vec<PartOutput>,
+        mut parts: Vec<PartOutput>,
         input_sha256: Option<String>,
         mut out: W,
     ) -> Result<TokenizeSummary> {
@@ -932,25 +984,27 @@ impl<'a> Tokenizer<'a> {
         }
         let wf = self.ctx.workflow;
         let (rec_size, nk) = (self.rec_size, wf.match_keys.len());
-        let mut buf: Vec<u8> = Vec::with_capacity(parts.iter().map(|p| p.records.len()).sum());
         let mut rejected = Vec::new();
-        let mut zero_ending = Vec::new();
         let mut stats = NikColumnStats::default();
         let (mut rows_before, mut lines_before) = (0u64, self.header_lines);
-        for (idx, p) in parts.into_iter().enumerate() {
+        // (part, record index in the part, global row, global line) of NIKs ending in 0.
+        let mut zero_ending = Vec::new();
+        for (idx, p) in parts.iter_mut().enumerate() {
             // The first part's lines are absolute already.
             let line_add = if idx == 0 { 0 } else { lines_before };
-            let recs_before = (buf.len() / rec_size) as u32;
-            buf.extend_from_slice(&p.records);
-            rejected.extend(p.rejected.into_iter().map(|r| Rejected {
-                row: r.row + rows_before,
-                line: r.line + line_add,
-                reason: r.reason,
-            }));
-            zero_ending.extend(
-                p.zero_ending
+            rejected.extend(
+                std::mem::take(&mut p.rejected)
                     .into_iter()
-                    .map(|(i, r, l)| (i + recs_before, r + rows_before, l + line_add)),
+                    .map(|r| Rejected {
+                        row: r.row + rows_before,
+                        line: r.line + line_add,
+                        reason: r.reason,
+                    }),
+            );
+            zero_ending.extend(
+                std::mem::take(&mut p.zero_ending)
+                    .into_iter()
+                    .map(|(i, r, l)| (idx, i, r + rows_before, l + line_add)),
             );
             stats.valid += p.stats.valid;
             stats.ending_in_zero += p.stats.ending_in_zero;
@@ -967,10 +1021,14 @@ impl<'a> Tokenizer<'a> {
             ));
         }
         let damaged = self.has_nik_col && stats.damaged();
-        let mut dropped = vec![false; buf.len() / rec_size];
+        let mut dropped: Vec<Vec<bool>> = parts
+            .iter()
+            .map(|p| vec![false; p.records.len() / rec_size])
+            .collect();
         if damaged {
-            for &(idx, row, line) in &zero_ending {
-                let rec = &mut buf[idx as usize * rec_size..(idx as usize + 1) * rec_size];
+            for &(part, idx, row, line) in &zero_ending {
+                let rec = &mut parts[part].records
+                    [idx as usize * rec_size..(idx as usize + 1) * rec_size];
                 rec[TOKEN_LEN] &= !self.nik_keys;
                 for i in 0..nk {
                     if self.nik_keys & (1 << i) != 0 {
@@ -983,7 +1041,7 @@ impl<'a> Tokenizer<'a> {
                     l.clear_typo(&mut rec[exact..]);
                 }
                 if rec[TOKEN_LEN] == 0 {
-                    dropped[idx as usize] = true;
+                    dropped[part][idx as usize] = true;
                     rejected.push(Rejected {
                         row,
                         line,
@@ -993,19 +1051,26 @@ impl<'a> Tokenizer<'a> {
             }
             rejected.sort_by_key(|r| r.row);
         }
-        // Reference order.
-        let mut order: Vec<(Token, u32)> = buf
-            .chunks_exact(rec_size)
-            .enumerate()
-            .filter(|(i, _)| !dropped[*i])
-            .map(|(i, c)| (c[..TOKEN_LEN].try_into().expect("16 bytes"), i as u32))
-            .collect();
-        order.sort_unstable();
+        // Each part is in reference order: one merge of the parts gives the file's order.
+        let mut records = 0u64;
         let mut per_key = vec![0u64; nk];
-        for (_, i) in &order {
-            let mask = buf[*i as usize * rec_size + TOKEN_LEN];
-            for (k, c) in per_key.iter_mut().enumerate() {
-                *c += u64::from(mask >> k & 1);
+        let mut filters = 0u64;
+        let exact = TOKEN_LEN + 1 + nk * TOKEN_LEN;
+        for (p, d) in parts.iter().zip(&dropped) {
+            for (rec, _) in p
+                .records
+                .chunks_exact(rec_size)
+                .zip(d)
+                .filter(|(_, d)| !**d)
+            {
+                records += 1;
+                let mask = rec[TOKEN_LEN];
+                for (k, c) in per_key.iter_mut().enumerate() {
+                    *c += u64::from(mask >> k & 1);
+                }
+                if self.fuzzy.is_some() && rec[exact] & 1 != 0 {
+                    filters += 1;
+                }
             }
         }
         let tokens_per_key: BTreeMap<String, u64> = wf
@@ -1015,16 +1080,12 @@ impl<'a> Tokenizer<'a> {
             .map(|(k, c)| (k.name.clone(), *c))
             .collect();
         let fuzzy = self.fuzzy.as_ref().map(|f| {
-            let exact = TOKEN_LEN + 1 + nk * TOKEN_LEN;
             let l = f.layout();
             FuzzyHeader {
                 bits: crate::fuzzy::bloom::BITS as u32,
                 blocks: l.blocks as u32,
                 typo: l.typo,
-                filters: order
-                    .iter()
-                    .filter(|(_, i)| buf[*i as usize * rec_size + exact] & 1 != 0)
-                    .count() as u64,
+                filters,
             }
         });
         let format = if fuzzy.is_some() {
@@ -1039,7 +1100,7 @@ impl<'a> Tokenizer<'a> {
             party: self.party.clone(),
             kcv: self.kcv.clone(),
             match_keys: wf.match_keys.iter().map(|k| k.name.clone()).collect(),
-            records: order.len() as u64,
+            records,
             tokens: tokens_per_key.clone(),
             fuzzy,
             created_by: format!("padan {}", crate::VERSION),
@@ -1051,10 +1112,34 @@ impl<'a> Tokenizer<'a> {
         let io = |e| Error::io("(berkas token)", e);
         hasher.update(&head);
         out.write_all(&head).map_err(io)?;
-        let mut chunk = Vec::with_capacity(rec_size * 4096);
-        for (_, i) in &order {
-            chunk.extend_from_slice(&buf[*i as usize * rec_size..(*i as usize + 1) * rec_size]);
-            if chunk.len() >= rec_size * 4096 {
+        // Chunks of at least 1 MiB: a `BufWriter` of that size passes them on without a copy.
+        let chunk_len = rec_size * (1usize << 20).div_ceil(rec_size);
+        let mut chunk = Vec::with_capacity(chunk_len);
+        // Next record of each part (skipping dropped ones); the smallest reference goes first.
+        let mut at: Vec<usize> = vec![0; parts.len()];
+        let next_kept = |p: usize, mut i: usize| {
+            while dropped[p].get(i) == Some(&true) {
+                i += 1;
+            }
+            i
+        };
+        for (p, a) in at.iter_mut().enumerate() {
+            *a = next_kept(p, 0);
+        }
+        let head = |p: usize, i: usize| parts[p].records.get(i * rec_size..(i + 1) * rec_size);
+        loop {
+            let mut best: Option<(usize, &[u8])> = None;
+            for (p, &i) in at.iter().enumerate() {
+                if let Some(r) = head(p, i) {
+                    if best.is_none_or(|(_, b)| r[..TOKEN_LEN] < b[..TOKEN_LEN]) {
+                        best = Some((p, r));
+                    }
+                }
+            }
+            let Some((p, r)) = best else { break };
+            chunk.extend_from_slice(r);
+            at[p] = next_kept(p, at[p] + 1);
+            if chunk.len() >= chunk_len {
                 hasher.update(&chunk);
                 out.write_all(&chunk).map_err(io)?;
                 chunk.clear();
@@ -1086,7 +1171,7 @@ impl<'a> Tokenizer<'a> {
             party: self.party.clone(),
             kcv: self.kcv.clone(),
             rows_in,
-            rows_tokenized: order.len() as u64,
+            rows_tokenized: records,
             rows_rejected: rejected.len() as u64,
             rejected_by_reason: by_reason,
             rejected,

@@ -465,3 +465,42 @@ fn blank_lines_keep_true_line_numbers_and_parts_agree() {
         "{merged} of {plans} merged"
     );
 }
+
+/// A NIK column damaged by a spreadsheet (far too many NIKs end in 0) is handled after the
+/// parts are merged: the same bytes and receipt as one pass wherever the cuts fall, the
+/// damaged NIKs' tokens removed and rows left with no key rejected as `nik_column_damage`.
+#[test]
+fn damaged_nik_column_is_the_same_in_parts() {
+    let s = scenario(200, 3);
+    let mut data = b"NIK,NAMA,TGL_LAHIR\n".to_vec();
+    for i in 0..400u32 {
+        // Serials 0010, 0013, 0030, ...: half the NIKs end in 0 (damage). Every third row has
+        // no name, so a damaged NIK leaves it without any match key.
+        let serial = if i % 2 == 0 { (i + 1) * 10 } else { i * 10 + 3 };
+        let name = if i % 3 == 0 { "" } else { "SITI AMINAH" };
+        data.extend_from_slice(
+            format!("320901450580{:04},{name} {i},05-05-1980\n", serial % 10000).as_bytes(),
+        );
+    }
+    let len = data.len() as u64;
+    let d0 = data.iter().position(|b| *b == b'\n').unwrap() as u64 + 1;
+    for cuts in [
+        vec![d0],
+        vec![d0, len / 2],
+        vec![d0, len / 5, len / 3, len / 2 + 3, len - 10],
+    ] {
+        let (sum, merged) = one_pass_and_parts(&s, "dtks", &data, &cuts);
+        assert!(merged, "cut at {cuts:?}");
+        assert!(sum.nik_column_damaged);
+        let dropped = sum
+            .rejected
+            .iter()
+            .filter(|r| r.reason == "nik_column_damage")
+            .count();
+        // Rows 0, 6, 12, ...: even (NIK ends in 0) and without a name.
+        assert_eq!(dropped, (0..400).filter(|i| i % 6 == 0).count());
+        assert_eq!(sum.rows_in, 400);
+        assert_eq!(sum.rows_tokenized + sum.rows_rejected, 400);
+        assert_eq!(sum.tokens_per_key["nik"], 200);
+    }
+}

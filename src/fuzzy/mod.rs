@@ -115,8 +115,8 @@ pub fn field_value(row: &crate::record::NormalRow, field: &str) -> Option<String
             .map(|d| format!("{:04}{:02}{:02}", d.year, d.month, d.day)),
         "birth_year" => row.birth_date.map(|d| format!("{:04}", d.year)),
         "sex" => row.sex.map(|s| s.code().to_string()),
-        "kecamatan" => row.kecamatan.clone(),
-        "desa" => row.desa.clone(),
+        "kecamatan" => row.kecamatan.as_deref().map(str::to_string),
+        "desa" => row.desa.as_deref().map(str::to_string),
         _ => None,
     }
 }
