@@ -967,23 +967,39 @@ fn tokenize_file(
                 io::copy(&mut open(input)?, &mut h).map_err(|e| Error::io(&name, e))?;
                 Ok(hex::encode(h.finalize()))
             });
+            // Each part says when it is done (a panicking one drops its sender), so the
+            // merge starts at once instead of at the next progress tick.
+            let (done, finished) = std::sync::mpsc::channel::<()>();
             let handles: Vec<_> = starts
                 .iter()
                 .enumerate()
                 .map(|(i, &st)| {
                     let (t, rows, next) = (&t, &rows[i], starts.get(i + 1).copied());
+                    let done = done.clone();
                     s.spawn(move || -> R<pipeline::PartOutput> {
-                        let mut f = File::open(input).map_err(|e| Error::io(&name_of(input), e))?;
-                        f.seek(SeekFrom::Start(st))
-                            .map_err(|e| Error::io(&name_of(input), e))?;
-                        t.run_part(st, BufReader::with_capacity(1 << 20, f), next, &mut |p| {
-                            rows.store(p.rows, Ordering::Relaxed)
-                        })
+                        let run = || {
+                            let mut f =
+                                File::open(input).map_err(|e| Error::io(&name_of(input), e))?;
+                            f.seek(SeekFrom::Start(st))
+                                .map_err(|e| Error::io(&name_of(input), e))?;
+                            t.run_part(st, BufReader::with_capacity(1 << 20, f), next, &mut |p| {
+                                rows.store(p.rows, Ordering::Relaxed)
+                            })
+                        };
+                        let out = run();
+                        let _ = done.send(());
+                        out
                     })
                 })
                 .collect();
-            while !handles.iter().all(|h| h.is_finished()) {
-                std::thread::sleep(std::time::Duration::from_millis(200));
+            drop(done);
+            let mut left = handles.len();
+            while left > 0 {
+                match finished.recv_timeout(std::time::Duration::from_millis(200)) {
+                    Ok(()) => left -= 1,
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                    Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+                }
                 progress(Progress {
                     rows: rows.iter().map(|r| r.load(Ordering::Relaxed)).sum(),
                     bytes: 0,
