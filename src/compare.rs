@@ -16,8 +16,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::keys::{Token, TOKEN_LEN};
+use crate::par::{Parallel, Serial};
 use crate::pipeline::{Context, Progress};
 use crate::result::{ResultHeader, Status, Verify};
+#[cfg(test)]
+use crate::runs::Groups;
 use crate::runs::{MemoryRuns, RunStore, Sorted, Sorter};
 use crate::tokens::TokenReader;
 use crate::workflow::{Disclosure, Workflow};
@@ -256,34 +259,6 @@ impl GroupSource for Sorted<'_> {
     }
 }
 
-/// The groups of one match key: records sharing a full token, two or more per group.
-/// Groups come in token order, the records of a group in record order (the tests'
-/// reference).
-#[cfg(test)]
-#[derive(Default)]
-struct Groups {
-    members: Vec<u32>,
-    /// End of each group in `members`.
-    ends: Vec<u32>,
-}
-
-#[cfg(test)]
-impl Groups {
-    fn push(&mut self, group: impl IntoIterator<Item = u32>) {
-        self.members.extend(group);
-        self.ends.push(self.members.len() as u32);
-    }
-
-    fn iter(&self) -> impl Iterator<Item = &[u32]> + '_ {
-        let mut start = 0;
-        self.ends.iter().map(move |&e| {
-            let g = &self.members[start..e as usize];
-            start = e as usize;
-            g
-        })
-    }
-}
-
 /// `groups_of` makes buckets of about 2^BUCKET_BITS records.
 #[cfg(test)]
 const BUCKET_BITS: u32 = 6;
@@ -402,6 +377,9 @@ fn groups_of(tokens: &[u128], masks: &[u8], bit: u8, sorted: &mut Vec<u64>) -> G
     groups
 }
 
+/// Records of a token file read and hashed at once (about 2 MB).
+const LOAD_BATCH: usize = 1 << 15;
+
 /// The token files of one comparison, read and checked.
 struct Inputs<'w> {
     loaded: Loaded,
@@ -421,6 +399,7 @@ fn load<'w>(
     inputs: Vec<(String, Box<dyn Read + '_>)>,
     mut sorter: Option<&mut Sorter>,
     keep_tokens: bool,
+    par: &dyn Parallel,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Inputs<'w>> {
     let wf = ctx.workflow;
@@ -451,10 +430,13 @@ fn load<'w>(
     let mut kcv: Option<(String, String)> = None;
     let mut files = Vec::new();
     let mut rows = 0u64;
+    // Every header first (refusing a mismatched file before anything is read), so that
+    // memory is reserved once, at its final size, instead of growing file by file.
+    let mut readers = Vec::with_capacity(inputs.len());
     for (name, input) in inputs {
-        let mut r = TokenReader::new(input, &name)?;
+        let r = TokenReader::new(input, &name)?;
         r.check_against(wf)?;
-        let h = r.header.clone();
+        let h = &r.header;
         match &kcv {
             None => kcv = Some((h.kcv.clone(), name.clone())),
             Some((k, first)) if *k != h.kcv => {
@@ -481,51 +463,80 @@ fn load<'w>(
             .iter()
             .position(|x| *x == h.party)
             .expect("checked against the workflow") as u8;
-        let n = h.records as usize;
-        loaded.party.reserve(n);
-        loaded.refs.reserve(n);
-        if keep_tokens {
-            for t in &mut loaded.tokens {
-                t.reserve(n);
-            }
+        readers.push((name, r, p));
+    }
+    let records = readers
+        .iter()
+        .map(|(_, r, _)| r.header.records)
+        .fold(0, u64::saturating_add);
+    if records > u32::MAX as u64 - 1 {
+        return Err(too_many());
+    }
+    // The counts are the files' own (a damaged file is found when read); a reservation
+    // that fails leaves the vectors to grow.
+    let records = records as usize;
+    let _ = loaded.party.try_reserve_exact(records);
+    let _ = loaded.refs.try_reserve_exact(records);
+    let _ = loaded.masks.try_reserve_exact(records);
+    if keep_tokens {
+        for t in &mut loaded.tokens {
+            let _ = t.try_reserve_exact(records);
         }
-        if let Some(s) = sorter.as_deref_mut() {
-            s.expect(h.tokens.values().sum());
-        }
-        loaded.masks.reserve(n);
-        while r.next_raw()? {
-            let raw = r.raw();
-            if let Some(s) = sorter.as_deref_mut() {
-                if loaded.refs.len() >= u32::MAX as usize - 1 {
-                    return Err(too_many());
-                }
-                let (x, mask) = (loaded.refs.len() as u32, raw[TOKEN_LEN]);
-                for i in 0..nk {
-                    if mask & (1 << i) != 0 {
-                        let off = TOKEN_LEN + 1 + i * TOKEN_LEN;
-                        s.push(i, raw[off..off + TOKEN_LEN].try_into().expect("16"), x)?;
+    }
+    let fuzzy: usize = readers
+        .iter()
+        .map(|(_, r, _)| {
+            (r.header.records as usize).saturating_mul(r.header.record_size() - exact_size)
+        })
+        .fold(0, usize::saturating_add);
+    let _ = loaded.fuzzy.try_reserve_exact(fuzzy);
+    if let Some(s) = sorter.as_deref_mut() {
+        s.expect(
+            readers
+                .iter()
+                .flat_map(|(_, r, _)| r.header.tokens.values())
+                .fold(0, |a, &b| a.saturating_add(b)),
+        );
+    }
+    for (name, mut r, p) in readers {
+        let h = r.header.clone();
+        let size = h.record_size();
+        // A batch at a time, hashed (on another core when lent one) while it is read.
+        while r.next_batch(LOAD_BATCH, par, &mut |batch| {
+            for raw in batch.chunks_exact(size) {
+                if let Some(s) = sorter.as_deref_mut() {
+                    if loaded.refs.len() >= u32::MAX as usize - 1 {
+                        return Err(too_many());
+                    }
+                    let (x, mask) = (loaded.refs.len() as u32, raw[TOKEN_LEN]);
+                    for i in 0..nk {
+                        if mask & (1 << i) != 0 {
+                            let off = TOKEN_LEN + 1 + i * TOKEN_LEN;
+                            s.push(i, raw[off..off + TOKEN_LEN].try_into().expect("16"), x)?;
+                        }
                     }
                 }
-            }
-            loaded.party.push(p);
-            loaded
-                .refs
-                .push(raw[..TOKEN_LEN].try_into().expect("16 bytes"));
-            loaded.masks.push(raw[TOKEN_LEN]);
-            loaded.fuzzy.extend_from_slice(&raw[exact_size..]);
-            if keep_tokens {
-                for (i, t) in loaded.tokens.iter_mut().enumerate() {
-                    let off = TOKEN_LEN + 1 + i * TOKEN_LEN;
-                    t.push(u128::from_be_bytes(
-                        raw[off..off + TOKEN_LEN].try_into().expect("16 bytes"),
-                    ));
+                loaded.party.push(p);
+                loaded
+                    .refs
+                    .push(raw[..TOKEN_LEN].try_into().expect("16 bytes"));
+                loaded.masks.push(raw[TOKEN_LEN]);
+                loaded.fuzzy.extend_from_slice(&raw[exact_size..]);
+                if keep_tokens {
+                    for (i, t) in loaded.tokens.iter_mut().enumerate() {
+                        let off = TOKEN_LEN + 1 + i * TOKEN_LEN;
+                        t.push(u128::from_be_bytes(
+                            raw[off..off + TOKEN_LEN].try_into().expect("16 bytes"),
+                        ));
+                    }
+                }
+                rows += 1;
+                if rows.is_multiple_of(65536) {
+                    progress(Progress { rows, bytes: 0 });
                 }
             }
-            rows += 1;
-            if rows.is_multiple_of(65536) {
-                progress(Progress { rows, bytes: 0 });
-            }
-        }
+            Ok(())
+        })? {}
         files.push((name, h, r.checksum().expect("verified at the end")));
     }
     if loaded.refs.len() > u32::MAX as usize - 1 {
@@ -557,6 +568,7 @@ pub fn compare(
         inputs,
         &mut MemoryRuns::default(),
         usize::MAX,
+        &Serial,
         progress,
     )
 }
@@ -565,17 +577,19 @@ pub fn compare(
 /// only its reference, party and mask stay in memory, and its tokens go through an
 /// external sort whose buffer takes at most about `budget` bytes, spilling sorted runs to
 /// `store` when full (nothing is spilled when everything fits). The result is the same
-/// for every budget and store.
+/// for every budget and store, and whatever tasks `par` lends (sorting and writing the
+/// result files use them).
 pub fn compare_with(
     ctx: &Context,
     inputs: Vec<(String, Box<dyn Read + '_>)>,
     store: &mut dyn RunStore,
     budget: usize,
+    par: &dyn Parallel,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<CompareOutput> {
     let nk = ctx.workflow.match_keys.len();
-    let mut sorter = Sorter::new(store, nk, budget);
-    let inp = load(ctx, inputs, Some(&mut sorter), false, progress)?;
+    let mut sorter = Sorter::new(store, nk, budget).parallel(par);
+    let inp = load(ctx, inputs, Some(&mut sorter), false, par, progress)?;
     let mut sorted = sorter.finish()?;
     let rows = inp.rows;
     link(
@@ -584,6 +598,7 @@ pub fn compare_with(
         inp.loaded,
         inp.kcv,
         &mut sorted,
+        par,
         &mut |r| {
             progress(Progress {
                 rows: rows + r,
@@ -731,6 +746,7 @@ impl RefIndex {
 /// It streams like [`compare_with`]: per record only its reference, party and mask stay in
 /// memory; the group members go through the same external sort, within `budget` bytes,
 /// spilling to `store`.
+#[allow(clippy::too_many_arguments)]
 pub fn compare_joined(
     ctx: &Context,
     inputs: Vec<(String, Box<dyn Read + '_>)>,
@@ -738,10 +754,11 @@ pub fn compare_joined(
     groups: Vec<(String, Box<dyn std::io::BufRead + '_>)>,
     store: &mut dyn RunStore,
     budget: usize,
+    par: &dyn Parallel,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<CompareOutput> {
     let wf = ctx.workflow;
-    let inp = load(ctx, inputs, None, false, progress)?;
+    let inp = load(ctx, inputs, None, false, par, progress)?;
     let (mname, mbytes) = manifest;
     let m: JoinedManifest = serde_json::from_slice(mbytes).map_err(|e| {
         Error::invalid(
@@ -814,7 +831,7 @@ pub fn compare_joined(
     // Every member goes into the external sort as (key, group token, record): the sort
     // gives the groups back in token order, their records in record order, exactly as
     // the native comparison sees them.
-    let mut sorter = Sorter::new(store, nk, budget);
+    let mut sorter = Sorter::new(store, nk, budget).parallel(par);
     let mut lines = vec![0u64; nk];
     let mut got_members = vec![0u64; nk];
     let mut group: Vec<u32> = Vec::new();
@@ -918,6 +935,7 @@ pub fn compare_joined(
         inp.loaded,
         inp.kcv,
         &mut source,
+        par,
         &mut |r| {
             progress(Progress {
                 rows: rows + r,
@@ -1057,6 +1075,7 @@ fn link(
     l: Loaded,
     kcv: String,
     groups: &mut dyn GroupSource,
+    par: &dyn Parallel,
     progress: &mut dyn FnMut(u64),
 ) -> Result<CompareOutput> {
     let n = l.refs.len();
@@ -1100,76 +1119,99 @@ fn link(
     // its key-0 group holds another party's record of its cluster.
     let mut flags = uf.mask;
     flags.fill(0);
-    for i in 0..nk {
-        groups.groups(i, &mut |group| {
-            let r0 = root[group[0] as usize];
-            if group.iter().any(|&x| root[x as usize] != r0) {
-                for &x in group {
-                    flags[x as usize] |= CONFLICT;
-                }
-            }
-            if i == 0 {
-                for &x in group {
-                    let (px, rx) = (l.party[x as usize], root[x as usize]);
-                    if group
-                        .iter()
-                        .any(|&y| l.party[y as usize] != px && root[y as usize] == rx)
-                    {
-                        flags[x as usize] |= STRONG;
-                    }
-                }
-            }
-        })?;
-        groups.done(i)?;
-    }
-
-    // Per cluster (at its root): the parties in it and the parties in it twice.
+    // Per cluster (at its root): the parties in it and the parties in it twice, and the
+    // counts of people; on another core when lent one, while this one reads the groups
+    // again for the records' flags.
     let np = parties.len();
-    let mut cluster: Vec<[u64; 2]> = vec![[0, 0]; n];
-    let mut records_per_list = vec![0u64; np];
-    for x in 0..n {
-        let (bit, c) = (1u64 << l.party[x], &mut cluster[root[x] as usize]);
-        records_per_list[l.party[x] as usize] += 1;
-        c[1] |= c[0] & bit;
-        c[0] |= bit;
-    }
-    let mut people_per_list = vec![0u64; np];
-    let mut combos: BTreeMap<u64, u64> = BTreeMap::new();
-    let mut pair = vec![0u64; np * np];
-    let mut people_total = 0u64;
-    let mut last: Option<(u64, u64)> = None;
-    for r in 0..n {
-        if root[r] != r as u32 {
-            continue;
+    let (party, root_of) = (&l.party, &root);
+    let per_cluster = move || {
+        let (l_party, root) = (party, root_of);
+        let mut cluster: Vec<[u64; 2]> = vec![[0, 0]; n];
+        let mut records_per_list = vec![0u64; np];
+        for x in 0..n {
+            let (bit, c) = (1u64 << l_party[x], &mut cluster[root[x] as usize]);
+            records_per_list[l_party[x] as usize] += 1;
+            c[1] |= c[0] & bit;
+            c[0] |= bit;
         }
-        let m = cluster[r][0];
-        people_total += 1;
-        // Runs of equal masks are common (people in one list only).
-        match &mut last {
-            Some((lm, c)) if *lm == m => *c += 1,
-            _ => {
-                if let Some((lm, c)) = last {
-                    *combos.entry(lm).or_default() += c;
+        let mut people_per_list = vec![0u64; np];
+        let mut combos: BTreeMap<u64, u64> = BTreeMap::new();
+        let mut pair = vec![0u64; np * np];
+        let mut people_total = 0u64;
+        let mut last: Option<(u64, u64)> = None;
+        for r in 0..n {
+            if root[r] != r as u32 {
+                continue;
+            }
+            let m = cluster[r][0];
+            people_total += 1;
+            // Runs of equal masks are common (people in one list only).
+            match &mut last {
+                Some((lm, c)) if *lm == m => *c += 1,
+                _ => {
+                    if let Some((lm, c)) = last {
+                        *combos.entry(lm).or_default() += c;
+                    }
+                    last = Some((m, 1));
                 }
-                last = Some((m, 1));
+            }
+            let mut ma = m;
+            while ma != 0 {
+                let a = ma.trailing_zeros() as usize;
+                ma &= ma - 1;
+                people_per_list[a] += 1;
+                let mut mb = ma;
+                while mb != 0 {
+                    let b = mb.trailing_zeros() as usize;
+                    mb &= mb - 1;
+                    pair[a * np + b] += 1;
+                }
             }
         }
-        let mut ma = m;
-        while ma != 0 {
-            let a = ma.trailing_zeros() as usize;
-            ma &= ma - 1;
-            people_per_list[a] += 1;
-            let mut mb = ma;
-            while mb != 0 {
-                let b = mb.trailing_zeros() as usize;
-                mb &= mb - 1;
-                pair[a * np + b] += 1;
-            }
+        if let Some((lm, c)) = last {
+            *combos.entry(lm).or_default() += c;
         }
-    }
-    if let Some((lm, c)) = last {
-        *combos.entry(lm).or_default() += c;
-    }
+        (
+            cluster,
+            records_per_list,
+            people_per_list,
+            combos,
+            pair,
+            people_total,
+        )
+    };
+    let mut counted = None;
+    let mut flagged = Ok(());
+    par.join(Box::new(|| counted = Some(per_cluster())), &mut || {
+        flagged = (|| -> Result<()> {
+            for i in 0..nk {
+                groups.groups(i, &mut |group| {
+                    let r0 = root[group[0] as usize];
+                    if group.iter().any(|&x| root[x as usize] != r0) {
+                        for &x in group {
+                            flags[x as usize] |= CONFLICT;
+                        }
+                    }
+                    if i == 0 {
+                        for &x in group {
+                            let (px, rx) = (l.party[x as usize], root[x as usize]);
+                            if group
+                                .iter()
+                                .any(|&y| l.party[y as usize] != px && root[y as usize] == rx)
+                            {
+                                flags[x as usize] |= STRONG;
+                            }
+                        }
+                    }
+                })?;
+                groups.done(i)?;
+            }
+            Ok(())
+        })();
+    });
+    flagged?;
+    let (mut cluster, records_per_list, people_per_list, combos, pair, people_total) =
+        counted.expect("joined");
 
     // Fuzzy matching: verification links between clusters, never merged into them.
     let mut verify: BTreeMap<u32, (Verify, u64)> = BTreeMap::new();
@@ -1265,15 +1307,12 @@ fn link(
 
     // Result files.
     let digest = wf.digest_hex();
-    let mut results = Vec::new();
-    let mut order: Vec<u32> = Vec::new();
-    for p in 0..np {
-        if records_per_list[p] == 0 {
-            continue;
-        }
+    // One result file per list, each built on its own (in parallel when lent tasks).
+    let build = |&p: &usize| -> ResultFile {
         // The list's records by reference (token files come sorted so).
-        order.clear();
-        order.extend((0..n as u32).filter(|&x| l.party[x as usize] as usize == p));
+        let mut order: Vec<u32> = (0..n as u32)
+            .filter(|&x| l.party[x as usize] as usize == p)
+            .collect();
         if !order
             .windows(2)
             .all(|w| l.refs[w[0] as usize] <= l.refs[w[1] as usize])
@@ -1351,13 +1390,14 @@ fn link(
             }
         }
         debug_assert_eq!(out.len(), size);
-        results.push(ResultFile {
+        ResultFile {
             party: parties[p].to_string(),
             file_name: format!("{}.result.csv", parties[p]),
             bytes: out,
-        });
-    }
-    drop(order);
+        }
+    };
+    let lists: Vec<usize> = (0..np).filter(|&p| records_per_list[p] > 0).collect();
+    let results = crate::par::map(par, &lists, |&p| records_per_list[p], build);
     drop(cluster);
 
     // The summary, with suppression.
@@ -1604,7 +1644,7 @@ mod reference {
         ctx: &Context,
         inputs: Vec<(String, Box<dyn Read + '_>)>,
     ) -> Result<CompareOutput> {
-        let mut inp = load(ctx, inputs, None, true, &mut |_| {})?;
+        let mut inp = load(ctx, inputs, None, true, &Serial, &mut |_| {})?;
         let mut g = groups(&inp.loaded);
         for t in &mut inp.loaded.tokens {
             *t = Vec::new();
@@ -1615,6 +1655,7 @@ mod reference {
             inp.loaded,
             inp.kcv,
             &mut g,
+            &Serial,
             &mut |_| {},
         )
     }
@@ -1762,7 +1803,16 @@ mod tests {
     fn run(records: &[(u8, [u128; 3])]) -> CompareOutput {
         let l = loaded(records);
         let mut g = reference::groups(&l);
-        link(&workflow(), &PARTIES, l, "kcv".into(), &mut g, &mut |_| {}).unwrap()
+        link(
+            &workflow(),
+            &PARTIES,
+            l,
+            "kcv".into(),
+            &mut g,
+            &Serial,
+            &mut |_| {},
+        )
+        .unwrap()
     }
 
     fn statuses(out: &CompareOutput, party: &str) -> Vec<(Token, Status)> {
@@ -1904,7 +1954,7 @@ mod tests {
         let mut l = loaded(&records);
         l.refs.reverse();
         let mut g = reference::groups(&l);
-        let out = link(&wf, &PARTIES, l, "kcv".into(), &mut g, &mut |_| {}).unwrap();
+        let out = link(&wf, &PARTIES, l, "kcv".into(), &mut g, &Serial, &mut |_| {}).unwrap();
         assert_eq!(out.results.len(), 3);
         for f in &out.results {
             let parsed = read_result(&f.bytes, &f.file_name).unwrap();
@@ -1953,6 +2003,7 @@ mod tests {
             parts,
             &mut store,
             budget,
+            &crate::par::TestThreads(2),
             &mut |_| {},
         )
     }
@@ -2048,10 +2099,27 @@ mod tests {
             assert!(want.summary.links.iter().any(|l| l.conflicts != 0) || people < 1000);
             let out = compare(&ctx, boxed(&files), &mut |_| {}).unwrap();
             assert_same(&out, &want, &format!("in memory, {people}/{seed}"));
-            for budget in [64 << 10, 5000, 1] {
+            // In memory with tasks on threads: sorting and result files split among them.
+            let threads = crate::par::TestThreads(3);
+            let mut store = MemoryRuns::default();
+            let out = compare_with(
+                &ctx,
+                boxed(&files),
+                &mut store,
+                usize::MAX,
+                &threads,
+                &mut |_| {},
+            )
+            .unwrap();
+            assert_same(&out, &want, &format!("in memory, threads, {people}/{seed}"));
+            for (budget, par) in [
+                (64 << 10, &Serial as &dyn Parallel),
+                (5000, &threads),
+                (1, &Serial),
+            ] {
                 let mut store = MemoryRuns::default();
-                let out =
-                    compare_with(&ctx, boxed(&files), &mut store, budget, &mut |_| {}).unwrap();
+                let out = compare_with(&ctx, boxed(&files), &mut store, budget, par, &mut |_| {})
+                    .unwrap();
                 assert_same(&out, &want, &format!("budget {budget}, {people}/{seed}"));
                 if budget < 64 << 10 || people >= 2500 {
                     assert!(store.created() > 3, "budget {budget}: nothing spilled");
@@ -2077,6 +2145,7 @@ mod tests {
             boxed(&files),
             &mut MemoryRuns::default(),
             1000,
+            &Serial,
             &mut |p| last = p.rows,
         )
         .unwrap();
@@ -2102,6 +2171,7 @@ mod tests {
             l,
             "kcv".into(),
             &mut sorted,
+            &Serial,
             &mut |_| {},
         )
         .unwrap()

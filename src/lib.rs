@@ -27,6 +27,7 @@ pub mod fuzzy;
 pub mod keys;
 pub mod name;
 pub mod nik;
+pub mod par;
 pub mod pipeline;
 pub mod quality;
 pub mod reattach;

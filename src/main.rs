@@ -137,7 +137,7 @@ enum Cmd {
         /// Memory for sorting the tokens, or with --joined the group members (e.g. 512M,
         /// 4G; a bare number is MiB, at least 64K). More than fit are sorted in runs
         /// spilled to --temp-dir; memory is then about 100 bytes per record plus this.
-        #[arg(long, default_value = "512M", value_name = "SIZE")]
+        #[arg(long, default_value = DEFAULT_MEMORY, value_name = "SIZE")]
         memory: String,
         /// Where the sorted runs go (a fresh directory inside DIR, removed afterwards)
         /// [default: beside --out-dir].
@@ -745,7 +745,14 @@ fn run(cmd: Cmd) -> R {
             };
             let mut store = TempRuns::new(base);
             let out = match &joined {
-                None => padan::compare::compare_with(&ctx, inputs, &mut store, budget, &mut pr)?,
+                None => padan::compare::compare_with(
+                    &ctx,
+                    inputs,
+                    &mut store,
+                    budget,
+                    &Threads::all(),
+                    &mut pr,
+                )?,
                 Some(dir) => compare_joined(&ctx, dir, inputs, &mut store, budget, &mut pr)?,
             };
             let spilled = store.next;
@@ -948,9 +955,7 @@ fn tokenize_file(
     use std::io::{Seek, SeekFrom};
     use std::sync::atomic::{AtomicU64, Ordering};
     let name = name_of(input);
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
+    let threads = Threads::all().0;
     let mut head = Vec::new();
     open(input)?
         .take(padan::table::SNIFF_BYTES as u64)
@@ -1194,6 +1199,44 @@ fn evaluate(dir: &Path) -> R<padan::quality::Quality> {
     padan::quality::evaluate(&read(&dir.join("truth.csv"))?, &refs, &out.clusters)
 }
 
+/// The CLI lends the core its cores (see `padan::par`): each task on a scoped thread.
+struct Threads(usize);
+
+impl Threads {
+    /// As many tasks at once as the machine has cores.
+    fn all() -> Threads {
+        Threads(
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1),
+        )
+    }
+}
+
+impl padan::par::Parallel for Threads {
+    fn width(&self) -> usize {
+        self.0
+    }
+    fn run<'a>(&self, tasks: Vec<Box<dyn FnOnce() + Send + 'a>>) {
+        std::thread::scope(|s| {
+            let mut tasks = tasks.into_iter();
+            let here = tasks.next();
+            for t in tasks {
+                s.spawn(t);
+            }
+            if let Some(t) = here {
+                t();
+            }
+        });
+    }
+    fn join<'a>(&self, other: Box<dyn FnOnce() + Send + 'a>, here: &mut dyn FnMut()) {
+        std::thread::scope(|s| {
+            s.spawn(other);
+            here();
+        });
+    }
+}
+
 /// Peak resident memory of this process, from /proc (Linux).
 fn peak_rss_mb() -> f64 {
     fs::read_to_string("/proc/self/status")
@@ -1270,8 +1313,17 @@ fn bench_phase(phase: &str, dir: &Path) -> R {
                 ntokens += f.header.tokens.values().sum::<u64>();
                 inputs.push((name_of(&p), Box::new(open(&p)?)));
             }
+            // As `padan compare` does with its default --memory.
             let start = Instant::now();
-            let out = pipeline::compare(&ctx, inputs, &mut |_| {})?;
+            let mut store = TempRuns::new(std::env::temp_dir());
+            let out = padan::compare::compare_with(
+                &ctx,
+                inputs,
+                &mut store,
+                parse_memory(DEFAULT_MEMORY)?,
+                &Threads::all(),
+                &mut |_| {},
+            )?;
             let secs = start.elapsed().as_secs_f64();
             println!(
                 "compare   {} berkas, {ntokens} token, {secs:.2} s, {:.0} token/s; orang: {}",
@@ -1289,6 +1341,9 @@ fn bench_phase(phase: &str, dir: &Path) -> R {
     println!("{phase:<9} memori puncak (VmHWM): {:.0} MB", peak_rss_mb());
     Ok(())
 }
+
+/// `padan compare --memory` when not given.
+const DEFAULT_MEMORY: &str = "512M";
 
 /// `--memory`: a size with K, M or G (binary units; a bare number is MiB), at least 64K.
 fn parse_memory(s: &str) -> R<usize> {
@@ -1513,6 +1568,7 @@ fn compare_joined(
         groups,
         store,
         budget,
+        &Threads::all(),
         pr,
     )
 }

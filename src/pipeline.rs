@@ -128,6 +128,7 @@ pub fn reattach<R: Read, W: Write>(
 
 /// Finishes a comparison from the joined output of `spark/padan_join.py` (coordinator).
 /// See [`crate::compare::compare_joined`].
+#[allow(clippy::too_many_arguments)]
 pub fn compare_joined(
     ctx: &Context,
     inputs: Vec<(String, Box<dyn Read + '_>)>,
@@ -135,9 +136,10 @@ pub fn compare_joined(
     groups: Vec<(String, Box<dyn std::io::BufRead + '_>)>,
     store: &mut dyn crate::runs::RunStore,
     budget: usize,
+    par: &dyn crate::par::Parallel,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<CompareOutput> {
-    crate::compare::compare_joined(ctx, inputs, manifest, groups, store, budget, progress)
+    crate::compare::compare_joined(ctx, inputs, manifest, groups, store, budget, par, progress)
 }
 
 pub use crate::export::{export_csv, import_csv, ExportSummary};

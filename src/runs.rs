@@ -17,6 +17,7 @@ use std::rc::Rc;
 
 use crate::error::{Error, Result};
 use crate::keys::{Token, TOKEN_LEN};
+use crate::par::{Parallel, Serial};
 
 /// Where sorted runs are kept between spilling and merging (think of a temporary
 /// directory). Runs are written once, read any number of times, then removed.
@@ -147,12 +148,27 @@ fn sort_entries(v: &mut [Entry]) {
     sort_from(v, 0);
 }
 
-fn sort_from(v: &mut [Entry], mut byte: usize) {
+fn sort_from(v: &mut [Entry], byte: usize) {
+    if let Some((byte, count)) = partition(v, byte) {
+        let mut s = 0;
+        for &c in &count {
+            if c > 1 {
+                sort_from(&mut v[s..s + c], byte + 1);
+            }
+            s += c;
+        }
+    }
+}
+
+/// One level of the radix sort: finds the first byte from `byte` on where the entries
+/// differ and moves them into buckets by it, returning that byte and the bucket sizes.
+/// Returns `None` when the entries are sorted already (few, or equal in every byte).
+fn partition(v: &mut [Entry], mut byte: usize) -> Option<(usize, [usize; 256])> {
     let mut count = [0usize; 256];
     loop {
         if v.len() <= SMALL_SORT || byte == 24 {
             v.sort_unstable();
-            return;
+            return None;
         }
         count.fill(0);
         for e in v.iter() {
@@ -189,12 +205,96 @@ fn sort_from(v: &mut [Entry], mut byte: usize) {
             next[d] += 1;
         }
     }
-    let mut s = 0;
-    for &c in &count {
-        if c > 1 {
-            sort_from(&mut v[s..s + c], byte + 1);
+    Some((byte, count))
+}
+
+/// Below this many entries a sort is not split into tasks (tests split small ones too).
+const PARALLEL_MIN: usize = if cfg!(test) { 64 } else { 1 << 16 };
+
+/// Sorts `v` as [`sort_entries`] does, the buckets of its first level in up to
+/// `par.width()` tasks, and then calls `after` on each task's part of the sorted
+/// entries, in the same task. The parts are contiguous, in order, and never split a run
+/// of equal tokens of one key (they are whole buckets of one byte of a shared prefix).
+fn sort_then<U: Send>(
+    v: &mut [Entry],
+    par: &dyn Parallel,
+    after: &(dyn Fn(&[Entry]) -> U + Sync),
+) -> Vec<U> {
+    if par.width() <= 1 || v.len() < PARALLEL_MIN {
+        sort_entries(v);
+        return vec![after(v)];
+    }
+    let Some((byte, count)) = partition(v, 0) else {
+        return vec![after(v)];
+    };
+    // Bytes 0..17 hold the key and the token; past them all entries share both, and
+    // splitting would cut their run in two.
+    let width = if byte < 17 { par.width() } else { 1 };
+    let parts = crate::par::split(&count.map(|c| c as u64), width);
+    let mut out: Vec<Option<U>> = parts.iter().map(|_| None).collect();
+    let mut rest = v;
+    let mut tasks: Vec<Box<dyn FnOnce() + Send + '_>> = Vec::new();
+    for (r, slot) in parts.into_iter().zip(out.iter_mut()) {
+        let sizes = &count[r];
+        let (part, tail) = std::mem::take(&mut rest).split_at_mut(sizes.iter().sum());
+        rest = tail;
+        tasks.push(Box::new(move || {
+            let mut s = 0;
+            for &c in sizes {
+                if c > 1 {
+                    sort_from(&mut part[s..s + c], byte + 1);
+                }
+                s += c;
+            }
+            *slot = Some(after(part));
+        }));
+    }
+    par.run(tasks);
+    out.into_iter()
+        .map(|u| u.expect("every task ran"))
+        .collect()
+}
+
+/// Groups of records sharing a full token (two or more per group), in token order, the
+/// records of a group in record order.
+#[derive(Default)]
+pub(crate) struct Groups {
+    pub(crate) members: Vec<u32>,
+    /// End of each group in `members`.
+    pub(crate) ends: Vec<u32>,
+}
+
+impl Groups {
+    pub(crate) fn push(&mut self, group: impl IntoIterator<Item = u32>) {
+        self.members.extend(group);
+        self.ends.push(self.members.len() as u32);
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &[u32]> + '_ {
+        let mut start = 0;
+        self.ends.iter().map(move |&e| {
+            let g = &self.members[start..e as usize];
+            start = e as usize;
+            g
+        })
+    }
+
+    /// The groups of sorted entries, one `Groups` per key (`keys` of them).
+    fn of_sorted(v: &[Entry], keys: usize) -> Vec<Groups> {
+        let mut out: Vec<Groups> = (0..keys).map(|_| Groups::default()).collect();
+        let mut s = 0;
+        while s < v.len() {
+            let (k, t) = (v[s].key(), v[s].token());
+            let mut e = s + 1;
+            while e < v.len() && v[e].key() == k && v[e].token() == t {
+                e += 1;
+            }
+            if e - s >= 2 {
+                out[k as usize].push(v[s..e].iter().map(Entry::record));
+            }
+            s = e;
         }
-        s += c;
+        out
     }
 }
 
@@ -247,6 +347,7 @@ pub struct Sorter<'s> {
     /// Spilled runs per key.
     runs: Vec<Vec<usize>>,
     fan_in: usize,
+    par: &'s dyn Parallel,
 }
 
 impl<'s> Sorter<'s> {
@@ -260,7 +361,14 @@ impl<'s> Sorter<'s> {
             limit: (budget / ENTRY_MEMORY).max(2),
             runs: vec![Vec::new(); keys],
             fan_in: FAN_IN,
+            par: &Serial,
         }
+    }
+
+    /// Sorts with the tasks of `par` (the result is the same).
+    pub fn parallel(mut self, par: &'s dyn Parallel) -> Self {
+        self.par = par;
+        self
     }
 
     /// Merges at most `n` (2 or more) runs at once (tests force many rounds).
@@ -270,11 +378,13 @@ impl<'s> Sorter<'s> {
     }
 
     /// About `n` more entries are coming: reserves room for them within the budget, so
-    /// that the buffer does not grow by doubling.
+    /// that the buffer does not grow by doubling (when the reservation fails, it grows).
     pub fn expect(&mut self, n: u64) {
-        let want = (self.buf.len() as u64 + n).min(self.limit as u64) as usize;
+        let want = (self.buf.len() as u64)
+            .saturating_add(n)
+            .min(self.limit as u64) as usize;
         if want > self.buf.capacity() {
-            self.buf.reserve_exact(want - self.buf.len());
+            let _ = self.buf.try_reserve_exact(want - self.buf.len());
         }
     }
 
@@ -294,7 +404,7 @@ impl<'s> Sorter<'s> {
 
     /// Sorts the buffer and spills it as one run per key, keeping its memory.
     fn spill(&mut self) -> Result<()> {
-        sort_entries(&mut self.buf);
+        sort_then(&mut self.buf, self.par, &|_| ());
         let mut s = 0;
         while s < self.buf.len() {
             let key = self.buf[s].key();
@@ -318,15 +428,23 @@ impl<'s> Sorter<'s> {
         self.runs.iter().map(Vec::len).sum()
     }
 
-    /// Ends the input. Without a spill, the sorted buffer stays in memory; otherwise the
-    /// rest is spilled too and each key's runs are merged down to at most the fan-in.
+    /// Ends the input. Without a spill, the buffer is sorted and only its groups of equal
+    /// tokens stay in memory; otherwise the rest is spilled too and each key's runs are
+    /// merged down to at most the fan-in.
     pub fn finish(mut self) -> Result<Sorted<'s>> {
         if self.spilled() == 0 {
-            sort_entries(&mut self.buf);
-            self.buf.shrink_to_fit();
+            let keys = self.keys;
+            let parts = sort_then(&mut self.buf, self.par, &|p| Groups::of_sorted(p, keys));
+            self.buf = Vec::new();
+            let mut memory: Vec<Vec<Groups>> = (0..keys).map(|_| Vec::new()).collect();
+            for part in parts {
+                for (k, g) in part.into_iter().enumerate() {
+                    memory[k].push(g);
+                }
+            }
             return Ok(Sorted {
                 store: self.store,
-                memory: self.buf,
+                memory,
                 keys: vec![Source::Memory; self.keys],
             });
         }
@@ -362,7 +480,7 @@ impl<'s> Sorter<'s> {
 
 #[derive(Clone)]
 enum Source {
-    /// The key's entries are in `Sorted::memory`.
+    /// The key's groups are in `Sorted::memory`.
     Memory,
     Runs(Vec<usize>),
     Done,
@@ -371,8 +489,8 @@ enum Source {
 /// The sorted entries of every key, ready to be read as groups.
 pub struct Sorted<'s> {
     store: &'s mut dyn RunStore,
-    /// All entries, sorted, when nothing was spilled.
-    memory: Vec<Entry>,
+    /// When nothing was spilled: per key, its groups in parts (in token order).
+    memory: Vec<Vec<Groups>>,
     keys: Vec<Source>,
 }
 
@@ -380,6 +498,12 @@ impl Sorted<'_> {
     /// Calls `f` with every group of key `key` (records sharing one token, two or more),
     /// in token order, the records of a group in record order. May be called again.
     pub fn groups(&mut self, key: usize, f: &mut dyn FnMut(&[u32])) -> Result<()> {
+        if let Source::Memory = self.keys[key] {
+            for g in self.memory[key].iter().flat_map(Groups::iter) {
+                f(g);
+            }
+            return Ok(());
+        }
         let mut group: Vec<u32> = Vec::new();
         let mut token = 0u128;
         let mut add = |e: &Entry, group: &mut Vec<u32>| {
@@ -394,14 +518,7 @@ impl Sorted<'_> {
             group.push(e.record());
         };
         match &self.keys[key] {
-            Source::Memory => {
-                let k = key as u32;
-                let s = self.memory.partition_point(|x| x.key() < k);
-                let e = s + self.memory[s..].partition_point(|x| x.key() == k);
-                for x in &self.memory[s..e] {
-                    add(x, &mut group);
-                }
-            }
+            Source::Memory => unreachable!("handled above"),
             Source::Runs(runs) => {
                 let mut m = Merge::new(self.store, key, runs)?;
                 while let Some(e) = m.next()? {
@@ -423,8 +540,8 @@ impl Sorted<'_> {
                 self.store.remove(r).map_err(io_err)?;
             }
         }
-        if self.keys.iter().all(|k| matches!(k, Source::Done)) {
-            self.memory = Vec::new();
+        if let Some(m) = self.memory.get_mut(key) {
+            *m = Vec::new();
         }
         Ok(())
     }
@@ -506,6 +623,7 @@ const _: () = assert!(TOKEN_LEN == 16);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::par::TestThreads;
 
     fn groups_by_sort(entries: &[(Token, u32)]) -> Vec<Vec<u32>> {
         let mut all = entries.to_vec();
@@ -547,14 +665,19 @@ mod tests {
                 v.push((t.to_be_bytes(), rec));
             }
         }
-        for (budget, fan_in) in [
-            (usize::MAX, 64),
-            (100 * ENTRY_MEMORY, 64),
-            (37 * ENTRY_MEMORY, 3),
-            (1, 2),
+        let threads = TestThreads(3);
+        for (budget, fan_in, par) in [
+            (usize::MAX, 64, &Serial as &dyn Parallel),
+            (usize::MAX, 64, &threads),
+            (100 * ENTRY_MEMORY, 64, &Serial),
+            (4000 * ENTRY_MEMORY, 64, &threads),
+            (37 * ENTRY_MEMORY, 3, &threads),
+            (1, 2, &Serial),
         ] {
             let mut store = MemoryRuns::default();
-            let mut s = Sorter::new(&mut store, 2, budget).with_fan_in(fan_in);
+            let mut s = Sorter::new(&mut store, 2, budget)
+                .with_fan_in(fan_in)
+                .parallel(par);
             for rec in 0..n {
                 for (k, v) in per_key.iter().enumerate() {
                     if let Ok(j) = v.binary_search_by_key(&rec, |e| e.1) {
@@ -614,9 +737,22 @@ mod tests {
         let check = |v: Vec<Entry>| {
             let mut want = v.clone();
             want.sort_unstable();
-            let mut got = v;
+            let mut got = v.clone();
             sort_entries(&mut got);
             assert_eq!(got, want);
+            // In tasks: the same order, and the parts are the sorted entries in order,
+            // none splitting a run of equal (key, token).
+            for width in [2, 3, 7] {
+                let mut got = v.clone();
+                let parts = sort_then(&mut got, &TestThreads(width), &|p: &[Entry]| p.to_vec());
+                assert_eq!(got, want);
+                assert!(parts.len() <= width);
+                assert_eq!(parts.concat(), want);
+                for w in parts.windows(2) {
+                    let (a, b) = (w[0].last().unwrap(), w[1][0]);
+                    assert!((a.key(), a.token()) != (b.key(), b.token()));
+                }
+            }
         };
         check(Vec::new());
         check(vec![Entry::new(1, 5, 2)]);

@@ -121,6 +121,39 @@ pub fn read_token_file(bytes: &[u8], file_name: &str) -> Result<TokenFile> {
     })
 }
 
+/// What every record's masks must satisfy: no bit past the match keys, and a valid
+/// fuzzy mask where there is a fuzzy part.
+#[derive(Clone, Copy)]
+struct RecordCheck {
+    keys: usize,
+    exact: usize,
+    fuzzy: Option<crate::fuzzy::record::Layout>,
+}
+
+impl RecordCheck {
+    fn of(h: &TokenHeader) -> RecordCheck {
+        RecordCheck {
+            keys: h.match_keys.len(),
+            exact: h.exact_size(),
+            fuzzy: h.fuzzy_layout(),
+        }
+    }
+
+    fn ok(&self, record: &[u8]) -> bool {
+        record[TOKEN_LEN] >> self.keys == 0
+            && self.fuzzy.is_none_or(|l| l.mask_ok(record[self.exact]))
+    }
+}
+
+fn bad_mask(file: &str) -> Error {
+    Error::invalid(
+        file,
+        None,
+        None,
+        "berkas token rusak (penanda kunci tidak sah).",
+    )
+}
+
 /// A streaming, verifying reader of a token file.
 pub struct TokenReader<R: Read> {
     input: R,
@@ -251,20 +284,44 @@ impl<R: Read> TokenReader<R> {
             self.remaining -= n as u64;
             self.at = 0;
         }
-        let k = self.header.match_keys.len();
-        let fuzzy_ok = match self.header.fuzzy_layout() {
-            Some(l) => l.mask_ok(self.buf[self.at + self.header.exact_size()]),
-            None => true,
-        };
-        if self.buf[self.at + TOKEN_LEN] >> k != 0 || !fuzzy_ok {
-            return Err(Error::invalid(
-                &self.file,
-                None,
-                None,
-                "berkas token rusak (penanda kunci tidak sah).",
-            ));
+        let check = RecordCheck::of(&self.header);
+        if !check.ok(&self.buf[self.at..self.at + self.size]) {
+            return Err(bad_mask(&self.file));
         }
         Ok(true)
+    }
+
+    /// Reads up to `max` records at once and calls `f` with their raw bytes (whole
+    /// records of [`TokenHeader::record_size`] bytes each), hashing them meanwhile with
+    /// `par`'s help. Returns false at the (verified) end, without calling `f`.
+    pub fn next_batch(
+        &mut self,
+        max: usize,
+        par: &dyn crate::par::Parallel,
+        f: &mut dyn FnMut(&[u8]) -> Result<()>,
+    ) -> Result<bool> {
+        if self.remaining == 0 {
+            self.buf.clear();
+            self.finish()?;
+            return Ok(false);
+        }
+        let n = (self.remaining as usize).min(max.max(1));
+        self.buf.resize(n * self.size, 0);
+        if let Err(e) = self.input.read_exact(&mut self.buf) {
+            return Err(self.truncated(e));
+        }
+        self.remaining -= n as u64;
+        self.at = self.buf.len();
+        let (check, size) = (RecordCheck::of(&self.header), self.size);
+        let (hasher, buf, file) = (&mut self.hasher, &self.buf[..], &self.file);
+        let mut out = Ok(());
+        par.join(Box::new(move || hasher.update(buf)), &mut || {
+            out = match buf.chunks_exact(size).all(|r| check.ok(r)) {
+                true => f(buf),
+                false => Err(bad_mask(file)),
+            };
+        });
+        out.map(|()| true)
     }
 
     /// The file's SHA-256 checksum (its last 32 bytes), once the end was reached and the
