@@ -44,6 +44,9 @@ pub struct CompareOutput {
     pub clusters: RecordClusters,
     /// Dice comparisons made by fuzzy matching (0 without).
     pub fuzzy_comparisons: u64,
+    /// The SHA-256 (hex) of each input token file as read, in the order given (for the
+    /// receipt and the audit log: no second pass over the files).
+    pub input_sha256: Vec<String>,
 }
 
 /// The cluster of every record, column by column: record `x` is reference `refs[x]` of
@@ -387,6 +390,8 @@ struct Inputs<'w> {
     kcv: String,
     /// Per file, in the order given: its header and verified checksum.
     files: Vec<(String, crate::tokens::TokenHeader, [u8; 32])>,
+    /// Per file, in the order given: the SHA-256 of the whole file (hex).
+    sha256: Vec<String>,
     rows: u64,
 }
 
@@ -397,6 +402,7 @@ struct Inputs<'w> {
 fn load<'w>(
     ctx: &Context<'w>,
     inputs: Vec<(String, Box<dyn Read + '_>)>,
+    digests: &[Option<FileDigests>],
     mut sorter: Option<&mut Sorter>,
     keep_tokens: bool,
     par: &dyn Parallel,
@@ -429,12 +435,16 @@ fn load<'w>(
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
     let mut kcv: Option<(String, String)> = None;
     let mut files = Vec::new();
+    let mut sha256 = Vec::new();
     let mut rows = 0u64;
     // Every header first (refusing a mismatched file before anything is read), so that
     // memory is reserved once, at its final size, instead of growing file by file.
     let mut readers = Vec::with_capacity(inputs.len());
-    for (name, input) in inputs {
-        let r = TokenReader::new(input, &name)?;
+    for (i, (name, input)) in inputs.into_iter().enumerate() {
+        let mut r = TokenReader::new(input, &name)?;
+        if let Some(Some(d)) = digests.get(i) {
+            r = r.with_body_digest(d.body);
+        }
         r.check_against(wf)?;
         let h = &r.header;
         match &kcv {
@@ -538,6 +548,11 @@ fn load<'w>(
             Ok(())
         })? {}
         files.push((name, h, r.checksum().expect("verified at the end")));
+        let whole = match digests.get(files.len() - 1) {
+            Some(Some(d)) => d.file,
+            _ => r.file_sha256().expect("verified at the end"),
+        };
+        sha256.push(hex::encode(whole));
     }
     if loaded.refs.len() > u32::MAX as usize - 1 {
         return Err(too_many());
@@ -547,6 +562,7 @@ fn load<'w>(
         data_parties,
         kcv: kcv.map(|k| k.0).unwrap_or_default(),
         files,
+        sha256,
         rows,
     })
 }
@@ -563,9 +579,32 @@ pub fn compare(
     inputs: Vec<(String, Box<dyn Read + '_>)>,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<CompareOutput> {
-    compare_with(
+    compare_prehashed(ctx, inputs, &[], progress)
+}
+
+/// A token file's SHA-256 digests, computed by the caller before the comparison (the
+/// browser, with WebCrypto): of its body (all but the 32-byte checksum at its end), which
+/// the checksum is checked against instead of hashing the records again, and of the whole
+/// file, for the receipt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileDigests {
+    pub body: [u8; 32],
+    pub file: [u8; 32],
+}
+
+/// [`compare`] with the digests of some inputs already known (`digests[i]` for input
+/// `i`; missing or `None`: hashed here). The outputs are the same; a wrong body digest
+/// fails the checksum check as a damaged file does.
+pub fn compare_prehashed(
+    ctx: &Context,
+    inputs: Vec<(String, Box<dyn Read + '_>)>,
+    digests: &[Option<FileDigests>],
+    progress: &mut dyn FnMut(Progress),
+) -> Result<CompareOutput> {
+    compare_digested(
         ctx,
         inputs,
+        digests,
         &mut MemoryRuns::default(),
         usize::MAX,
         &Serial,
@@ -587,12 +626,32 @@ pub fn compare_with(
     par: &dyn Parallel,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<CompareOutput> {
+    compare_digested(ctx, inputs, &[], store, budget, par, progress)
+}
+
+fn compare_digested(
+    ctx: &Context,
+    inputs: Vec<(String, Box<dyn Read + '_>)>,
+    digests: &[Option<FileDigests>],
+    store: &mut dyn RunStore,
+    budget: usize,
+    par: &dyn Parallel,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<CompareOutput> {
     let nk = ctx.workflow.match_keys.len();
     let mut sorter = Sorter::new(store, nk, budget).parallel(par);
-    let inp = load(ctx, inputs, Some(&mut sorter), false, par, progress)?;
+    let inp = load(
+        ctx,
+        inputs,
+        digests,
+        Some(&mut sorter),
+        false,
+        par,
+        progress,
+    )?;
     let mut sorted = sorter.finish()?;
     let rows = inp.rows;
-    link(
+    let mut out = link(
         ctx.workflow,
         &inp.data_parties,
         inp.loaded,
@@ -605,7 +664,9 @@ pub fn compare_with(
                 bytes: 0,
             })
         },
-    )
+    )?;
+    out.input_sha256 = inp.sha256;
+    Ok(out)
 }
 
 /// The format of the joined output of `spark/padan_join.py`.
@@ -758,7 +819,7 @@ pub fn compare_joined(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<CompareOutput> {
     let wf = ctx.workflow;
-    let inp = load(ctx, inputs, None, false, par, progress)?;
+    let inp = load(ctx, inputs, &[], None, false, par, progress)?;
     let (mname, mbytes) = manifest;
     let m: JoinedManifest = serde_json::from_slice(mbytes).map_err(|e| {
         Error::invalid(
@@ -929,7 +990,7 @@ pub fn compare_joined(
         manifest: mname.to_string(),
     };
     let rows = inp.rows;
-    link(
+    let mut out = link(
         wf,
         &inp.data_parties,
         inp.loaded,
@@ -942,7 +1003,9 @@ pub fn compare_joined(
                 bytes: 0,
             })
         },
-    )
+    )?;
+    out.input_sha256 = inp.sha256;
+    Ok(out)
 }
 
 /// The joined groups after the external sort. Two lines of one key with the same token
@@ -1526,6 +1589,7 @@ fn link(
         summary_text,
         results,
         fuzzy_comparisons,
+        input_sha256: Vec::new(),
         clusters: RecordClusters {
             parties: parties.iter().map(|p| p.to_string()).collect(),
             party: l.party,
@@ -1644,7 +1708,7 @@ mod reference {
         ctx: &Context,
         inputs: Vec<(String, Box<dyn Read + '_>)>,
     ) -> Result<CompareOutput> {
-        let mut inp = load(ctx, inputs, None, true, &Serial, &mut |_| {})?;
+        let mut inp = load(ctx, inputs, &[], None, true, &Serial, &mut |_| {})?;
         let mut g = groups(&inp.loaded);
         for t in &mut inp.loaded.tokens {
             *t = Vec::new();
@@ -2036,6 +2100,46 @@ mod tests {
         assert_eq!(idx.find(&sorted, 0, &sorted.refs[7]), Some(7));
     }
 
+    /// Digests computed by the caller (the browser's WebCrypto) give the same outputs and
+    /// the same receipt digests; a wrong body digest is refused like a damaged file, and a
+    /// file without a digest beside ones with is still hashed here.
+    #[test]
+    fn prehashed_equals_hashed_here() {
+        use sha2::{Digest, Sha256};
+        let wf = test_support::workflow();
+        let ctx = Context {
+            workflow: &wf,
+            workflow_file: "workflow.json",
+            today: test_support::today(),
+        };
+        let files = test_support::demo_token_files(600, 5);
+        let native = compare(&ctx, boxed(&files), &mut |_| {}).unwrap();
+        let digests: Vec<Option<FileDigests>> = files
+            .iter()
+            .enumerate()
+            .map(|(i, (_, b))| {
+                (i != 1).then(|| FileDigests {
+                    body: Sha256::digest(&b[..b.len() - 32]).into(),
+                    file: Sha256::digest(b).into(),
+                })
+            })
+            .collect();
+        let out = compare_prehashed(&ctx, boxed(&files), &digests, &mut |_| {}).unwrap();
+        assert_eq!(out.summary_text, native.summary_text);
+        assert_eq!(out.input_sha256, native.input_sha256);
+        for (a, b) in out.results.iter().zip(&native.results) {
+            assert_eq!(a.bytes, b.bytes, "{}", a.file_name);
+        }
+        let mut wrong = digests.clone();
+        wrong[0] = Some(FileDigests {
+            body: Sha256::digest(&files[0].1[1..]).into(),
+            file: [0; 32],
+        });
+        let e = compare_prehashed(&ctx, boxed(&files), &wrong, &mut |_| {}).unwrap_err();
+        assert!(e.to_string().contains("checksum"), "{e}");
+        assert!(e.to_string().contains(&files[0].0), "{e}");
+    }
+
     /// The joined path gives exactly the native summary and result files.
     #[test]
     fn joined_equals_native() {
@@ -2047,6 +2151,15 @@ mod tests {
         };
         let files = test_support::demo_token_files(1500, 3);
         let native = compare(&ctx, boxed(&files), &mut |_| {}).unwrap();
+        // The digest of each input, from the comparison's own pass: what sha256sum prints.
+        let want: Vec<String> = files
+            .iter()
+            .map(|(_, b)| {
+                use sha2::Digest;
+                hex::encode(sha2::Sha256::digest(b))
+            })
+            .collect();
+        assert_eq!(native.input_sha256, want);
         let (manifest, groups) = join_tokens(&wf, boxed(&files)).unwrap();
         assert!(manifest.groups.values().sum::<u64>() > 100);
         // All in memory, and a budget of 64 members, which spills and merges runs.
@@ -2063,6 +2176,7 @@ mod tests {
                 assert_eq!(a.bytes, b.bytes, "{}", a.file_name);
             }
             assert_eq!(out.clusters.cluster, native.clusters.cluster);
+            assert_eq!(out.input_sha256, want);
         }
     }
 

@@ -168,6 +168,11 @@ pub struct TokenReader<R: Read> {
     size: usize,
     /// The file's verified SHA-256 checksum, once the end is reached.
     checksum: Option<[u8; 32]>,
+    /// The SHA-256 of the whole file (checksum included), once the end is reached.
+    file_sha256: Option<[u8; 32]>,
+    /// The body's SHA-256 as the caller computed it ([`TokenReader::with_body_digest`]):
+    /// then the records are not hashed here.
+    body_digest: Option<[u8; 32]>,
 }
 
 /// Records read from the input per batch.
@@ -233,7 +238,20 @@ impl<R: Read> TokenReader<R> {
             at: 0,
             size,
             checksum: None,
+            file_sha256: None,
+            body_digest: None,
         })
+    }
+
+    /// Takes the SHA-256 of the file's body (everything but its last 32 bytes, the
+    /// checksum), computed by the caller, instead of hashing the records here; the end
+    /// still checks the checksum against it. The browser hashes token files with
+    /// WebCrypto, several times faster than SHA-256 in WebAssembly. A digest of other
+    /// bytes than the body makes the checksum check fail, as a damaged file does.
+    /// [`TokenReader::file_sha256`] is then unknown (`None`).
+    pub fn with_body_digest(mut self, digest: [u8; 32]) -> TokenReader<R> {
+        self.body_digest = Some(digest);
+        self
     }
 
     /// The next record; at the end, checks the checksum and that nothing follows.
@@ -280,7 +298,9 @@ impl<R: Read> TokenReader<R> {
             self.input
                 .read_exact(&mut self.buf)
                 .map_err(|e| self.truncated(e))?;
-            self.hasher.update(&self.buf);
+            if self.body_digest.is_none() {
+                self.hasher.update(&self.buf);
+            }
             self.remaining -= n as u64;
             self.at = 0;
         }
@@ -315,12 +335,16 @@ impl<R: Read> TokenReader<R> {
         let (check, size) = (RecordCheck::of(&self.header), self.size);
         let (hasher, buf, file) = (&mut self.hasher, &self.buf[..], &self.file);
         let mut out = Ok(());
-        par.join(Box::new(move || hasher.update(buf)), &mut || {
+        let mut records = || {
             out = match buf.chunks_exact(size).all(|r| check.ok(r)) {
                 true => f(buf),
                 false => Err(bad_mask(file)),
             };
-        });
+        };
+        match self.body_digest {
+            Some(_) => records(),
+            None => par.join(Box::new(move || hasher.update(buf)), &mut records),
+        }
         out.map(|()| true)
     }
 
@@ -328,6 +352,13 @@ impl<R: Read> TokenReader<R> {
     /// checksum verified.
     pub fn checksum(&self) -> Option<[u8; 32]> {
         self.checksum
+    }
+
+    /// The SHA-256 of the whole file as read (what `sha256sum` prints for it, the checksum
+    /// included), once the end was reached and verified: the receipts' digest of the
+    /// input, without a second pass over the file.
+    pub fn file_sha256(&self) -> Option<[u8; 32]> {
+        self.file_sha256
     }
 
     /// The raw bytes of the current record.
@@ -353,7 +384,12 @@ impl<R: Read> TokenReader<R> {
         self.input
             .read_exact(&mut sum)
             .map_err(|e| self.truncated(e))?;
-        let want: [u8; 32] = std::mem::take(&mut self.hasher).finalize().into();
+        let body = std::mem::take(&mut self.hasher);
+        let mut whole = body.clone();
+        let want: [u8; 32] = match self.body_digest {
+            Some(d) => d,
+            None => body.finalize().into(),
+        };
         if sum != want {
             return Err(Error::invalid(
                 &self.file,
@@ -365,7 +401,13 @@ impl<R: Read> TokenReader<R> {
         self.checksum = Some(sum);
         let mut extra = [0u8; 1];
         match self.input.read(&mut extra) {
-            Ok(0) => Ok(()),
+            Ok(0) => {
+                if self.body_digest.is_none() {
+                    whole.update(sum);
+                    self.file_sha256 = Some(whole.finalize().into());
+                }
+                Ok(())
+            }
             Ok(_) => Err(Error::invalid(
                 &self.file,
                 None,
@@ -1030,9 +1072,32 @@ impl<'a> Tokenizer<'a> {
     /// `input_sha256` is the digest of the whole input for the receipt, when known.
     pub fn finish<W: Write>(
         &self,
+        parts: Vec<PartOutput>,
+        input_sha256: Option<String>,
+        out: W,
+    ) -> Result<TokenizeSummary> {
+        self.finish_sealed(parts, input_sha256, out, true)
+    }
+
+    /// [`Tokenizer::finish`] without the checksum: writes the token file up to its last
+    /// 32 bytes, which the caller must append, the SHA-256 of everything written (a file
+    /// without them is refused by every reader). The browser computes it with WebCrypto,
+    /// several times faster than SHA-256 in WebAssembly, instead of hashing here.
+    pub fn finish_unsealed<W: Write>(
+        &self,
+        parts: Vec<PartOutput>,
+        input_sha256: Option<String>,
+        out: W,
+    ) -> Result<TokenizeSummary> {
+        self.finish_sealed(parts, input_sha256, out, false)
+    }
+
+    fn finish_sealed<W: Write>(
+        &self,
         mut parts: Vec<PartOutput>,
         input_sha256: Option<String>,
         mut out: W,
+        seal: bool,
     ) -> Result<TokenizeSummary> {
         for w in parts.windows(2) {
             if w[0].next != w[1].first {
@@ -1167,7 +1232,12 @@ impl<'a> Tokenizer<'a> {
         head.extend_from_slice(&serde_json::to_vec(&header).expect("serializable"));
         head.push(b'\n');
         let io = |e| Error::io("(berkas token)", e);
-        hasher.update(&head);
+        let mut hash = |b: &[u8]| {
+            if seal {
+                hasher.update(b)
+            }
+        };
+        hash(&head);
         out.write_all(&head).map_err(io)?;
         // Chunks of at least 1 MiB: a `BufWriter` of that size passes them on without a copy.
         let chunk_len = rec_size * (1usize << 20).div_ceil(rec_size);
@@ -1197,14 +1267,16 @@ impl<'a> Tokenizer<'a> {
             chunk.extend_from_slice(r);
             at[p] = next_kept(p, at[p] + 1);
             if chunk.len() >= chunk_len {
-                hasher.update(&chunk);
+                hash(&chunk);
                 out.write_all(&chunk).map_err(io)?;
                 chunk.clear();
             }
         }
-        hasher.update(&chunk);
+        hash(&chunk);
         out.write_all(&chunk).map_err(io)?;
-        out.write_all(&hasher.finalize()).map_err(io)?;
+        if seal {
+            out.write_all(&hasher.finalize()).map_err(io)?;
+        }
         out.flush().map_err(io)?;
 
         let mut by_reason: BTreeMap<String, ReasonCount> = BTreeMap::new();

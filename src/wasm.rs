@@ -719,11 +719,15 @@ pub fn tokenize(
 }
 
 /// `{summary, summary_text, results: [{party, file_name, bytes}]}` for the token files.
+/// `digests[i]`, when given and not null, is a 64-byte `Uint8Array`: the SHA-256 of file
+/// `i`'s body (all but its last 32 bytes) then of the whole file, computed by the worker
+/// with WebCrypto (see `crate::compare::FileDigests`); files without one are hashed here.
 #[wasm_bindgen]
 pub fn compare(
     req: &str,
     workflow: &[u8],
     files: Array,
+    digests: Option<Array>,
     progress: &Function,
 ) -> Result<JsValue, JsError> {
     let req = Req::parse(req)?;
@@ -746,17 +750,34 @@ pub fn compare(
             .get(i)
             .cloned()
             .unwrap_or_else(|| format!("tokens-{}", i + 1));
+        // The digest comes from the comparison's own pass over the file (below).
         facts.push(FileFact {
             name: name.clone(),
-            sha256: sha256_blob(&blob)?,
+            sha256: String::new(),
             bytes: blob.size() as u64,
             party: None,
             records: None,
         });
         inputs.push((name, Box::new(BlobReader::new(blob).map_err(js_err)?)));
     }
+    let mut known = Vec::new();
+    for d in digests.iter().flat_map(|a| a.iter()) {
+        known.push(match d.dyn_into::<Uint8Array>() {
+            Ok(a) if a.length() == 64 => {
+                let v = a.to_vec();
+                Some(crate::compare::FileDigests {
+                    body: v[..32].try_into().expect("32 bytes"),
+                    file: v[32..].try_into().expect("32 bytes"),
+                })
+            }
+            _ => None,
+        });
+    }
     let mut cb = progress_fn(progress, total);
-    let out = pipeline::compare(&ctx, inputs, &mut cb).map_err(core_err)?;
+    let out = crate::compare::compare_prehashed(&ctx, inputs, &known, &mut cb).map_err(core_err)?;
+    for (fact, sha256) in facts.iter_mut().zip(&out.input_sha256) {
+        fact.sha256.clone_from(sha256);
+    }
     // What the audit log and the receipt record of this run (see `audit_append`).
     let draft = AuditDraft {
         approval: ApprovalFact::from(&auth),
@@ -1121,8 +1142,11 @@ pub fn tokenize_part(
 
 /// Merges the parts (`Uint8Array`s from [`tokenize_part`], in order) into the token file:
 /// `{token_file, file_name, summary}` like [`tokenize`], or `null` when the parts do not
-/// meet (then run [`tokenize`]).
+/// meet (then run [`tokenize`]). With `unsealed`, the last 32 bytes of `token_file` are
+/// zeros where its checksum belongs: the worker writes there the SHA-256 of the bytes
+/// before them (WebCrypto; see `Tokenizer::finish_unsealed`).
 #[wasm_bindgen]
+#[allow(clippy::too_many_arguments)]
 pub fn tokenize_finish(
     req: &str,
     file: &Blob,
@@ -1130,6 +1154,7 @@ pub fn tokenize_finish(
     key: Vec<u8>,
     parts: Array,
     input_sha256: Option<String>,
+    unsealed: bool,
 ) -> Result<JsValue, JsError> {
     let req = Req::parse(req)?;
     let secret = parse_secret(&req, key)?;
@@ -1150,7 +1175,17 @@ pub fn tokenize_finish(
         outputs.push(crate::tokens::PartOutput::from_bytes(raw).map_err(core_err)?);
     }
     let mut sink = JsSink::new();
-    let summary = match t.finish(outputs, input_sha256, &mut sink) {
+    let done = if unsealed {
+        t.finish_unsealed(outputs, input_sha256, &mut sink)
+            .and_then(|s| {
+                sink.write_all(&[0u8; 32])
+                    .map_err(|e| crate::Error::io("(berkas token)", e))?;
+                Ok(s)
+            })
+    } else {
+        t.finish(outputs, input_sha256, &mut sink)
+    };
+    let summary = match done {
         Ok(s) => s,
         Err(crate::Error::PartsMismatch) => return Ok(JsValue::NULL),
         Err(e) => return Err(core_err(e)),

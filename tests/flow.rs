@@ -369,9 +369,21 @@ fn one_pass_and_parts(
     let Ok(parts) = parts else {
         return (seq_sum, false);
     };
+    // Unsealed (the browser's way: the caller appends the checksum) gives the same file.
+    let mut unsealed = Vec::new();
+    let sealed_here = t
+        .finish_unsealed(parts.clone(), None, &mut unsealed)
+        .is_ok();
+    if sealed_here {
+        use sha2::Digest;
+        let sum = sha2::Sha256::digest(&unsealed);
+        unsealed.extend_from_slice(&sum);
+        assert_eq!(unsealed, seq, "unsealed, cut at {cuts:?}");
+    }
     let mut par = Vec::new();
     match t.finish(parts, Some(seq_sum.input_sha256.clone()), &mut par) {
         Ok(sum) => {
+            assert!(sealed_here);
             assert_eq!(par, seq, "cut at {cuts:?}");
             assert_eq!(
                 serde_json::to_value(&sum).unwrap(),

@@ -226,6 +226,7 @@ fn two_parts(g: &Golden) {
     // What www/worker.js does for a big list with helper workers: parts cut at byte
     // offsets, tokenized separately, then merged. The tokens must not depend on the cut.
     use js_sys::{Array, Function, Reflect, Uint8Array};
+    use sha2::Digest;
     let parts_src = Array::new();
     parts_src.push(&Uint8Array::from(g.input.as_bytes()));
     let blob = web_sys::Blob::new_with_u8_array_sequence(&parts_src).expect("Blob");
@@ -244,13 +245,32 @@ fn two_parts(g: &Golden) {
             .unwrap_or_else(|_| panic!("part 1"));
         let p2 = padan::wasm::tokenize_part(&req, &blob, wf, key(), cut, None, &progress)
             .unwrap_or_else(|_| panic!("part 2"));
-        let out = padan::wasm::tokenize_finish(&req, &blob, wf, key(), Array::of2(&p1, &p2), None)
+        // Sealed here, and unsealed: the worker then writes the checksum (WebCrypto there,
+        // sha2 here) into the 32 bytes left for it.
+        for unsealed in [false, true] {
+            let out = padan::wasm::tokenize_finish(
+                &req,
+                &blob,
+                wf,
+                key(),
+                Array::of2(&p1, &p2),
+                None,
+                unsealed,
+            )
             .unwrap_or_else(|_| panic!("finish"));
-        assert!(!out.is_null(), "parts cut at {cut} do not meet");
-        let bytes: Uint8Array = Reflect::get(&out, &"token_file".into())
-            .expect("token_file")
-            .into();
-        check_token_bytes(g, &bytes.to_vec());
+            assert!(!out.is_null(), "parts cut at {cut} do not meet");
+            let bytes: Uint8Array = Reflect::get(&out, &"token_file".into())
+                .expect("token_file")
+                .into();
+            let mut bytes = bytes.to_vec();
+            if unsealed {
+                let n = bytes.len() - 32;
+                assert_eq!(bytes[n..], [0u8; 32]);
+                let sum: [u8; 32] = sha2::Sha256::digest(&bytes[..n]).into();
+                bytes[n..].copy_from_slice(&sum);
+            }
+            check_token_bytes(g, &bytes);
+        }
     }
 }
 

@@ -108,6 +108,41 @@ function blobOf(x, what) {
 
 const nameOf = (x, fallback) => (x && typeof x.name === 'string' && x.name) || fallback;
 
+// The SHA-256 (hex) of a whole file, for receipts. Up to DIGEST_WHOLE_MAX bytes WebCrypto
+// does it: native code, several times faster than SHA-256 in wasm, so it takes little of
+// the CPU the helpers tokenize with; it needs the file whole in (non-wasm) memory for a
+// moment. Larger files, and browsers without WebCrypto here, stream through wasm.
+const DIGEST_WHOLE_MAX = 256 << 20;
+
+// A token file's digests for `compare`: 64 bytes, the SHA-256 of its body (all but the
+// 32-byte checksum at its end; the core checks the checksum against it instead of hashing
+// the records in wasm) then of the whole file (for the receipt). null (the core hashes the
+// file itself) for files above DIGEST_WHOLE_MAX or without WebCrypto.
+async function tokenFileDigests(file) {
+  if (file.size > DIGEST_WHOLE_MAX || file.size < 32 || !(self.crypto && self.crypto.subtle)) return null;
+  try {
+    const all = new Uint8Array(new FileReaderSync().readAsArrayBuffer(file));
+    const out = new Uint8Array(64);
+    out.set(new Uint8Array(await self.crypto.subtle.digest('SHA-256', all.subarray(0, all.length - 32))), 0);
+    out.set(new Uint8Array(await self.crypto.subtle.digest('SHA-256', all)), 32);
+    return out;
+  } catch (_) {
+    return null;
+  }
+}
+
+async function sha256File(file) {
+  if (file.size <= DIGEST_WHOLE_MAX && self.crypto && self.crypto.subtle) {
+    try {
+      const digest = await self.crypto.subtle.digest('SHA-256', new FileReaderSync().readAsArrayBuffer(file));
+      return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+    } catch (_) {
+      /* e.g. not a secure context: the wasm path below */
+    }
+  }
+  return padan.sha256_blob(file);
+}
+
 function progressFor(id) {
   let last = 0;
   return (rows, bytes, total) => {
@@ -227,7 +262,7 @@ async function tokenizeInPartsOrFail(id, file, r, workflow, key, parts) {
     // Hash the whole input for the receipt while the helpers work.
     let t = performance.now();
     padan.take_read_ms();
-    const sha256 = padan.sha256_blob(file);
+    const sha256 = await sha256File(file);
     timings.hash_ms = performance.now() - t;
     timings.hash_read_ms = padan.take_read_ms();
     let results;
@@ -240,7 +275,13 @@ async function tokenizeInPartsOrFail(id, file, r, workflow, key, parts) {
     timings.parts_done_ms = performance.now() - t0;
     helperMemory = results.map((x) => x.wasm_memory);
     t = performance.now();
-    const res = padan.tokenize_finish(r, file, workflow, key, results.map((x) => x.part), sha256) || null;
+    // The token file's checksum by WebCrypto (wasm leaves its last 32 bytes to us).
+    const subtle = self.crypto && self.crypto.subtle;
+    const res = padan.tokenize_finish(r, file, workflow, key, results.map((x) => x.part), sha256, !!subtle) || null;
+    if (res && subtle) {
+      const tf = res.token_file;
+      tf.set(new Uint8Array(await subtle.digest('SHA-256', tf.subarray(0, tf.length - 32))), tf.length - 32);
+    }
     timings.finish_ms = performance.now() - t;
     if (res) res.timings = timings;
     return res;
@@ -416,10 +457,12 @@ const OPS = {
       m.key.fill(0);
     }
   },
-  compare(m) {
+  async compare(m) {
     const files = (m.files || []).map((f, i) => blobOf(f, `file ${i + 1}`));
     const names = files.map((f, i) => (m.names && m.names[i]) || nameOf(f, `tokens-${i + 1}`));
-    const r = padan.compare(req(m, { workflow_name: wfName(m), names }), bytesOf(m.workflow, 'workflow'), files, progressFor(m.id));
+    const digests = [];
+    for (const f of files) digests.push(await tokenFileDigests(f));
+    const r = padan.compare(req(m, { workflow_name: wfName(m), names }), bytesOf(m.workflow, 'workflow'), files, digests, progressFor(m.id));
     return [r, r.results.map((x) => x.bytes.buffer)];
   },
   async reattach(m0) {
