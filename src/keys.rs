@@ -265,7 +265,7 @@ impl RefKey {
 /// row's reference ([`RowHashes::reference`]) and tokens ([`RowHashes::token`]) with the
 /// place in its output buffer where they belong (zeros until then), and [`RowHashes::flush`]
 /// computes them all and writes them there. The results are exactly those of
-/// [`RefKey::reference`] and [`TokenKey::token`]; batching only lets the browser hash four
+/// [`RefKey::reference`] and [`TokenKey::token`]; batching only lets the browser hash eight
 /// messages at a time (`sha4`).
 ///
 /// Every computation is a short chain of SHA-256 jobs, run in three rounds:
