@@ -1573,3 +1573,167 @@ async fn mock_flow() {
     assert_local(&origin, &urls, "the mock run");
     c.close().await.ok();
 }
+
+/// The worker's path for big lists, which the page flow above (small lists) never takes:
+/// a list cut into parts for helper workers, the input hashed and the token file sealed by
+/// WebCrypto, then the coordinator's comparison with WebCrypto digests. `parts: 2` forces
+/// the split on a small list. The token file must be the CLI's, byte for byte, and the
+/// comparison's people count the CLI's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn worker_parts_match_cli() {
+    require_pkg();
+    tokio::time::timeout(RUN_LIMIT, parts_flow())
+        .await
+        .expect("the parts run took longer than 10 minutes");
+}
+
+async fn parts_flow() {
+    let scratch = Scratch::new("parts");
+    let demo = scratch.0.join("demo");
+    padan(&[
+        "demo",
+        "--out",
+        p(&demo),
+        "--people",
+        "25000",
+        "--seed",
+        "11",
+    ]);
+    let cli = scratch.0.join("cli");
+    std::fs::create_dir_all(&cli).unwrap();
+    let (wf, key) = (demo.join("workflow.json"), demo.join("demo.key"));
+    let fingerprint = fingerprint_of(&demo.join("officer.pub"));
+    padan(&[
+        "officer",
+        "trust",
+        "--public",
+        p(&demo.join("officer.pub")),
+        "--fingerprint",
+        &fingerprint,
+    ]);
+    let mut want = Vec::new();
+    let mut cli_files = Vec::new();
+    for (party, file) in demo_lists() {
+        let out = cli.join(format!("{party}.tokens"));
+        padan(&[
+            "tokenize",
+            "--workflow",
+            p(&wf),
+            "--key",
+            p(&key),
+            "--party",
+            &party,
+            "--input",
+            p(&demo.join(&file)),
+            "--out",
+            p(&out),
+        ]);
+        // Parts are at least 1 MiB: 25,000 people make a DTKS list of about 2.6 MB.
+        let big = std::fs::metadata(demo.join(&file)).unwrap().len() >= 2 << 20;
+        let sha256 = sha256_hex(&std::fs::read(&out).unwrap());
+        want.push(json!({"party": party, "file": file, "big": big, "sha256": sha256}));
+        cli_files.push(out);
+    }
+    let mut args = vec!["compare", "--workflow", p(&wf), "--out-dir"];
+    let results = cli.join("results");
+    args.push(p(&results));
+    args.extend(cli_files.iter().map(|f| p(f)));
+    padan(&args);
+    let summary: Value =
+        serde_json::from_slice(&std::fs::read(results.join("summary.json")).unwrap()).unwrap();
+
+    let server = StaticServer::start(vec![
+        ("/".into(), root().join("www")),
+        ("/demo/".into(), demo.clone()),
+    ]);
+    let origin = server.origin();
+    let driver = Driver::start(scratch.0.join("profile"));
+    let c = connect(
+        &driver,
+        capabilities(&driver.profile, &scratch.0.join("downloads")),
+    )
+    .await;
+    open(&c, &format!("{origin}/index.html")).await;
+    c.update_timeouts(fantoccini::wd::TimeoutConfiguration::new(
+        Some(Duration::from_secs(300)),
+        None,
+        None,
+    ))
+    .await
+    .unwrap();
+    let got = c
+        .execute_async(PARTS_SCRIPT, vec![json!(want)])
+        .await
+        .expect("the parts script ran");
+    assert!(
+        got.get("error").is_none(),
+        "the worker failed: {}",
+        got["error"]
+    );
+    assert!(
+        want.iter().any(|w| w["big"] == json!(true)),
+        "no list of 2 MiB"
+    );
+    for (w, g) in want.iter().zip(got["lists"].as_array().expect("lists")) {
+        if w["big"] == json!(true) {
+            assert_eq!(g["parts"], json!(2), "{} was not split: {g}", w["file"]);
+        }
+        assert_eq!(
+            g["sha256"], w["sha256"],
+            "the token file of {} made in parts differs from the CLI's",
+            w["file"]
+        );
+    }
+    assert_eq!(
+        got["people_total"], summary["people_total"],
+        "the browser's comparison counts other people than the CLI's"
+    );
+    let digests = got["input_sha256"].as_array().expect("input digests");
+    for (w, d) in want.iter().zip(digests) {
+        assert_eq!(
+            d, &w["sha256"],
+            "the compare receipt's digest of {}",
+            w["file"]
+        );
+    }
+}
+
+fn sha256_hex(b: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(b))
+}
+
+/// Runs in the page: tokenizes every demo list in the app's worker with `parts: 2`, then
+/// compares the token files in a fresh worker, as the coordinator page does.
+const PARTS_SCRIPT: &str = r#"
+const [lists, done] = arguments;
+(async () => {
+  const get = async (name) => { const r = await fetch('/demo/' + name); if (!r.ok) throw new Error(name); return r.blob(); };
+  const workflow = await (await get('workflow.json')).text();
+  const approval = await (await get('workflow.approval.json')).text();
+  const officer = JSON.parse(await (await get('officer.pub')).text());
+  const trust = JSON.stringify({ format: 'padan-trust/1', min_signatures: 1, officers: [{ officer: officer.officer, public_key: officer.public_key, fingerprint: officer.fingerprint, trusted_on: '2025-01-01' }], workflows: [] });
+  const key = await (await get('demo.key')).text();
+  const call = (w, msg) => new Promise((resolve, reject) => {
+    w.onmessage = (ev) => { const m = ev.data; if (m.type === 'done') resolve(m.result); else if (m.type === 'error') reject(new Error(m.message)); };
+    w.postMessage(Object.assign({ id: 1 }, msg));
+  });
+  const gate = { workflow, workflow_name: 'workflow.json', approval, approval_name: 'workflow.approval.json', trust };
+  const hex = (buf) => Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, '0')).join('');
+  const out = [];
+  const files = [];
+  for (const l of lists) {
+    const w = new Worker('worker.js', { type: 'module' });
+    const file = new File([await get(l.file)], l.file);
+    const r = await call(w, Object.assign({ op: 'tokenize', file, key, key_name: 'demo.key', party: l.party, parts: 2 }, gate));
+    w.terminate();
+    out.push({ parts: r.timings.parts, sha256: hex(await crypto.subtle.digest('SHA-256', r.token_file)) });
+    files.push(new File([r.token_file], r.file_name));
+  }
+  const w = new Worker('worker.js', { type: 'module' });
+  const c = await call(w, Object.assign({ op: 'compare', files, names: files.map((f) => f.name) }, gate));
+  w.terminate();
+  const draft = JSON.parse(c.audit_draft);
+  done({ lists: out, people_total: c.summary.people_total, input_sha256: draft.inputs.map((f) => f.sha256) });
+})().catch((e) => done({ error: String(e && e.message || e) }));
+"#;
