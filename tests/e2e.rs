@@ -743,6 +743,48 @@ fn no_remote_addresses_in_served_code() {
 }
 
 /// Demo lists: (party id, file name) from the workflow's data parties and the demo table.
+/// `padan demo` into `demo`, its officer trusted by the CLI's trust store.
+fn trusted_demo(demo: &Path, people: &str, seed: &str) -> Files {
+    padan(&["demo", "--out", p(demo), "--people", people, "--seed", seed]);
+    let files = Files {
+        wf: demo.join("workflow.json"),
+        approval: demo.join("workflow.approval.json"),
+        fingerprint: fingerprint_of(&demo.join("officer.pub")),
+        key: demo.join("demo.key"),
+    };
+    assert!(
+        files.wf.is_file() && files.key.is_file(),
+        "padan demo wrote no workflow.json / demo.key in {}",
+        demo.display()
+    );
+    padan(&[
+        "officer",
+        "trust",
+        "--public",
+        p(&demo.join("officer.pub")),
+        "--fingerprint",
+        &files.fingerprint,
+    ]);
+    files
+}
+
+/// The CLI's token file of `list` for `party`.
+fn cli_tokenize(files: &Files, party: &str, list: &Path, out: &Path) {
+    padan(&[
+        "tokenize",
+        "--workflow",
+        p(&files.wf),
+        "--key",
+        p(&files.key),
+        "--party",
+        party,
+        "--input",
+        p(list),
+        "--out",
+        p(out),
+    ]);
+}
+
 fn demo_lists() -> Vec<(String, String)> {
     padan::demo::LISTS
         .iter()
@@ -774,28 +816,8 @@ async fn full_flow() {
     for d in [&cli, &browser] {
         std::fs::create_dir_all(d).unwrap();
     }
-    padan(&["demo", "--out", p(&demo), "--people", "3000", "--seed", "7"]);
-    let wf = demo.join("workflow.json");
-    let key = demo.join("demo.key");
-    assert!(
-        wf.is_file() && key.is_file(),
-        "padan demo wrote no workflow.json / demo.key in {}",
-        demo.display()
-    );
-    let files = Files {
-        wf: wf.clone(),
-        approval: demo.join("workflow.approval.json"),
-        fingerprint: fingerprint_of(&demo.join("officer.pub")),
-        key: key.clone(),
-    };
-    padan(&[
-        "officer",
-        "trust",
-        "--public",
-        p(&demo.join("officer.pub")),
-        "--fingerprint",
-        &files.fingerprint,
-    ]);
+    let files = trusted_demo(&demo, "3000", "7");
+    let (wf, key) = (files.wf.clone(), files.key.clone());
 
     // The offline single file, opened from disk as single/index.html (the same page bytes).
     let single = scratch.0.join("single");
@@ -930,19 +952,7 @@ async fn full_flow() {
         };
         let out = office_tokenize(&c, &origin, &files, party, &list, shot).await;
         let cli_tokens = cli.join(format!("{party}.tokens"));
-        padan(&[
-            "tokenize",
-            "--workflow",
-            p(&wf),
-            "--key",
-            p(&key),
-            "--party",
-            party,
-            "--input",
-            p(&list),
-            "--out",
-            p(&cli_tokens),
-        ]);
+        cli_tokenize(&files, party, &list, &cli_tokens);
         let expected = std::fs::read(&cli_tokens).unwrap();
         let saved = browser.join(&out.token_name);
         std::fs::write(&saved, &out.tokens).unwrap();
@@ -1046,19 +1056,7 @@ async fn full_flow() {
         "the header row under the title rows is not found"
     );
     let cli_xlsx_tokens = cli.join("dinkes-xlsx.tokens");
-    padan(&[
-        "tokenize",
-        "--workflow",
-        p(&wf),
-        "--key",
-        p(&key),
-        "--party",
-        "dinkes",
-        "--input",
-        p(&xlsx),
-        "--out",
-        p(&cli_xlsx_tokens),
-    ]);
+    cli_tokenize(&files, "dinkes", &xlsx, &cli_xlsx_tokens);
     assert!(
         out.tokens == std::fs::read(&cli_xlsx_tokens).unwrap(),
         "the browser's tokens of the workbook differ from the CLI's"
@@ -1590,51 +1588,21 @@ async fn worker_parts_match_cli() {
 async fn parts_flow() {
     let scratch = Scratch::new("parts");
     let demo = scratch.0.join("demo");
-    padan(&[
-        "demo",
-        "--out",
-        p(&demo),
-        "--people",
-        "25000",
-        "--seed",
-        "11",
-    ]);
+    // Parts are at least 1 MiB: 25,000 people make a DTKS list of about 2.6 MB.
+    let files = trusted_demo(&demo, "25000", "11");
     let cli = scratch.0.join("cli");
     std::fs::create_dir_all(&cli).unwrap();
-    let (wf, key) = (demo.join("workflow.json"), demo.join("demo.key"));
-    let fingerprint = fingerprint_of(&demo.join("officer.pub"));
-    padan(&[
-        "officer",
-        "trust",
-        "--public",
-        p(&demo.join("officer.pub")),
-        "--fingerprint",
-        &fingerprint,
-    ]);
     let mut want = Vec::new();
     let mut cli_files = Vec::new();
     for (party, file) in demo_lists() {
         let out = cli.join(format!("{party}.tokens"));
-        padan(&[
-            "tokenize",
-            "--workflow",
-            p(&wf),
-            "--key",
-            p(&key),
-            "--party",
-            &party,
-            "--input",
-            p(&demo.join(&file)),
-            "--out",
-            p(&out),
-        ]);
-        // Parts are at least 1 MiB: 25,000 people make a DTKS list of about 2.6 MB.
+        cli_tokenize(&files, &party, &demo.join(&file), &out);
         let big = std::fs::metadata(demo.join(&file)).unwrap().len() >= 2 << 20;
         let sha256 = sha256_hex(&std::fs::read(&out).unwrap());
         want.push(json!({"party": party, "file": file, "big": big, "sha256": sha256}));
         cli_files.push(out);
     }
-    let mut args = vec!["compare", "--workflow", p(&wf), "--out-dir"];
+    let mut args = vec!["compare", "--workflow", p(&files.wf), "--out-dir"];
     let results = cli.join("results");
     args.push(p(&results));
     args.extend(cli_files.iter().map(|f| p(f)));
