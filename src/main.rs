@@ -1017,7 +1017,7 @@ fn tokenize_file(
             (parts, hash.join().expect("no panic"))
         });
         if let Ok(parts) = parts.into_iter().collect::<R<Vec<_>>>() {
-            match t.finish(parts, digest.ok(), &mut *out) {
+            match t.finish_with(parts, digest.ok(), &mut *out, &Threads::all()) {
                 Err(Error::PartsMismatch) => {}
                 other => return other,
             }
