@@ -476,12 +476,13 @@ impl<R: Read> TableReader<R> {
                         .record
                         .position()
                         .map_or((0, 1), |p| (p.byte(), p.line()));
-                    let inner = self
-                        .record
-                        .as_slice()
-                        .iter()
-                        .filter(|&&b| b == b'\n')
-                        .count() as u64;
+                    // Quoted line breaks are rare: one fast search usually settles it.
+                    let bytes = self.record.as_slice();
+                    let inner = if bytes.contains(&b'\n') {
+                        bytes.iter().filter(|&&b| b == b'\n').count() as u64
+                    } else {
+                        0
+                    };
                     let src = self.rdr.get_ref();
                     let unterminated = src.eof
                         && self.record.as_slice().last() == Some(&b'\n')

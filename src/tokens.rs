@@ -682,31 +682,66 @@ pub struct PartOutput {
     stats: NikColumnStats,
 }
 
+/// The order of the `rec_size`-byte records in `records` by reference (their first
+/// [`TOKEN_LEN`] bytes, big-endian), equal references by place: the same order as sorting
+/// `(reference, place)` pairs. References are keyed hashes, spread evenly: the records are
+/// put into buckets by the top bits of their references (about 16 to a bucket), and each
+/// small bucket is sorted on its own.
+fn reference_order(records: &[u8], rec_size: usize) -> Vec<u32> {
+    let n = records.len() / rec_size;
+    let full = |i: u32| {
+        let at = i as usize * rec_size;
+        u128::from_be_bytes(records[at..at + TOKEN_LEN].try_into().expect("16"))
+    };
+    // The reference's top 64 bits decide all but (almost) never.
+    let hi: Vec<u64> = records
+        .chunks_exact(rec_size)
+        .map(|c| u64::from_be_bytes(c[..8].try_into().expect("8")))
+        .collect();
+    let bits = (usize::BITS - n.leading_zeros())
+        .saturating_sub(4)
+        .clamp(1, 16);
+    let bucket = |h: u64| (h >> (64 - bits)) as usize;
+    let mut starts = vec![0u32; (1 << bits) + 1];
+    for &h in &hi {
+        starts[bucket(h) + 1] += 1;
+    }
+    for b in 1..starts.len() {
+        starts[b] += starts[b - 1];
+    }
+    let mut fill = starts.clone();
+    let mut src = vec![0u32; n];
+    for (i, &h) in hi.iter().enumerate() {
+        let f = &mut fill[bucket(h)];
+        src[*f as usize] = i as u32;
+        *f += 1;
+    }
+    for w in starts.windows(2) {
+        src[w[0] as usize..w[1] as usize].sort_unstable_by(|&a, &b| {
+            hi[a as usize]
+                .cmp(&hi[b as usize])
+                .then_with(|| full(a).cmp(&full(b)))
+                .then(a.cmp(&b))
+        });
+    }
+    src
+}
+
 impl PartOutput {
     /// Puts the records in reference order, in place (no second copy of a part that can
     /// be tens of MB), and renumbers `zero_ending` to the records' new places.
     fn sort_by_reference(&mut self, rec_size: usize) {
         let n = self.records.len() / rec_size;
-        let mut order: Vec<(u128, u32)> = self
-            .records
-            .chunks_exact(rec_size)
-            .enumerate()
-            .map(|(i, c)| {
-                (
-                    u128::from_be_bytes(c[..TOKEN_LEN].try_into().expect("16")),
-                    i as u32,
-                )
-            })
-            .collect();
-        order.sort_unstable();
         // `src[d]`: the record that goes to place `d`; `dest[s]`: where record `s` goes.
-        let src: Vec<u32> = order.into_iter().map(|(_, i)| i).collect();
-        let mut dest = vec![0u32; n];
-        for (d, &s) in src.iter().enumerate() {
-            dest[s as usize] = d as u32;
-        }
-        for z in &mut self.zero_ending {
-            z.0 = dest[z.0 as usize];
+        let src = reference_order(&self.records, rec_size);
+        if !self.zero_ending.is_empty() {
+            let mut dest = vec![0u32; n];
+            for (d, &s) in src.iter().enumerate() {
+                dest[s as usize] = d as u32;
+            }
+            for z in &mut self.zero_ending {
+                z.0 = dest[z.0 as usize];
+            }
         }
         // Follow each cycle of the permutation once, moving records through `tmp`.
         let mut tmp = vec![0u8; rec_size];
@@ -1057,6 +1092,8 @@ impl<'a> Tokenizer<'a> {
         if later && !seen {
             out.first = out.next;
         }
+        // The memos of the normalizer go before the sort needs its memory.
+        drop((reader, normalizer, fuzzy, hashes));
         // Reference order already here, where parts run side by side: `finish` then only
         // merges the sorted parts.
         out.sort_by_reference(rec_size);
@@ -1076,7 +1113,20 @@ impl<'a> Tokenizer<'a> {
         input_sha256: Option<String>,
         out: W,
     ) -> Result<TokenizeSummary> {
-        self.finish_sealed(parts, input_sha256, out, true)
+        self.finish_with(parts, input_sha256, out, &crate::par::Serial)
+    }
+
+    /// [`Tokenizer::finish`] on the cores `par` lends: the parts are counted side by side,
+    /// and the merge runs beside the hashing and writing of what it merged before. The
+    /// file is the same byte for byte.
+    pub fn finish_with<W: Write>(
+        &self,
+        parts: Vec<PartOutput>,
+        input_sha256: Option<String>,
+        out: W,
+        par: &dyn crate::par::Parallel,
+    ) -> Result<TokenizeSummary> {
+        self.finish_in(parts, input_sha256, out, par, 4 << 20, true)
     }
 
     /// [`Tokenizer::finish`] without the checksum: writes the token file up to its last
@@ -1089,14 +1139,25 @@ impl<'a> Tokenizer<'a> {
         input_sha256: Option<String>,
         out: W,
     ) -> Result<TokenizeSummary> {
-        self.finish_sealed(parts, input_sha256, out, false)
+        self.finish_in(
+            parts,
+            input_sha256,
+            out,
+            &crate::par::Serial,
+            4 << 20,
+            false,
+        )
     }
 
-    fn finish_sealed<W: Write>(
+    /// [`Tokenizer::finish_with`], merging chunks of about `chunk_bytes`; with `seal`
+    /// false, without the checksum ([`Tokenizer::finish_unsealed`]).
+    fn finish_in<W: Write>(
         &self,
         mut parts: Vec<PartOutput>,
         input_sha256: Option<String>,
         mut out: W,
+        par: &dyn crate::par::Parallel,
+        chunk_bytes: usize,
         seal: bool,
     ) -> Result<TokenizeSummary> {
         for w in parts.windows(2) {
@@ -1173,26 +1234,39 @@ impl<'a> Tokenizer<'a> {
             }
             rejected.sort_by_key(|r| r.row);
         }
-        // Each part is in reference order: one merge of the parts gives the file's order.
-        let mut records = 0u64;
-        let mut per_key = vec![0u64; nk];
-        let mut filters = 0u64;
+        // Records and tokens per key, counted part by part (side by side when `par` can).
         let exact = TOKEN_LEN + 1 + nk * TOKEN_LEN;
-        for (p, d) in parts.iter().zip(&dropped) {
-            for (rec, _) in p
-                .records
-                .chunks_exact(rec_size)
-                .zip(d)
-                .filter(|(_, d)| !**d)
-            {
-                records += 1;
-                let mask = rec[TOKEN_LEN];
-                for (k, c) in per_key.iter_mut().enumerate() {
-                    *c += u64::from(mask >> k & 1);
+        let has_fuzzy = self.fuzzy.is_some();
+        let counts = crate::par::map(
+            par,
+            &parts.iter().zip(&dropped).collect::<Vec<_>>(),
+            |(p, _)| p.records.len() as u64,
+            |(p, d)| {
+                let (mut records, mut per_key, mut filters) = (0u64, vec![0u64; nk], 0u64);
+                for (rec, _) in p
+                    .records
+                    .chunks_exact(rec_size)
+                    .zip(d.iter())
+                    .filter(|(_, d)| !**d)
+                {
+                    records += 1;
+                    let mask = rec[TOKEN_LEN];
+                    for (k, c) in per_key.iter_mut().enumerate() {
+                        *c += u64::from(mask >> k & 1);
+                    }
+                    if has_fuzzy && rec[exact] & 1 != 0 {
+                        filters += 1;
+                    }
                 }
-                if self.fuzzy.is_some() && rec[exact] & 1 != 0 {
-                    filters += 1;
-                }
+                (records, per_key, filters)
+            },
+        );
+        let (mut records, mut per_key, mut filters) = (0u64, vec![0u64; nk], 0u64);
+        for (r, k, f) in counts {
+            records += r;
+            filters += f;
+            for (a, b) in per_key.iter_mut().zip(k) {
+                *a += b;
             }
         }
         let tokens_per_key: BTreeMap<String, u64> = wf
@@ -1232,48 +1306,37 @@ impl<'a> Tokenizer<'a> {
         head.extend_from_slice(&serde_json::to_vec(&header).expect("serializable"));
         head.push(b'\n');
         let io = |e| Error::io("(berkas token)", e);
-        let mut hash = |b: &[u8]| {
-            if seal {
-                hasher.update(b)
-            }
-        };
-        hash(&head);
+        if seal {
+            hasher.update(&head);
+        }
         out.write_all(&head).map_err(io)?;
-        // Chunks of at least 1 MiB: a `BufWriter` of that size passes them on without a copy.
-        let chunk_len = rec_size * (1usize << 20).div_ceil(rec_size);
+        // Each part is in reference order: one merge of the parts gives the file's order.
+        // Chunks of 4 MiB (a `BufWriter` of up to that size passes them on without a copy);
+        // with two cores the next chunk is merged while this one is hashed and written.
+        let chunk_len = rec_size * chunk_bytes.div_ceil(rec_size).max(1);
+        let mut merge = Merge::new(&parts, &dropped, rec_size);
         let mut chunk = Vec::with_capacity(chunk_len);
-        // Next record of each part (skipping dropped ones); the smallest reference goes first.
-        let mut at: Vec<usize> = vec![0; parts.len()];
-        let next_kept = |p: usize, mut i: usize| {
-            while dropped[p].get(i) == Some(&true) {
-                i += 1;
-            }
-            i
-        };
-        for (p, a) in at.iter_mut().enumerate() {
-            *a = next_kept(p, 0);
-        }
-        let head = |p: usize, i: usize| parts[p].records.get(i * rec_size..(i + 1) * rec_size);
-        loop {
-            let mut best: Option<(usize, &[u8])> = None;
-            for (p, &i) in at.iter().enumerate() {
-                if let Some(r) = head(p, i) {
-                    if best.is_none_or(|(_, b)| r[..TOKEN_LEN] < b[..TOKEN_LEN]) {
-                        best = Some((p, r));
-                    }
+        let mut next = Vec::with_capacity(chunk_len);
+        merge.fill(&mut chunk, chunk_len);
+        while !chunk.is_empty() {
+            next.clear();
+            let mut written = Ok(());
+            let mut write = || {
+                if seal {
+                    hasher.update(&chunk);
                 }
+                written = out.write_all(&chunk);
+            };
+            if par.width() > 1 {
+                let (m, n) = (&mut merge, &mut next);
+                par.join(Box::new(move || m.fill(n, chunk_len)), &mut write);
+            } else {
+                write();
+                merge.fill(&mut next, chunk_len);
             }
-            let Some((p, r)) = best else { break };
-            chunk.extend_from_slice(r);
-            at[p] = next_kept(p, at[p] + 1);
-            if chunk.len() >= chunk_len {
-                hash(&chunk);
-                out.write_all(&chunk).map_err(io)?;
-                chunk.clear();
-            }
+            written.map_err(io)?;
+            std::mem::swap(&mut chunk, &mut next);
         }
-        hash(&chunk);
-        out.write_all(&chunk).map_err(io)?;
         if seal {
             out.write_all(&hasher.finalize()).map_err(io)?;
         }
@@ -1314,6 +1377,64 @@ impl<'a> Tokenizer<'a> {
             nik_column_damaged: damaged,
             created_by: format!("padan {}", crate::VERSION),
         })
+    }
+}
+
+/// The k-way merge of sorted parts in [`Tokenizer::finish_with`], a chunk at a time.
+struct Merge<'p> {
+    parts: &'p [PartOutput],
+    dropped: &'p [Vec<bool>],
+    rec_size: usize,
+    /// Next kept record of each part, and its reference (`None` when the part is done).
+    at: Vec<usize>,
+    heads: Vec<Option<u128>>,
+}
+
+impl<'p> Merge<'p> {
+    fn new(parts: &'p [PartOutput], dropped: &'p [Vec<bool>], rec_size: usize) -> Merge<'p> {
+        let mut m = Merge {
+            parts,
+            dropped,
+            rec_size,
+            at: vec![0; parts.len()],
+            heads: vec![None; parts.len()],
+        };
+        for p in 0..parts.len() {
+            m.advance(p, 0);
+        }
+        m
+    }
+
+    /// Moves part `p` to its first kept record at or after `i`.
+    fn advance(&mut self, p: usize, mut i: usize) {
+        while self.dropped[p].get(i) == Some(&true) {
+            i += 1;
+        }
+        self.at[p] = i;
+        let at = i * self.rec_size;
+        self.heads[p] = self.parts[p]
+            .records
+            .get(at..at + TOKEN_LEN)
+            .map(|r| u128::from_be_bytes(r.try_into().expect("16")));
+    }
+
+    /// Appends records in reference order (the earlier part first on equal references)
+    /// until `chunk` holds at least `len` bytes or all are merged.
+    fn fill(&mut self, chunk: &mut Vec<u8>, len: usize) {
+        while chunk.len() < len {
+            let mut best: Option<(usize, u128)> = None;
+            for (p, h) in self.heads.iter().enumerate() {
+                if let Some(h) = *h {
+                    if best.is_none_or(|(_, b)| h < b) {
+                        best = Some((p, h));
+                    }
+                }
+            }
+            let Some((p, _)) = best else { return };
+            let at = self.at[p] * self.rec_size;
+            chunk.extend_from_slice(&self.parts[p].records[at..at + self.rec_size]);
+            self.advance(p, self.at[p] + 1);
+        }
     }
 }
 
@@ -1362,4 +1483,120 @@ pub(crate) fn reader_hash<R: Read>(reader: &mut TableReader<HashingReader<R>>) -
         }
     }
     Ok(inner.hasher.clone().finalize().into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::date::Date;
+
+    #[test]
+    fn reference_order_is_the_order_of_sorted_pairs() {
+        let rec_size = 20;
+        for n in [0usize, 1, 2, 17, 300, 5000] {
+            let mut state = n as u64 + 1;
+            let mut next = || {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                (state >> 24) as u8
+            };
+            let mut records = vec![0u8; n * rec_size];
+            for r in records.chunks_exact_mut(rec_size) {
+                r.iter_mut().for_each(|b| *b = next());
+            }
+            // Equal references, and references equal in their top 64 bits only.
+            if n >= 300 {
+                let (a, b) = records.split_at_mut(10 * rec_size);
+                b[..TOKEN_LEN].copy_from_slice(&a[..TOKEN_LEN]);
+                b[rec_size..rec_size + 8].copy_from_slice(&a[rec_size..rec_size + 8]);
+                b[2 * rec_size..2 * rec_size + TOKEN_LEN].fill(0);
+                b[3 * rec_size..3 * rec_size + TOKEN_LEN].fill(0);
+                b[4 * rec_size..4 * rec_size + TOKEN_LEN].fill(0xFF);
+            }
+            let mut pairs: Vec<(u128, u32)> = records
+                .chunks_exact(rec_size)
+                .enumerate()
+                .map(|(i, c)| (u128::from_be_bytes(c[..16].try_into().unwrap()), i as u32))
+                .collect();
+            pairs.sort_unstable();
+            let want: Vec<u32> = pairs.into_iter().map(|(_, i)| i).collect();
+            assert_eq!(reference_order(&records, rec_size), want, "n = {n}");
+        }
+    }
+
+    /// Merging in chunks of a few records beside the hashing, on real threads, writes the
+    /// bytes of the serial merge (also with a damaged NIK column, whose rows are dropped
+    /// in the middle of the parts).
+    #[test]
+    fn finish_in_small_chunks_on_threads_is_the_same_file() {
+        let wf = crate::workflow::demo_workflow(
+            &[("dtks", "DTKS"), ("dinkes", "Dinkes")],
+            "2025-01-01",
+            "2030-12-31",
+        );
+        let ctx = Context {
+            workflow: &wf,
+            workflow_file: "workflow.json",
+            today: Date {
+                year: 2026,
+                month: 11,
+                day: 27,
+            },
+        };
+        let secret = Secret::from_bytes([7; 32]);
+        for damaged in [false, true] {
+            let mut data = b"NIK,NAMA,TGL_LAHIR\n".to_vec();
+            for i in 0..600u32 {
+                let serial = if damaged && i % 2 == 0 {
+                    (i + 1) * 10
+                } else {
+                    i * 10 + 3
+                };
+                let name = if i % 3 == 0 { "" } else { "SITI AMINAH" };
+                data.extend_from_slice(
+                    format!("320901450580{:04},{name} {i},05-05-1980\n", serial % 10000).as_bytes(),
+                );
+            }
+            let opts = InputOptions::default();
+            let t = Tokenizer::new(&ctx, &secret, "dtks", &data, "l.csv", &opts).unwrap();
+            let starts = t.part_starts(data.len() as u64, 1);
+            let len = data.len() as u64;
+            let cuts = [starts[0], len / 4, len / 2 + 5];
+            let parts: Vec<PartOutput> = cuts
+                .iter()
+                .enumerate()
+                .map(|(i, &st)| {
+                    t.run_part(
+                        st,
+                        &data[st as usize..],
+                        cuts.get(i + 1).copied(),
+                        &mut |_| {},
+                    )
+                    .unwrap()
+                })
+                .collect();
+            let mut serial = Vec::new();
+            let want = t.finish(parts.clone(), None, &mut serial).unwrap();
+            assert_eq!(want.nik_column_damaged, damaged);
+            for chunk in [1, 100, 1000, 1 << 20] {
+                let mut threaded = Vec::new();
+                let got = t
+                    .finish_in(
+                        parts.clone(),
+                        None,
+                        &mut threaded,
+                        &crate::par::TestThreads(2),
+                        chunk,
+                        true,
+                    )
+                    .unwrap();
+                assert!(threaded == serial, "chunk {chunk}, damaged {damaged}");
+                assert_eq!(
+                    serde_json::to_value(&got).unwrap(),
+                    serde_json::to_value(&want).unwrap()
+                );
+            }
+        }
+    }
 }

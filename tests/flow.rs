@@ -59,6 +59,52 @@ fn scenario(people: usize, seed: u64) -> Scenario {
     }
 }
 
+/// Real threads, as the CLI lends them to `Tokenizer::finish_with`.
+struct Threads;
+
+impl padan::par::Parallel for Threads {
+    fn width(&self) -> usize {
+        2
+    }
+    fn run<'a>(&self, tasks: Vec<Box<dyn FnOnce() + Send + 'a>>) {
+        std::thread::scope(|s| {
+            for t in tasks {
+                s.spawn(t);
+            }
+        });
+    }
+    fn join<'a>(&self, other: Box<dyn FnOnce() + Send + 'a>, here: &mut dyn FnMut()) {
+        std::thread::scope(|s| {
+            s.spawn(other);
+            here();
+        });
+    }
+}
+
+/// `finish_with` on threads gives the bytes `finish` gives (or fails the same way).
+fn finish_both(
+    t: &pipeline::Tokenizer,
+    parts: Vec<padan::tokens::PartOutput>,
+    sha: Option<String>,
+    out: &mut Vec<u8>,
+) -> padan::Result<pipeline::TokenizeSummary> {
+    let mut threaded = Vec::new();
+    let with = t.finish_with(parts.clone(), sha.clone(), &mut threaded, &Threads);
+    let plain = t.finish(parts, sha, &mut *out);
+    match (&plain, &with) {
+        (Ok(a), Ok(b)) => {
+            assert!(threaded == *out, "finish_with wrote other bytes");
+            assert_eq!(
+                serde_json::to_value(a).unwrap(),
+                serde_json::to_value(b).unwrap()
+            );
+        }
+        (Err(padan::Error::PartsMismatch), Err(padan::Error::PartsMismatch)) => {}
+        _ => panic!("finish and finish_with disagree"),
+    }
+    plain
+}
+
 fn today() -> Date {
     Date {
         year: 2026,
@@ -283,7 +329,8 @@ fn parts_give_the_same_token_file_as_one_pass() {
                 continue;
             }
             let mut par = Vec::new();
-            match t.finish(
+            match finish_both(
+                &t,
                 parts.into_iter().map(Result::unwrap).collect(),
                 Some(seq_sum.input_sha256.clone()),
                 &mut par,
@@ -381,7 +428,7 @@ fn one_pass_and_parts(
         assert_eq!(unsealed, seq, "unsealed, cut at {cuts:?}");
     }
     let mut par = Vec::new();
-    match t.finish(parts, Some(seq_sum.input_sha256.clone()), &mut par) {
+    match finish_both(&t, parts, Some(seq_sum.input_sha256.clone()), &mut par) {
         Ok(sum) => {
             assert!(sealed_here);
             assert_eq!(par, seq, "cut at {cuts:?}");
