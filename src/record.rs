@@ -12,8 +12,6 @@ use std::sync::Arc;
 
 /// The region memo: keys are the office's own cells, so a fast non-keyed hash is fine.
 type RegionMemo = std::collections::HashMap<String, Option<Arc<str>>, rustc_hash::FxBuildHasher>;
-/// The memo of whole name cells (full names repeat too: ABDUL RAHMAN, SITI AMINAH, ...).
-type NameMemo = std::collections::HashMap<Box<str>, Option<NormalName>, rustc_hash::FxBuildHasher>;
 
 /// A problem of a row that is not a problem of a single NIK value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -163,14 +161,9 @@ pub struct Normalizer {
     regions: [RegionMemo; 2],
     /// Name words repeat endlessly too: their folded key forms are remembered (bounded).
     folds: FoldCache,
-    /// Whole name cells already normalized (bounded): the name depends on the cell alone,
-    /// so the memo changes nothing.
-    names: NameMemo,
 }
 
 const REGION_MEMO: usize = 8192;
-/// Names: about 40% of a 750,000-row part's cells are found (a few MB per part).
-const NAME_MEMO: usize = 1 << 16;
 
 fn cell(fields: &[String], i: Option<usize>) -> Option<&str> {
     i.and_then(|i| fields.get(i)).map(|s| s.as_str())
@@ -191,20 +184,7 @@ impl Normalizer {
             reference_year,
             regions: Default::default(),
             folds: FoldCache::default(),
-            names: Default::default(),
         }
-    }
-
-    /// [`normalize_name_with`], remembered.
-    fn name(&mut self, raw: &str) -> Option<NormalName> {
-        if let Some(v) = self.names.get(raw) {
-            return v.clone();
-        }
-        let v = normalize_name_with(raw, &mut self.folds).ok();
-        if self.names.len() < NAME_MEMO {
-            self.names.insert(raw.into(), v.clone());
-        }
-        v
     }
 
     fn region(&mut self, desa: bool, raw: &str) -> Option<Arc<str>> {
@@ -251,7 +231,7 @@ impl Normalizer {
             r.nik = c.info;
         }
         if let Some(v) = cell(fields, m[Field::Name as usize]) {
-            r.name = self.name(v);
+            r.name = normalize_name_with(v, &mut self.folds).ok();
         }
         let date = if let Some(v) = cell(fields, m[Field::BirthDate as usize]) {
             Some(crate::date::parse_date_with_reference(
