@@ -12,11 +12,6 @@ use std::sync::Arc;
 
 /// The region memo: keys are the office's own cells, so a fast non-keyed hash is fine.
 type RegionMemo = std::collections::HashMap<String, Option<Arc<str>>, rustc_hash::FxBuildHasher>;
-/// The memo of whole name cells (full names repeat too: ABDUL RAHMAN, SITI AMINAH, ...).
-type NameMemo = std::collections::HashMap<Box<str>, Option<NormalName>, rustc_hash::FxBuildHasher>;
-/// The memo of birth-date cells (a list has a few tens of thousands of distinct dates).
-type DateMemo =
-    std::collections::HashMap<Box<str>, Result<Date, DateError>, rustc_hash::FxBuildHasher>;
 
 /// A problem of a row that is not a problem of a single NIK value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -166,20 +161,9 @@ pub struct Normalizer {
     regions: [RegionMemo; 2],
     /// Name words repeat endlessly too: their folded key forms are remembered (bounded).
     folds: FoldCache,
-    /// Whole name cells and birth-date cells already normalized (bounded). Both functions
-    /// depend on the cell alone (and the fixed reference year), so a memo changes nothing.
-    /// Birth-date cells: `[0]` birth-date columns, `[1]` place-and-date columns.
-    names: NameMemo,
-    dates: [DateMemo; 2],
-    /// The reference year `dates` was made with.
-    dates_year: u16,
 }
 
 const REGION_MEMO: usize = 8192;
-/// Names: about 40% of a 750,000-row part's cells are found (a few MB per part).
-const NAME_MEMO: usize = 1 << 16;
-/// Dates: about 95% are found.
-const DATE_MEMO: usize = 1 << 16;
 
 fn cell(fields: &[String], i: Option<usize>) -> Option<&str> {
     i.and_then(|i| fields.get(i)).map(|s| s.as_str())
@@ -200,45 +184,7 @@ impl Normalizer {
             reference_year,
             regions: Default::default(),
             folds: FoldCache::default(),
-            names: Default::default(),
-            dates: Default::default(),
-            dates_year: reference_year,
         }
-    }
-
-    /// [`normalize_name_with`], remembered.
-    fn name(&mut self, raw: &str) -> Option<NormalName> {
-        if let Some(v) = self.names.get(raw) {
-            return v.clone();
-        }
-        let v = normalize_name_with(raw, &mut self.folds).ok();
-        if self.names.len() < NAME_MEMO {
-            self.names.insert(raw.into(), v.clone());
-        }
-        v
-    }
-
-    /// The date of a birth-date cell ([`crate::date::parse_date_with_reference`] with this
-    /// list's reference year) or of a place-and-date cell ([`split_place_date`]), remembered.
-    fn date(&mut self, place: bool, raw: &str) -> Result<Date, DateError> {
-        if self.dates_year != self.reference_year {
-            // `reference_year` is public: a memo never outlives the year it was made with.
-            self.dates = Default::default();
-            self.dates_year = self.reference_year;
-        }
-        let memo = &mut self.dates[usize::from(place)];
-        if let Some(v) = memo.get(raw) {
-            return v.clone();
-        }
-        let v = if place {
-            split_place_date(raw).1
-        } else {
-            crate::date::parse_date_with_reference(raw, self.reference_year)
-        };
-        if memo.len() < DATE_MEMO {
-            memo.insert(raw.into(), v.clone());
-        }
-        v
     }
 
     fn region(&mut self, desa: bool, raw: &str) -> Option<Arc<str>> {
@@ -285,12 +231,15 @@ impl Normalizer {
             r.nik = c.info;
         }
         if let Some(v) = cell(fields, m[Field::Name as usize]) {
-            r.name = self.name(v);
+            r.name = normalize_name_with(v, &mut self.folds).ok();
         }
         let date = if let Some(v) = cell(fields, m[Field::BirthDate as usize]) {
-            Some(self.date(false, v))
+            Some(crate::date::parse_date_with_reference(
+                v,
+                self.reference_year,
+            ))
         } else {
-            cell(fields, m[Field::PlaceBirthDate as usize]).map(|v| self.date(true, v))
+            cell(fields, m[Field::PlaceBirthDate as usize]).map(|v| split_place_date(v).1)
         };
         match date {
             Some(Ok(d)) => r.birth_date = Some(d),
