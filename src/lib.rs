@@ -30,6 +30,7 @@ pub mod nik;
 pub mod par;
 pub mod pipeline;
 pub mod quality;
+pub mod rawcsv;
 pub mod reattach;
 pub mod record;
 pub mod result;

@@ -10,6 +10,8 @@ use serde::Serialize;
 use crate::columns::{Field, Mapping};
 use crate::error::{Error, Result};
 use crate::pipeline::InputOptions;
+pub use crate::rawcsv::RawRecord;
+use crate::rawcsv::Records;
 
 /// How many bytes of the start of a file are used for detection.
 pub const SNIFF_BYTES: usize = 64 * 1024;
@@ -234,7 +236,7 @@ pub struct Row<'a> {
     /// Decoded fields (as many as the row has: may differ from the header's count).
     pub fields: &'a [String],
     /// The raw bytes of each field, undecoded (for record references).
-    pub raw: &'a csv::ByteRecord,
+    pub raw: &'a RawRecord,
 }
 
 /// The input of the CSV parser: the file, with a `\n` added at the end when its last line
@@ -279,11 +281,11 @@ impl<R: Read> Read for EndNewline<R> {
 /// counting them in the record's position, so the reader finds the record's own start by
 /// counting the lines the record consumed.
 pub struct TableReader<R: Read> {
-    rdr: csv::Reader<EndNewline<R>>,
+    rdr: Records<EndNewline<R>>,
     pub header: Vec<String>,
     pub file: String,
     pub dialect: Dialect,
-    record: csv::ByteRecord,
+    record: RawRecord,
     fields: Vec<String>,
     row: u64,
     /// Offset of this reader's first byte in the whole file.
@@ -300,20 +302,18 @@ pub struct TableReader<R: Read> {
     pub header_line: u64,
 }
 
-fn csv_reader<R: Read>(input: R, dialect: Dialect) -> csv::Reader<EndNewline<R>> {
-    csv::ReaderBuilder::new()
-        .delimiter(dialect.delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .terminator(csv::Terminator::Any(b'\n'))
-        .buffer_capacity(256 * 1024)
-        .from_reader(EndNewline {
+fn csv_reader<R: Read>(input: R, dialect: Dialect) -> Records<EndNewline<R>> {
+    Records::new(
+        EndNewline {
             inner: input,
             tail: [0; 2],
             seen: false,
             added: 0,
             eof: false,
-        })
+        },
+        dialect.delimiter,
+        256 * 1024,
+    )
 }
 
 impl<R: Read> TableReader<R> {
@@ -325,7 +325,7 @@ impl<R: Read> TableReader<R> {
             header: Vec::new(),
             file: file.to_string(),
             dialect,
-            record: csv::ByteRecord::new(),
+            record: RawRecord::default(),
             fields: Vec::new(),
             row: 0,
             base: 0,
@@ -398,7 +398,7 @@ impl<R: Read> TableReader<R> {
             header,
             file: file.to_string(),
             dialect,
-            record: csv::ByteRecord::new(),
+            record: RawRecord::default(),
             fields: Vec::new(),
             row: 0,
             base,
@@ -427,7 +427,7 @@ impl<R: Read> TableReader<R> {
     /// Lines fully read so far (at the end: all lines of this reader's input, a last line
     /// without a line break included).
     pub fn lines_read(&self) -> u64 {
-        self.rdr.position().line().saturating_sub(1)
+        self.rdr.line().saturating_sub(1)
     }
 
     /// The file offset after the last record read: where the next record (or blank lines
@@ -445,15 +445,8 @@ impl<R: Read> TableReader<R> {
             if !more {
                 return Ok(false);
             }
-            let n = self.record.len();
-            if n > 0 && self.record[n - 1].ends_with(b"\r") {
-                let pos = self.record.position().cloned();
-                let last = self.record[n - 1].to_vec();
-                self.record.truncate(n - 1);
-                self.record.push_field(&last[..last.len() - 1]);
-                if let Some(p) = pos {
-                    self.record.set_position(Some(p));
-                }
+            if self.record.last_byte() == Some(b'\r') {
+                self.record.trim_last_byte();
             }
             if self.record.len() == 1 && self.record[0].is_empty() {
                 continue;
@@ -469,53 +462,39 @@ impl<R: Read> TableReader<R> {
     /// those. The one record that does not end with a `\n` is a last one whose quote is
     /// never closed: it ran into the end of the file with the final `\n` in its field.
     fn read_raw_record(&mut self) -> Result<bool> {
-        match self.rdr.read_byte_record(&mut self.record) {
-            Ok(more) => {
-                if more {
-                    let (b0, l0) = self
-                        .record
-                        .position()
-                        .map_or((0, 1), |p| (p.byte(), p.line()));
-                    // Quoted line breaks are rare: one fast search usually settles it.
-                    let bytes = self.record.as_slice();
-                    let inner = if bytes.contains(&b'\n') {
-                        bytes.iter().filter(|&&b| b == b'\n').count() as u64
-                    } else {
-                        0
-                    };
-                    let src = self.rdr.get_ref();
-                    let unterminated = src.eof
-                        && self.record.as_slice().last() == Some(&b'\n')
-                        && src.tail != *b"\"\n";
-                    let ends = inner + u64::from(!unterminated);
-                    let blank = (self.rdr.position().line() - l0).saturating_sub(ends);
-                    self.start_byte = b0 + blank;
-                    self.start_line = l0 + blank;
-                }
-                if self.record.as_slice().len() > MAX_ROW_BYTES {
-                    let line = Some(self.start_line + self.base_line);
-                    return Err(Error::invalid(
-                        &self.file,
-                        line,
-                        None,
-                        format!(
-                            "baris terlalu panjang ({} MB; batas 1 MB). Biasanya ada tanda kutip (\") yang tidak ditutup; perbaiki baris itu dan simpan ulang.",
-                            self.record.as_slice().len() / (1 << 20)
-                        ),
-                    ));
-                }
-                Ok(more)
-            }
-            Err(e) => {
-                let line = e.position().map(|p| p.line() + self.base_line);
-                Err(match e.into_kind() {
-                    csv::ErrorKind::Io(io) => Error::io(&self.file, io),
-                    other => {
-                        Error::invalid(&self.file, line, None, format!("CSV tidak sah: {other:?}"))
-                    }
-                })
-            }
+        let more = self
+            .rdr
+            .read(&mut self.record)
+            .map_err(|e| Error::io(&self.file, e))?;
+        if more {
+            let (b0, l0) = self.rdr.record_start();
+            // Quoted line breaks are rare: one fast search usually settles it.
+            let bytes = self.record.bytes();
+            let inner = if memchr::memchr(b'\n', bytes).is_some() {
+                memchr::memchr_iter(b'\n', bytes).count() as u64
+            } else {
+                0
+            };
+            let src = self.rdr.get_ref();
+            let unterminated = src.eof && bytes.last() == Some(&b'\n') && src.tail != *b"\"\n";
+            let ends = inner + u64::from(!unterminated);
+            let blank = (self.rdr.line() - l0).saturating_sub(ends);
+            self.start_byte = b0 + blank;
+            self.start_line = l0 + blank;
         }
+        if self.record.bytes().len() > MAX_ROW_BYTES {
+            let line = Some(self.start_line + self.base_line);
+            return Err(Error::invalid(
+                &self.file,
+                line,
+                None,
+                format!(
+                    "baris terlalu panjang ({} MB; batas 1 MB). Biasanya ada tanda kutip (\") yang tidak ditutup; perbaiki baris itu dan simpan ulang.",
+                    self.record.bytes().len() / (1 << 20)
+                ),
+            ));
+        }
+        Ok(more)
     }
 
     fn utf8_error(&self, line: u64, col: usize) -> Error {
@@ -534,7 +513,7 @@ impl<R: Read> TableReader<R> {
 
     /// Bytes consumed so far (of the file: not counting the `\n` added at its end).
     pub fn bytes_read(&self) -> u64 {
-        self.rdr.position().byte() - self.rdr.get_ref().added
+        self.rdr.byte() - self.rdr.get_ref().added
     }
 
     /// The next data row, `None` at the end. Blank lines are skipped.
@@ -552,7 +531,7 @@ impl<R: Read> TableReader<R> {
         // UTF-8: one check of the whole record; a field is then valid exactly when its
         // range falls on character boundaries (`str::get`). Otherwise field by field.
         let whole = match self.dialect.encoding {
-            Encoding::Utf8 => std::str::from_utf8(self.record.as_slice()).ok(),
+            Encoding::Utf8 => simdutf8::basic::from_utf8(self.record.bytes()).ok(),
             Encoding::Windows1252 => None,
         };
         for i in 0..n {

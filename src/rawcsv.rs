@@ -1,0 +1,349 @@
+//! The CSV parser under [`crate::table::TableReader`]: `csv_core` over an own buffer, with a
+//! fast path for lines without a quote character.
+//!
+//! Such a line (nearly every line of a real list) is one record: its fields are exactly the
+//! pieces between delimiters, which is what `csv_core` would give too, so it is split
+//! directly (SIMD searches for `\n`, `"` and the delimiter) instead of byte by byte through
+//! the parser's state machine. A line with a quote, or one longer than the buffer, goes
+//! through `csv_core` as a whole record (which may span lines). Both paths keep the
+//! parser's conventions: records end at `\n` only, `\r` is data, and blank lines (`\n`
+//! alone) before a record are skipped, one byte and one line each.
+
+use std::io::{self, Read};
+use std::ops::Range;
+
+use csv_core::ReadRecordResult;
+
+/// One record's fields: their bytes and each field's range in them.
+#[derive(Clone, Debug, Default)]
+pub struct RawRecord {
+    bytes: Vec<u8>,
+    ranges: Vec<Range<usize>>,
+}
+
+impl RawRecord {
+    /// The number of fields.
+    pub fn len(&self) -> usize {
+        self.ranges.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ranges.is_empty()
+    }
+
+    /// Field `i`, undecoded.
+    pub fn get(&self, i: usize) -> Option<&[u8]> {
+        self.ranges.get(i).map(|r| &self.bytes[r.clone()])
+    }
+
+    /// The fields in order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &[u8]> + Clone + '_ {
+        self.ranges.iter().map(|r| &self.bytes[r.clone()])
+    }
+
+    /// Field `i`'s byte range in [`RawRecord::bytes`].
+    pub fn range(&self, i: usize) -> Option<Range<usize>> {
+        self.ranges.get(i).cloned()
+    }
+
+    /// Every field's bytes, and between them possibly delimiters (ASCII, so the whole is
+    /// valid UTF-8 exactly when every field is, and field ranges fall on character
+    /// boundaries).
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The last byte of the last field.
+    pub fn last_byte(&self) -> Option<u8> {
+        let r = self.ranges.last()?;
+        (r.end > r.start).then(|| self.bytes[r.end - 1])
+    }
+
+    /// Drops the last byte of the last field (a `\r` before the line break).
+    pub fn trim_last_byte(&mut self) {
+        if let Some(r) = self.ranges.last_mut() {
+            if r.end > r.start {
+                r.end -= 1;
+            }
+        }
+    }
+
+    /// The record of one unquoted line (without its `\n`).
+    fn set_line(&mut self, line: &[u8], delimiter: u8) {
+        self.bytes.clear();
+        self.bytes.extend_from_slice(line);
+        self.ranges.clear();
+        let mut start = 0;
+        for d in memchr::memchr_iter(delimiter, line) {
+            self.ranges.push(start..d);
+            start = d + 1;
+        }
+        self.ranges.push(start..line.len());
+    }
+}
+
+impl std::ops::Index<usize> for RawRecord {
+    type Output = [u8];
+    fn index(&self, i: usize) -> &[u8] {
+        &self.bytes[self.ranges[i].clone()]
+    }
+}
+
+/// Reads [`RawRecord`]s from `src`.
+pub struct Records<R> {
+    src: R,
+    core: csv_core::Reader,
+    delimiter: u8,
+    buf: Vec<u8>,
+    /// The unread bytes are `buf[pos..end]`.
+    pos: usize,
+    end: usize,
+    /// `src` reported its end.
+    eof: bool,
+    /// Bytes consumed, and the 1-based line reached.
+    byte: u64,
+    line: u64,
+    /// Where the last record's reading began (before blank lines skipped).
+    start: (u64, u64),
+    /// The parser's field ends (quoted records).
+    ends: Vec<usize>,
+}
+
+impl<R: Read> Records<R> {
+    pub fn new(src: R, delimiter: u8, capacity: usize) -> Records<R> {
+        Records {
+            src,
+            core: csv_core::ReaderBuilder::new()
+                .delimiter(delimiter)
+                .terminator(csv_core::Terminator::Any(b'\n'))
+                .build(),
+            delimiter,
+            buf: vec![0; capacity.max(64)],
+            pos: 0,
+            end: 0,
+            eof: false,
+            byte: 0,
+            line: 1,
+            start: (0, 1),
+            ends: vec![0; 64],
+        }
+    }
+
+    pub fn get_ref(&self) -> &R {
+        &self.src
+    }
+
+    pub fn get_mut(&mut self) -> &mut R {
+        &mut self.src
+    }
+
+    /// Bytes consumed so far.
+    pub fn byte(&self) -> u64 {
+        self.byte
+    }
+
+    /// The 1-based line the reader has reached.
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
+    /// (byte, line) where the reading of the last record began, blank lines before it
+    /// included.
+    pub fn record_start(&self) -> (u64, u64) {
+        self.start
+    }
+
+    /// Moves the unread bytes to the front and reads more after them; 0 at the end.
+    fn fill(&mut self) -> io::Result<usize> {
+        if self.pos > 0 {
+            self.buf.copy_within(self.pos..self.end, 0);
+            self.end -= self.pos;
+            self.pos = 0;
+        }
+        loop {
+            match self.src.read(&mut self.buf[self.end..]) {
+                Ok(n) => {
+                    self.end += n;
+                    if n == 0 {
+                        self.eof = true;
+                    }
+                    return Ok(n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Reads the next record into `rec`; `false` at the end.
+    pub fn read(&mut self, rec: &mut RawRecord) -> io::Result<bool> {
+        self.start = (self.byte, self.line);
+        loop {
+            let avail = &self.buf[self.pos..self.end];
+            match memchr::memchr(b'\n', avail) {
+                Some(0) => {
+                    // A blank line before a record, skipped as the parser skips it.
+                    self.pos += 1;
+                    self.byte += 1;
+                    self.line += 1;
+                }
+                Some(i) if memchr::memchr(b'"', &avail[..i]).is_none() => {
+                    rec.set_line(&avail[..i], self.delimiter);
+                    self.pos += i + 1;
+                    self.byte += i as u64 + 1;
+                    self.line += 1;
+                    return Ok(true);
+                }
+                Some(_) => break,
+                None if self.eof || avail.len() == self.buf.len() => break,
+                None => {
+                    self.fill()?;
+                }
+            }
+        }
+        self.read_quoted(rec)
+    }
+
+    /// One record through `csv_core`, from the start of a record.
+    fn read_quoted(&mut self, rec: &mut RawRecord) -> io::Result<bool> {
+        rec.bytes.clear();
+        rec.bytes.resize(rec.bytes.capacity().max(256), 0);
+        let (mut outlen, mut endlen) = (0, 0);
+        loop {
+            if self.pos == self.end && !self.eof {
+                self.fill()?;
+            }
+            let before = self.core.line();
+            let (res, nin, nout, nend) = self.core.read_record(
+                &self.buf[self.pos..self.end],
+                &mut rec.bytes[outlen..],
+                &mut self.ends[endlen..],
+            );
+            self.pos += nin;
+            self.byte += nin as u64;
+            self.line += self.core.line() - before;
+            outlen += nout;
+            endlen += nend;
+            match res {
+                ReadRecordResult::InputEmpty => {}
+                ReadRecordResult::OutputFull => {
+                    let n = rec.bytes.len() * 2;
+                    rec.bytes.resize(n, 0);
+                }
+                ReadRecordResult::OutputEndsFull => {
+                    let n = self.ends.len() * 2;
+                    self.ends.resize(n, 0);
+                }
+                ReadRecordResult::Record => {
+                    rec.bytes.truncate(outlen);
+                    rec.ranges.clear();
+                    let mut start = 0;
+                    for &e in &self.ends[..endlen] {
+                        rec.ranges.push(start..e);
+                        start = e;
+                    }
+                    return Ok(true);
+                }
+                ReadRecordResult::End => {
+                    rec.bytes.clear();
+                    rec.ranges.clear();
+                    return Ok(false);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// (fields, start byte, start line, byte after, line after) of every record.
+    type Read = Vec<(Vec<Vec<u8>>, u64, u64, u64, u64)>;
+
+    /// The records as the `csv` crate reads them with the settings the table reader used
+    /// before.
+    fn by_csv(data: &[u8], delimiter: u8) -> Read {
+        let mut r = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .has_headers(false)
+            .flexible(true)
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_reader(data);
+        let mut out = Vec::new();
+        let mut rec = csv::ByteRecord::new();
+        while r.read_byte_record(&mut rec).unwrap() {
+            let p = rec.position().unwrap();
+            out.push((
+                rec.iter().map(<[u8]>::to_vec).collect(),
+                p.byte(),
+                p.line(),
+                r.position().byte(),
+                r.position().line(),
+            ));
+        }
+        out
+    }
+
+    fn by_records(data: &[u8], delimiter: u8, capacity: usize) -> Read {
+        let mut r = Records::new(data, delimiter, capacity);
+        let mut out = Vec::new();
+        let mut rec = RawRecord::default();
+        while r.read(&mut rec).unwrap() {
+            let (b, l) = r.record_start();
+            out.push((
+                rec.iter().map(<[u8]>::to_vec).collect(),
+                b,
+                l,
+                r.byte(),
+                r.line(),
+            ));
+        }
+        out
+    }
+
+    #[test]
+    fn splits_like_the_csv_crate() {
+        let cases: &[&[u8]] = &[
+            b"a,b,c\n1,2,3\n",
+            b"\n\na,b\n\n\nc\n",
+            b"a,,\n,\n\r\n,x\r\n",
+            b"a,\"b,c\",d\n\"x\ny\",z\n\n\"\"\"q\"\"\",r\n",
+            b"a,\"unclosed\nmore\n",
+            b"\"",
+            b"",
+            b"\n",
+            b"a\"b,c\nd,e\n",
+            b"no newline at end",
+        ];
+        for &d in cases {
+            for cap in [64, 70, 1 << 16] {
+                assert_eq!(by_records(d, b',', cap), by_csv(d, b','), "{d:?} cap {cap}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_line_longer_than_the_buffer() {
+        let mut d = b"x,".to_vec();
+        d.extend(std::iter::repeat_n(b'a', 1000));
+        d.extend_from_slice(b",y\nshort,line\n");
+        assert_eq!(by_records(&d, b',', 64), by_csv(&d, b','));
+    }
+
+    proptest! {
+        #[test]
+        fn any_input_splits_like_the_csv_crate(
+            d in proptest::collection::vec(
+                prop_oneof![Just(b'a'), Just(b','), Just(b';'), Just(b'"'), Just(b'\n'), Just(b'\r'), any::<u8>()],
+                0..400,
+            ),
+            cap in 64usize..200,
+            semi in any::<bool>(),
+        ) {
+            let delim = if semi { b';' } else { b',' };
+            prop_assert_eq!(by_records(&d, delim, cap), by_csv(&d, delim));
+        }
+    }
+}
