@@ -447,8 +447,10 @@ impl Tokens {
                     .get(i..i + n)?
                     .iter()
                     .all(|p| p.end - p.start == 1);
-                let t = self.title_at(i, n, true, prefix_title).filter(|_| single)?;
-                Some((n, t))
+                if !single {
+                    return None;
+                }
+                Some((n, self.title_at(i, n, true, prefix_title)?))
             });
             let found = spelled.or_else(|| self.title_at(i, 1, true, prefix_title).map(|t| (1, t)));
             let Some((n, title)) = found else {
