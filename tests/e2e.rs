@@ -1603,12 +1603,12 @@ async fn parts_flow() {
         cli_files.push(out);
     }
     let mut args = vec!["compare", "--workflow", p(&files.wf), "--out-dir"];
-    let results = cli.join("results");
-    args.push(p(&results));
+    let results_dir = cli.join("results");
+    args.push(p(&results_dir));
     args.extend(cli_files.iter().map(|f| p(f)));
     padan(&args);
     let summary: Value =
-        serde_json::from_slice(&std::fs::read(results.join("summary.json")).unwrap()).unwrap();
+        serde_json::from_slice(&std::fs::read(results_dir.join("summary.json")).unwrap()).unwrap();
 
     let server = StaticServer::start(vec![
         ("/".into(), root().join("www")),
@@ -1664,6 +1664,18 @@ async fn parts_flow() {
             w["file"]
         );
     }
+    // The result files' digests in the run's record (filled in by the worker with
+    // WebCrypto) are those of the result files, which are the CLI's.
+    let outputs = got["outputs"].as_array().expect("output facts");
+    let results = got["results"].as_array().expect("result digests");
+    assert_eq!(outputs.len(), want.len(), "one result file per office");
+    for (o, r) in outputs.iter().zip(results) {
+        let name = r["file_name"].as_str().expect("a result file name");
+        assert_eq!(o["name"], r["file_name"]);
+        assert_eq!(o["sha256"], r["sha256"], "the record's digest of {name}");
+        let cli = sha256_hex(&std::fs::read(results_dir.join(name)).unwrap());
+        assert_eq!(r["sha256"], json!(cli), "{name} differs from the CLI's");
+    }
 }
 
 fn sha256_hex(b: &[u8]) -> String {
@@ -1702,6 +1714,8 @@ const [lists, done] = arguments;
   const c = await call(w, Object.assign({ op: 'compare', files, names: files.map((f) => f.name) }, gate));
   w.terminate();
   const draft = JSON.parse(c.audit_draft);
-  done({ lists: out, people_total: c.summary.people_total, input_sha256: draft.inputs.map((f) => f.sha256) });
+  const results = [];
+  for (const r of c.results) results.push({ file_name: r.file_name, sha256: hex(await crypto.subtle.digest('SHA-256', r.bytes)) });
+  done({ lists: out, people_total: c.summary.people_total, input_sha256: draft.inputs.map((f) => f.sha256), outputs: draft.outputs, results });
 })().catch((e) => done({ error: String(e && e.message || e) }));
 "#;

@@ -147,6 +147,7 @@ async function run() {
   const compareSecs = (performance.now() - t0) / 1000;
   peak = Math.max(peak, c.wasm_memory);
   log(`compare ${tokenFiles.length} token files: ${compareSecs.toFixed(2)} s; wasm memory ${c.wasm_memory} bytes`);
+  log(`  compare timings ${JSON.stringify(c.result.timings, (k, v) => (typeof v === 'number' ? Math.round(v) : v))}`);
   const result = {
     user_agent: navigator.userAgent, hardware_concurrency: navigator.hardwareConcurrency, workers: WORKERS, parts: PARTS === undefined ? 'auto' : PARTS,
     tokenize_wall_seconds: tokenizeWall, tokenize_total_rows: totalRows,
