@@ -396,6 +396,42 @@ fn ragged_rows_and_quoted_newlines_are_accounted_for() {
     );
 }
 
+/// A list big enough to be cut into parts (one per core, at least 1 MiB each) whose
+/// addresses hold quoted line breaks, so that a cut nearly always falls inside one: the
+/// part after it cannot know it starts inside a quoted field, the parts do not meet, and
+/// the CLI must read the file again in one part rather than fail or miscount.
+#[test]
+fn a_cut_inside_a_quoted_line_break_is_read_again_in_one_part() {
+    let d = demo();
+    let p = &d.path;
+    let header = "NIK,NAMA,TGL_LAHIR,JK,KECAMATAN,ALAMAT\n";
+    let street = "A".repeat(1900);
+    let mut data = header.to_string();
+    let rows = 1700;
+    for i in 0..rows {
+        data.push_str(&format!(
+            "32090145088{:05},SITI AMINAH {i},05-08-1980,P,Waled,\"JL. {street} {i}\nRT 01\"\n",
+            i + 1
+        ));
+    }
+    // Over 3 MiB of rows, each with 99.6% of its bytes before its quoted line break.
+    assert!(data.len() > 3 << 20);
+    std::fs::write(p.join("list.csv"), &data).unwrap();
+    ok(&tokenize_demo(
+        p,
+        "dtks",
+        "list.csv",
+        "o.tokens",
+        &["--receipt", "r.json"],
+    ));
+    let r: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(p.join("r.json")).unwrap()).unwrap();
+    let r = &r["counts"];
+    assert_eq!(r["rows_in"], rows);
+    assert_eq!(r["rows_tokenized"], rows, "{r}");
+    assert_eq!(r["rows_rejected"], 0, "{r}");
+}
+
 #[test]
 fn invalid_workflow_is_refused_with_reason() {
     let d = demo();
