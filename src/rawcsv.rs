@@ -31,11 +31,6 @@ impl RawRecord {
         self.ranges.is_empty()
     }
 
-    /// Field `i`, undecoded.
-    pub fn get(&self, i: usize) -> Option<&[u8]> {
-        self.ranges.get(i).map(|r| &self.bytes[r.clone()])
-    }
-
     /// The fields in order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = &[u8]> + Clone + '_ {
         self.ranges.iter().map(|r| &self.bytes[r.clone()])

@@ -468,13 +468,9 @@ impl<R: Read> TableReader<R> {
             .map_err(|e| Error::io(&self.file, e))?;
         if more {
             let (b0, l0) = self.rdr.record_start();
-            // Quoted line breaks are rare: one fast search usually settles it.
+            // Quoted line breaks (a line without quotes has none).
             let bytes = self.record.bytes();
-            let inner = if memchr::memchr(b'\n', bytes).is_some() {
-                memchr::memchr_iter(b'\n', bytes).count() as u64
-            } else {
-                0
-            };
+            let inner = memchr::memchr_iter(b'\n', bytes).count() as u64;
             let src = self.rdr.get_ref();
             let unterminated = src.eof && bytes.last() == Some(&b'\n') && src.tail != *b"\"\n";
             let ends = inner + u64::from(!unterminated);
