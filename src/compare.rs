@@ -395,6 +395,15 @@ struct Inputs<'w> {
     rows: u64,
 }
 
+/// How [`load`] checks each token file's checksum.
+#[derive(Clone, Copy)]
+enum Check<'d> {
+    /// Against the body's digest: `digests[i]` for input `i` when given, else hashed here.
+    Now(&'d [Option<FileDigests>]),
+    /// Later, by the caller ([`Unconfirmed::confirm`]); the files are not hashed here.
+    Deferred,
+}
+
 /// Reads and checks the token files (same workflow, same KCV, one file per party), one
 /// pass over each, keeping references, parties and masks. The tokens go to `sorter` when
 /// given (the native path), into `Loaded::tokens` with `keep_tokens` (the tests'
@@ -402,7 +411,7 @@ struct Inputs<'w> {
 fn load<'w>(
     ctx: &Context<'w>,
     inputs: Vec<(String, Box<dyn Read + '_>)>,
-    digests: &[Option<FileDigests>],
+    check: Check<'_>,
     mut sorter: Option<&mut Sorter>,
     keep_tokens: bool,
     par: &dyn Parallel,
@@ -442,8 +451,13 @@ fn load<'w>(
     let mut readers = Vec::with_capacity(inputs.len());
     for (i, (name, input)) in inputs.into_iter().enumerate() {
         let mut r = TokenReader::new(input, &name)?;
-        if let Some(Some(d)) = digests.get(i) {
-            r = r.with_body_digest(d.body);
+        match check {
+            Check::Now(digests) => {
+                if let Some(Some(d)) = digests.get(i) {
+                    r = r.with_body_digest(d.body);
+                }
+            }
+            Check::Deferred => r = r.with_deferred_check(),
         }
         r.check_against(wf)?;
         let h = &r.header;
@@ -548,11 +562,14 @@ fn load<'w>(
             Ok(())
         })? {}
         files.push((name, h, r.checksum().expect("verified at the end")));
-        let whole = match digests.get(files.len() - 1) {
-            Some(Some(d)) => d.file,
-            _ => r.file_sha256().expect("verified at the end"),
-        };
-        sha256.push(hex::encode(whole));
+        sha256.push(match check {
+            Check::Now(digests) => hex::encode(match digests.get(files.len() - 1) {
+                Some(Some(d)) => d.file,
+                _ => r.file_sha256().expect("verified at the end"),
+            }),
+            // Filled in by `Unconfirmed::confirm`.
+            Check::Deferred => String::new(),
+        });
     }
     if loaded.refs.len() > u32::MAX as usize - 1 {
         return Err(too_many());
@@ -604,12 +621,67 @@ pub fn compare_prehashed(
     compare_digested(
         ctx,
         inputs,
-        digests,
+        Check::Now(digests),
         &mut MemoryRuns::default(),
         usize::MAX,
         &Serial,
         progress,
     )
+    .map(|(out, _)| out)
+}
+
+/// A comparison whose token files were read without checking their checksums (see
+/// [`compare_unconfirmed`]): its output is only given out by [`Unconfirmed::confirm`].
+pub struct Unconfirmed {
+    out: CompareOutput,
+    checksums: Checksums,
+}
+
+impl Unconfirmed {
+    /// Checks every input's checksum against the digests the caller computed of it
+    /// (`digests[i]` for input `i`) and gives out the comparison, with the files' digests
+    /// in `input_sha256`. A checksum that does not match fails as a damaged file does in
+    /// [`compare`].
+    pub fn confirm(self, digests: &[FileDigests]) -> Result<CompareOutput> {
+        if digests.len() != self.checksums.len() {
+            return Err(Error::Refused {
+                what: format!(
+                    "internal: {} digests for {} token files.",
+                    digests.len(),
+                    self.checksums.len()
+                ),
+            });
+        }
+        for ((name, sum), d) in self.checksums.iter().zip(digests) {
+            if *sum != d.body {
+                return Err(crate::tokens::checksum_mismatch(name));
+            }
+        }
+        let mut out = self.out;
+        out.input_sha256 = digests.iter().map(|d| hex::encode(d.file)).collect();
+        Ok(out)
+    }
+}
+
+/// [`compare_prehashed`] for a caller that hashes the token files at the same time, on
+/// another thread (the browser: WebCrypto runs beside the WebAssembly): the files are
+/// neither hashed nor their checksums checked here, and the output waits for
+/// [`Unconfirmed::confirm`] with the digests. The output is the same.
+pub fn compare_unconfirmed(
+    ctx: &Context,
+    inputs: Vec<(String, Box<dyn Read + '_>)>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Unconfirmed> {
+    let (out, checksums) = compare_digested(
+        ctx,
+        inputs,
+        Check::Deferred,
+        &mut MemoryRuns::default(),
+        usize::MAX,
+        &Serial,
+        progress,
+    )?;
+    Ok(Unconfirmed { out, checksums })
 }
 
 /// Compares the token files of one workflow, streaming: each file is read once; per record
@@ -626,31 +698,28 @@ pub fn compare_with(
     par: &dyn Parallel,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<CompareOutput> {
-    compare_digested(ctx, inputs, &[], store, budget, par, progress)
+    compare_digested(ctx, inputs, Check::Now(&[]), store, budget, par, progress).map(|(out, _)| out)
 }
 
+/// Each input's name and the checksum read at its end.
+type Checksums = Vec<(String, [u8; 32])>;
+
+/// The comparison, and the checksums read.
 fn compare_digested(
     ctx: &Context,
     inputs: Vec<(String, Box<dyn Read + '_>)>,
-    digests: &[Option<FileDigests>],
+    check: Check<'_>,
     store: &mut dyn RunStore,
     budget: usize,
     par: &dyn Parallel,
     progress: &mut dyn FnMut(Progress),
-) -> Result<CompareOutput> {
+) -> Result<(CompareOutput, Checksums)> {
     let nk = ctx.workflow.match_keys.len();
     let mut sorter = Sorter::new(store, nk, budget).parallel(par);
-    let inp = load(
-        ctx,
-        inputs,
-        digests,
-        Some(&mut sorter),
-        false,
-        par,
-        progress,
-    )?;
+    let inp = load(ctx, inputs, check, Some(&mut sorter), false, par, progress)?;
     let mut sorted = sorter.finish()?;
     let rows = inp.rows;
+    let checksums = inp.files.iter().map(|f| (f.0.clone(), f.2)).collect();
     let mut out = link(
         ctx.workflow,
         &inp.data_parties,
@@ -666,7 +735,7 @@ fn compare_digested(
         },
     )?;
     out.input_sha256 = inp.sha256;
-    Ok(out)
+    Ok((out, checksums))
 }
 
 /// The format of the joined output of `spark/padan_join.py`.
@@ -819,7 +888,7 @@ pub fn compare_joined(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<CompareOutput> {
     let wf = ctx.workflow;
-    let inp = load(ctx, inputs, &[], None, false, par, progress)?;
+    let inp = load(ctx, inputs, Check::Now(&[]), None, false, par, progress)?;
     let (mname, mbytes) = manifest;
     let m: JoinedManifest = serde_json::from_slice(mbytes).map_err(|e| {
         Error::invalid(
@@ -1708,7 +1777,15 @@ mod reference {
         ctx: &Context,
         inputs: Vec<(String, Box<dyn Read + '_>)>,
     ) -> Result<CompareOutput> {
-        let mut inp = load(ctx, inputs, &[], None, true, &Serial, &mut |_| {})?;
+        let mut inp = load(
+            ctx,
+            inputs,
+            Check::Now(&[]),
+            None,
+            true,
+            &Serial,
+            &mut |_| {},
+        )?;
         let mut g = groups(&inp.loaded);
         for t in &mut inp.loaded.tokens {
             *t = Vec::new();
@@ -2138,6 +2215,68 @@ mod tests {
         let e = compare_prehashed(&ctx, boxed(&files), &wrong, &mut |_| {}).unwrap_err();
         assert!(e.to_string().contains("checksum"), "{e}");
         assert!(e.to_string().contains(&files[0].0), "{e}");
+    }
+
+    /// A comparison confirmed afterwards with the caller's digests gives the same outputs
+    /// and receipt digests; a body digest that does not match a file's checksum (a
+    /// damaged file, or digests of other files) is refused naming that file, and so are
+    /// digests for fewer files.
+    #[test]
+    fn confirmed_later_equals_hashed_here() {
+        use sha2::{Digest, Sha256};
+        let wf = test_support::workflow();
+        let ctx = Context {
+            workflow: &wf,
+            workflow_file: "workflow.json",
+            today: test_support::today(),
+        };
+        let files = test_support::demo_token_files(600, 5);
+        let native = compare(&ctx, boxed(&files), &mut |_| {}).unwrap();
+        let digests: Vec<FileDigests> = files
+            .iter()
+            .map(|(_, b)| FileDigests {
+                body: Sha256::digest(&b[..b.len() - 32]).into(),
+                file: Sha256::digest(b).into(),
+            })
+            .collect();
+        let later = || compare_unconfirmed(&ctx, boxed(&files), &mut |_| {}).unwrap();
+        let out = later().confirm(&digests).unwrap();
+        assert_eq!(out.summary_text, native.summary_text);
+        assert_eq!(out.input_sha256, native.input_sha256);
+        assert_eq!(out.results.len(), native.results.len());
+        for (a, b) in out.results.iter().zip(&native.results) {
+            assert_eq!(a.bytes, b.bytes, "{}", a.file_name);
+        }
+        let mut wrong = digests.clone();
+        wrong[2].body = Sha256::digest(&files[2].1[1..files[2].1.len() - 32]).into();
+        let e = later().confirm(&wrong).unwrap_err().to_string();
+        assert!(e.contains("checksum") && e.contains(&files[2].0), "{e}");
+        wrong = digests.clone();
+        wrong.swap(0, 1);
+        let e = later().confirm(&wrong).unwrap_err().to_string();
+        assert!(e.contains(&files[0].0), "{e}");
+        let e = later().confirm(&digests[..4]).unwrap_err().to_string();
+        assert!(e.contains("4 digests for 5"), "{e}");
+        // A file damaged on the way: its records are read as they are, and the
+        // confirmation with the digests of the real bytes refuses it.
+        let mut damaged = files.clone();
+        let at = damaged[3].1.len() - 40;
+        damaged[3].1[at] ^= 1;
+        let refused = compare_unconfirmed(&ctx, boxed(&damaged), &mut |_| {}).and_then(|u| {
+            let d: Vec<FileDigests> = damaged
+                .iter()
+                .map(|(_, b)| FileDigests {
+                    body: Sha256::digest(&b[..b.len() - 32]).into(),
+                    file: Sha256::digest(b).into(),
+                })
+                .collect();
+            u.confirm(&d)
+        });
+        let e = match refused {
+            Ok(_) => panic!("a damaged file is refused"),
+            Err(e) => e.to_string(),
+        };
+        assert!(e.contains("checksum") && e.contains(&files[3].0), "{e}");
     }
 
     /// The joined path gives exactly the native summary and result files.

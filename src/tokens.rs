@@ -166,13 +166,34 @@ pub struct TokenReader<R: Read> {
     buf: Vec<u8>,
     at: usize,
     size: usize,
-    /// The file's verified SHA-256 checksum, once the end is reached.
+    /// The file's SHA-256 checksum (verified unless deferred), once the end is reached.
     checksum: Option<[u8; 32]>,
     /// The SHA-256 of the whole file (checksum included), once the end is reached.
     file_sha256: Option<[u8; 32]>,
-    /// The body's SHA-256 as the caller computed it ([`TokenReader::with_body_digest`]):
-    /// then the records are not hashed here.
-    body_digest: Option<[u8; 32]>,
+    /// What the checksum at the end is checked against.
+    body: BodyCheck,
+}
+
+/// What a [`TokenReader`] checks the checksum at the file's end against.
+#[derive(Clone, Copy)]
+enum BodyCheck {
+    /// The SHA-256 of the body, hashed here as the records are read.
+    Hash,
+    /// The body's SHA-256 as the caller computed it ([`TokenReader::with_body_digest`]).
+    Known([u8; 32]),
+    /// Nothing yet: the caller checks [`TokenReader::checksum`] against its own digest of
+    /// the body afterwards ([`TokenReader::with_deferred_check`]).
+    Deferred,
+}
+
+/// The error of a token file whose checksum does not match its body.
+pub(crate) fn checksum_mismatch(file: &str) -> Error {
+    Error::invalid(
+        file,
+        None,
+        None,
+        "checksum berkas token tidak cocok: berkas rusak atau diubah. Minta OPD mengirim ulang.",
+    )
 }
 
 /// Records read from the input per batch.
@@ -239,7 +260,7 @@ impl<R: Read> TokenReader<R> {
             size,
             checksum: None,
             file_sha256: None,
-            body_digest: None,
+            body: BodyCheck::Hash,
         })
     }
 
@@ -250,8 +271,21 @@ impl<R: Read> TokenReader<R> {
     /// bytes than the body makes the checksum check fail, as a damaged file does.
     /// [`TokenReader::file_sha256`] is then unknown (`None`).
     pub fn with_body_digest(mut self, digest: [u8; 32]) -> TokenReader<R> {
-        self.body_digest = Some(digest);
+        self.body = BodyCheck::Known(digest);
         self
+    }
+
+    /// Neither hashes the records nor checks the checksum at the end: the caller computes
+    /// the body's SHA-256 meanwhile (the browser: WebCrypto, on another thread) and
+    /// compares it with [`TokenReader::checksum`] before it uses anything read.
+    /// [`TokenReader::file_sha256`] is then unknown (`None`).
+    pub fn with_deferred_check(mut self) -> TokenReader<R> {
+        self.body = BodyCheck::Deferred;
+        self
+    }
+
+    fn hashes(&self) -> bool {
+        matches!(self.body, BodyCheck::Hash)
     }
 
     /// The next record; at the end, checks the checksum and that nothing follows.
@@ -298,7 +332,7 @@ impl<R: Read> TokenReader<R> {
             self.input
                 .read_exact(&mut self.buf)
                 .map_err(|e| self.truncated(e))?;
-            if self.body_digest.is_none() {
+            if self.hashes() {
                 self.hasher.update(&self.buf);
             }
             self.remaining -= n as u64;
@@ -341,15 +375,15 @@ impl<R: Read> TokenReader<R> {
                 false => Err(bad_mask(file)),
             };
         };
-        match self.body_digest {
-            Some(_) => records(),
-            None => par.join(Box::new(move || hasher.update(buf)), &mut records),
+        match self.body {
+            BodyCheck::Hash => par.join(Box::new(move || hasher.update(buf)), &mut records),
+            BodyCheck::Known(_) | BodyCheck::Deferred => records(),
         }
         out.map(|()| true)
     }
 
     /// The file's SHA-256 checksum (its last 32 bytes), once the end was reached and the
-    /// checksum verified.
+    /// checksum verified (with [`TokenReader::with_deferred_check`]: as read, unverified).
     pub fn checksum(&self) -> Option<[u8; 32]> {
         self.checksum
     }
@@ -386,23 +420,19 @@ impl<R: Read> TokenReader<R> {
             .map_err(|e| self.truncated(e))?;
         let body = std::mem::take(&mut self.hasher);
         let mut whole = body.clone();
-        let want: [u8; 32] = match self.body_digest {
-            Some(d) => d,
-            None => body.finalize().into(),
+        let want: [u8; 32] = match self.body {
+            BodyCheck::Known(d) => d,
+            BodyCheck::Hash => body.finalize().into(),
+            BodyCheck::Deferred => sum,
         };
         if sum != want {
-            return Err(Error::invalid(
-                &self.file,
-                None,
-                None,
-                "checksum berkas token tidak cocok: berkas rusak atau diubah. Minta OPD mengirim ulang.",
-            ));
+            return Err(checksum_mismatch(&self.file));
         }
         self.checksum = Some(sum);
         let mut extra = [0u8; 1];
         match self.input.read(&mut extra) {
             Ok(0) => {
-                if self.body_digest.is_none() {
+                if self.hashes() {
                     whole.update(sum);
                     self.file_sha256 = Some(whole.finalize().into());
                 }

@@ -741,6 +741,137 @@ pub fn compare(
         workflow_file: req.name(&req.workflow_name, "workflow.json"),
         today: req.today()?,
     };
+    let (inputs, facts, total) = compare_inputs(&req, &files)?;
+    let mut known = Vec::new();
+    for d in digests.iter().flat_map(|a| a.iter()) {
+        known.push(file_digests(d));
+    }
+    let mut cb = progress_fn(progress, total);
+    let out = crate::compare::compare_prehashed(&ctx, inputs, &known, &mut cb).map_err(core_err)?;
+    compare_result(&req, &auth, &wf, facts, out)
+}
+
+/// [`compare`] while the worker hashes the token files on another thread (WebCrypto):
+/// the files are neither hashed nor their checksums checked here, and the result is
+/// given out only by [`PendingCompare::confirm`] with the digests.
+#[wasm_bindgen]
+pub fn compare_begin(
+    req: &str,
+    workflow: &[u8],
+    files: Array,
+    progress: &Function,
+) -> Result<PendingCompare, JsError> {
+    let req = Req::parse(req)?;
+    let (wf, auth) = authorized(&req, workflow)?;
+    let ctx = Context {
+        workflow: &wf,
+        workflow_file: req.name(&req.workflow_name, "workflow.json"),
+        today: req.today()?,
+    };
+    let (inputs, facts, total) = compare_inputs(&req, &files)?;
+    let mut cb = progress_fn(progress, total);
+    let out = crate::compare::compare_unconfirmed(&ctx, inputs, &mut cb).map_err(core_err)?;
+    Ok(PendingCompare {
+        run: Some(PendingRun {
+            req,
+            auth,
+            wf,
+            facts,
+            out,
+        }),
+    })
+}
+
+/// A comparison waiting for its token files' digests (from [`compare_begin`]).
+#[wasm_bindgen]
+pub struct PendingCompare {
+    run: Option<PendingRun>,
+}
+
+struct PendingRun {
+    req: Req,
+    auth: Authorization,
+    wf: Workflow,
+    facts: Vec<FileFact>,
+    out: crate::compare::Unconfirmed,
+}
+
+#[wasm_bindgen]
+impl PendingCompare {
+    /// Checks each token file's checksum against `digests[i]` (64-byte `Uint8Array`s, as
+    /// for [`compare`]) and gives out what [`compare`] gives: a file whose checksum does
+    /// not match is refused as damaged. Once only.
+    pub fn confirm(&mut self, digests: Array) -> Result<JsValue, JsError> {
+        let PendingRun {
+            req,
+            auth,
+            wf,
+            facts,
+            out,
+        } = self
+            .run
+            .take()
+            .ok_or_else(|| JsError::new("internal: comparison already confirmed"))?;
+        let mut known = Vec::new();
+        for d in digests.iter() {
+            known.push(
+                file_digests(d)
+                    .ok_or_else(|| JsError::new("internal: a token file's digests are missing"))?,
+            );
+        }
+        let out = out.confirm(&known).map_err(core_err)?;
+        compare_result(&req, &auth, &wf, facts, out)
+    }
+}
+
+/// The 64 bytes of [`token_file_digests`] as `FileDigests`; anything else is `None`.
+fn file_digests(d: JsValue) -> Option<crate::compare::FileDigests> {
+    match d.dyn_into::<Uint8Array>() {
+        Ok(a) if a.length() == 64 => {
+            let v = a.to_vec();
+            Some(crate::compare::FileDigests {
+                body: v[..32].try_into().expect("32 bytes"),
+                file: v[32..].try_into().expect("32 bytes"),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// A token file's digests for [`compare`] and [`PendingCompare::confirm`], streamed
+/// through SHA-256 here (for browsers without WebCrypto): 64 bytes, the SHA-256 of its
+/// body (all but the last 32 bytes) then of the whole file.
+#[wasm_bindgen]
+pub fn token_file_digests(file: &Blob) -> Result<Uint8Array, JsError> {
+    use sha2::{Digest, Sha256};
+    install_panic_hook();
+    let size = file.size() as u64;
+    let body_len = size.saturating_sub(32);
+    let mut r = BlobReader::new(file.clone()).map_err(js_err)?;
+    let (mut body, mut whole) = (Sha256::new(), Sha256::new());
+    let mut at = 0u64;
+    loop {
+        let buf = r.fill_buf().map_err(|e| JsError::new(&e.to_string()))?;
+        if buf.is_empty() {
+            break;
+        }
+        let in_body = (body_len.saturating_sub(at) as usize).min(buf.len());
+        body.update(&buf[..in_body]);
+        whole.update(buf);
+        let n = buf.len();
+        at += n as u64;
+        r.consume(n);
+    }
+    let mut out = body.finalize().to_vec();
+    out.extend_from_slice(&whole.finalize());
+    Ok(Uint8Array::from(&out[..]))
+}
+
+type CompareInputs = (Vec<(String, Box<dyn Read>)>, Vec<FileFact>, f64);
+
+/// The token files (Blobs) as the comparison's inputs, the audit record's facts about
+/// them (digests filled in later) and their total size.
+fn compare_inputs(req: &Req, files: &Array) -> Result<CompareInputs, JsError> {
     let mut inputs: Vec<(String, Box<dyn Read>)> = Vec::new();
     let mut facts = Vec::new();
     let mut total = 0.0;
@@ -754,7 +885,6 @@ pub fn compare(
             .get(i)
             .cloned()
             .unwrap_or_else(|| format!("tokens-{}", i + 1));
-        // The digest comes from the comparison's own pass over the file (below).
         facts.push(FileFact {
             name: name.clone(),
             sha256: String::new(),
@@ -764,27 +894,23 @@ pub fn compare(
         });
         inputs.push((name, Box::new(BlobReader::new(blob).map_err(js_err)?)));
     }
-    let mut known = Vec::new();
-    for d in digests.iter().flat_map(|a| a.iter()) {
-        known.push(match d.dyn_into::<Uint8Array>() {
-            Ok(a) if a.length() == 64 => {
-                let v = a.to_vec();
-                Some(crate::compare::FileDigests {
-                    body: v[..32].try_into().expect("32 bytes"),
-                    file: v[32..].try_into().expect("32 bytes"),
-                })
-            }
-            _ => None,
-        });
-    }
-    let mut cb = progress_fn(progress, total);
-    let out = crate::compare::compare_prehashed(&ctx, inputs, &known, &mut cb).map_err(core_err)?;
+    Ok((inputs, facts, total))
+}
+
+/// What [`compare`] returns, with the run's record (`audit_draft`) for `audit_append`.
+fn compare_result(
+    req: &Req,
+    auth: &Authorization,
+    wf: &Workflow,
+    mut facts: Vec<FileFact>,
+    out: crate::compare::CompareOutput,
+) -> Result<JsValue, JsError> {
     for (fact, sha256) in facts.iter_mut().zip(&out.input_sha256) {
         fact.sha256.clone_from(sha256);
     }
     // What the audit log and the receipt record of this run (see `audit_append`).
     let draft = AuditDraft {
-        approval: ApprovalFact::from(&auth),
+        approval: ApprovalFact::from(auth),
         party: wf.coordinator.clone(),
         inputs: facts,
         outputs: out

@@ -1676,6 +1676,21 @@ async fn parts_flow() {
         let cli = sha256_hex(&std::fs::read(results_dir.join(name)).unwrap());
         assert_eq!(r["sha256"], json!(cli), "{name} differs from the CLI's");
     }
+    // The token files were hashed by a helper worker while the comparison ran (the
+    // result was confirmed against the digests), and a damaged file is refused by name.
+    assert!(
+        got["timings"].get("confirm_ms").is_some(),
+        "the comparison did not take the helper's digests: {}",
+        got["timings"]
+    );
+    let refused = got["refused"]
+        .as_str()
+        .expect("a damaged token file is refused");
+    let damaged = got["damaged_name"].as_str().unwrap();
+    assert!(
+        refused.contains("checksum") && refused.contains(damaged),
+        "{refused}"
+    );
 }
 
 fn sha256_hex(b: &[u8]) -> String {
@@ -1712,10 +1727,22 @@ const [lists, done] = arguments;
   }
   const w = new Worker('worker.js', { type: 'module' });
   const c = await call(w, Object.assign({ op: 'compare', files, names: files.map((f) => f.name) }, gate));
+  // One byte of the last record of the second file changed on the way: refused.
+  const bytes = new Uint8Array(await files[1].arrayBuffer());
+  bytes[bytes.length - 40] ^= 1;
+  const damaged = files.slice();
+  damaged[1] = new File([bytes], files[1].name);
+  let refused = null;
+  try {
+    await call(w, Object.assign({ op: 'compare', files: damaged, names: damaged.map((f) => f.name) }, gate));
+  } catch (e) {
+    refused = String(e && e.message || e);
+  }
   w.terminate();
   const draft = JSON.parse(c.audit_draft);
   const results = [];
   for (const r of c.results) results.push({ file_name: r.file_name, sha256: hex(await crypto.subtle.digest('SHA-256', r.bytes)) });
-  done({ lists: out, people_total: c.summary.people_total, input_sha256: draft.inputs.map((f) => f.sha256), outputs: draft.outputs, results });
+  done({ lists: out, people_total: c.summary.people_total, input_sha256: draft.inputs.map((f) => f.sha256), outputs: draft.outputs, results,
+    timings: c.timings, refused, damaged_name: files[1].name });
 })().catch((e) => done({ error: String(e && e.message || e) }));
 "#;

@@ -82,3 +82,19 @@ fn small_reads_and_empty_blob() {
     let mut v = Vec::new();
     assert_eq!(empty.read_to_end(&mut v).expect("read"), 0);
 }
+
+/// `token_file_digests` (the worker's fallback without WebCrypto): the SHA-256 of all but
+/// the last 32 bytes, then of the whole blob, also when the body ends inside a later
+/// 4 MiB read or the blob is shorter than 32 bytes.
+#[wasm_bindgen_test]
+fn token_file_digests_split_body_and_checksum() {
+    use sha2::{Digest, Sha256};
+    let chunk = padan::wasm::CHUNK;
+    for len in [0, 20, 32, 33, 5000, chunk - 10, chunk + 20, chunk + 40] {
+        let data: Vec<u8> = (0..len as u32).map(|i| (i * 7 + i / 251) as u8).collect();
+        let got = padan::wasm::token_file_digests(&blob(&[&data])).expect("digests").to_vec();
+        let body = &data[..len.saturating_sub(32)];
+        assert_eq!(&got[..32], Sha256::digest(body).as_slice(), "body of {len} bytes");
+        assert_eq!(&got[32..], Sha256::digest(&data).as_slice(), "whole {len} bytes");
+    }
+}
