@@ -126,10 +126,12 @@ pub fn check<R: Read>(
     let mut zero_rows = Item::default();
     let (mut rows, mut nik_valid, mut tokenizable) = (0u64, 0u64, 0u64);
     let has_nik = normalizer.mapping.get(Field::Nik).is_some();
+    // One normalized row, refilled for every row (its name's strings are reused).
+    let mut n = crate::record::NormalRow::default();
     while let Some(row) = reader.next_row()? {
         rows += 1;
         let r = row.row;
-        let n = normalizer.normalize(row.fields);
+        normalizer.normalize_into(row.fields, &mut n);
         stats.add(&n);
         for p in &n.nik_problems {
             nik_problems

@@ -176,12 +176,39 @@ fn encoded<'a, I: Iterator<Item = &'a [u8]>>(n: usize, fields: I, mut update: im
     update(&buf[..at]);
 }
 
-/// Appends `u32be(n) || (u32be(len) || bytes) per field` (the encoding of [`encoded`]).
-fn encode_into<'a, I: Iterator<Item = &'a [u8]>>(out: &mut Vec<u8>, n: usize, fields: I) {
-    out.extend_from_slice(&(n as u32).to_be_bytes());
+/// Appends the encoding of [`encoded`] (`u32be(n) || (u32be(len) || bytes) per field`)
+/// and its SHA-256 padding to `arena` (whole blocks) in one step: the job of hashing it
+/// from `state`, which already absorbed `prefix_len` bytes (as `sha4::push_padded`).
+fn push_encoded<'a, I>(
+    arena: &mut Vec<u8>,
+    state: [u32; 8],
+    prefix_len: u64,
+    n: usize,
+    fields: I,
+) -> crate::sha4::Job
+where
+    I: Iterator<Item = &'a [u8]> + Clone,
+{
+    let len = 4 + fields.clone().map(|f| 4 + f.len()).sum::<usize>();
+    // The message, 0x80, zeros, and the bit length in the last 8 bytes.
+    let padded = (len + 9).div_ceil(64) * 64;
+    let first = arena.len();
+    debug_assert!(first.is_multiple_of(64), "the arena holds whole blocks");
+    arena.resize(first + padded, 0);
+    let out = &mut arena[first..];
+    out[..4].copy_from_slice(&(n as u32).to_be_bytes());
+    let mut at = 4;
     for f in fields {
-        out.extend_from_slice(&(f.len() as u32).to_be_bytes());
-        out.extend_from_slice(f);
+        out[at..at + 4].copy_from_slice(&(f.len() as u32).to_be_bytes());
+        out[at + 4..at + 4 + f.len()].copy_from_slice(f);
+        at += 4 + f.len();
+    }
+    out[at] = 0x80;
+    out[padded - 8..].copy_from_slice(&((prefix_len + len as u64) * 8).to_be_bytes());
+    crate::sha4::Job {
+        state,
+        first: (first / 64) as u32,
+        blocks: (padded / 64) as u32,
     }
 }
 
@@ -309,11 +336,10 @@ impl RowHashes {
     /// Queues [`RefKey::reference`]`(offset, raw_fields)`, to be written at `out[at..at + 16]`.
     pub fn reference<'a, I>(&mut self, at: usize, offset: u64, raw_fields: I)
     where
-        I: ExactSizeIterator<Item = &'a [u8]>,
+        I: ExactSizeIterator<Item = &'a [u8]> + Clone,
     {
-        let first = self.arena.len() / 64;
-        encode_into(&mut self.arena, raw_fields.len(), raw_fields);
-        let job = crate::sha4::finish_padded(&mut self.arena, crate::sha4::IV, 0, first);
+        let n = raw_fields.len();
+        let job = push_encoded(&mut self.arena, crate::sha4::IV, 0, n, raw_fields);
         self.jobs.push(job);
         self.refs.push((at, offset));
     }
@@ -321,14 +347,14 @@ impl RowHashes {
     /// Queues the token of `fields` under token key number `key` (its place in the
     /// `token_keys` given to [`RowHashes::new`]), to be written at `out[at..at + 16]`.
     pub fn token<S: AsRef<[u8]>>(&mut self, at: usize, key: usize, fields: &[S]) {
-        let first = self.arena.len() / 64;
-        encode_into(
+        let inner = self.pads[1 + key].inner;
+        let job = push_encoded(
             &mut self.arena,
+            inner,
+            64,
             fields.len(),
             fields.iter().map(AsRef::as_ref),
         );
-        let inner = self.pads[1 + key].inner;
-        let job = crate::sha4::finish_padded(&mut self.arena, inner, 64, first);
         self.token_jobs.push(job);
         self.tokens.push((at, key as u8));
     }

@@ -1,7 +1,7 @@
 //! Indonesian personal-name normalization (see DOMAIN.md, "Names").
 
 /// A normalized name.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct NormalName {
     /// Readable form: upper case words, titles stripped, variants unified
     /// (e.g. "MUHAMMAD RIDWAN"). Shown to the user on their own screen only.
@@ -75,7 +75,7 @@ pub fn normalize_name(raw: &str) -> Result<NormalName, NameError> {
 pub struct FoldCache {
     /// Words are the office's own cells: a fast non-keyed hash is fine.
     words: std::collections::HashMap<Box<[u8]>, Box<[u8]>, rustc_hash::FxBuildHasher>,
-    /// Working space of [`key_of`], kept so that a name costs few allocations.
+    /// Working space of [`key_into`], kept so that a name costs few allocations.
     scratch: [Vec<u8>; 3],
     /// The buffers of the last [`Tokens`], reused for the next name.
     tokens: Option<(String, Vec<Piece>)>,
@@ -99,11 +99,32 @@ impl FoldCache {
 
 /// [`normalize_name`] with a cache of word folds kept across calls (one per list).
 pub fn normalize_name_with(raw: &str, folds: &mut FoldCache) -> Result<NormalName, NameError> {
+    let mut out = NormalName::default();
+    normalize_name_into(raw, folds, &mut out).map(|()| out)
+}
+
+/// [`normalize_name_with`] into `out`, whose strings are reused (the row loops normalize
+/// millions of names). On an error `out` holds nothing of use.
+pub fn normalize_name_into(
+    raw: &str,
+    folds: &mut FoldCache,
+    out: &mut NormalName,
+) -> Result<(), NameError> {
     if is_excel_error(raw) {
         return Err(NameError::Empty);
     }
     let (text, pieces) = folds.tokens.take().unwrap_or_default();
     let mut name = Tokens::read_into(raw, text, pieces);
+    let done = name_into(&mut name, folds, out);
+    folds.tokens = Some((name.text, name.pieces));
+    done
+}
+
+fn name_into(
+    name: &mut Tokens,
+    folds: &mut FoldCache,
+    out: &mut NormalName,
+) -> Result<(), NameError> {
     if name.pieces.is_empty() || name.is_filler() {
         return Err(NameError::Empty);
     }
@@ -114,19 +135,28 @@ pub fn normalize_name_with(raw: &str, folds: &mut FoldCache) -> Result<NormalNam
     name.mark_title_only_deceased();
     name.unify_variants();
 
-    let words: Vec<&str> = name.kept_words().collect();
-    if words.is_empty() || is_filler_words(&words) {
+    // Filler names have at most three words.
+    let mut first = [""; 3];
+    let mut count = 0;
+    for w in name.kept_words() {
+        if let Some(f) = first.get_mut(count) {
+            *f = w;
+        }
+        count += 1;
+    }
+    if count == 0 || (count <= first.len() && is_filler_words(&first[..count])) {
         return Err(NameError::Empty);
     }
-    let display = words.join(" ");
-    let key = key_of(&words, folds);
-    drop(words);
-    folds.tokens = Some((name.text, name.pieces));
-    Ok(NormalName {
-        display,
-        key,
-        deceased: name.deceased,
-    })
+    out.display.clear();
+    for (i, w) in name.kept_words().enumerate() {
+        if i > 0 {
+            out.display.push(' ');
+        }
+        out.display.push_str(w);
+    }
+    key_into(name.kept_words(), folds, &mut out.key);
+    out.deceased = name.deceased;
+    Ok(())
 }
 
 /// One word of the cell.
@@ -748,7 +778,7 @@ fn variant(w: &str, first: bool, more: bool) -> Option<&'static str> {
 /// folded again (so `NUR HAYATI` = `NURHAYATI`, `ABDUL RAHMAN` = `ABDURRAHMAN`), then, while
 /// the whole key is itself a variant spelling, unified and folded again. This last loop makes
 /// the key a fixpoint: `normalize_name(key)` sees one word, which gets exactly these steps.
-fn key_of(words: &[&str], folds: &mut FoldCache) -> String {
+fn key_into<'a>(words: impl Iterator<Item = &'a str>, folds: &mut FoldCache, key: &mut String) {
     let [mut joined, mut cur, mut next] = std::mem::take(&mut folds.scratch);
     joined.clear();
     for w in words {
@@ -771,9 +801,9 @@ fn key_of(words: &[&str], folds: &mut FoldCache) -> String {
         std::mem::swap(&mut cur, &mut joined);
     }
     // Only ASCII letters ever enter the key.
-    let key = std::str::from_utf8(&cur).unwrap_or_default().to_string();
+    key.clear();
+    key.push_str(std::str::from_utf8(&cur).unwrap_or_default());
     folds.scratch = [joined, cur, next];
-    key
 }
 
 /// Applies [`fold_pass`] to `word` until nothing changes; the result is left in `out`

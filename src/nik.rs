@@ -160,11 +160,61 @@ impl NikProblem {
     }
 }
 
+/// Sixteen ASCII digits (a NIK or a No. KK), kept inline: rows are normalized by the
+/// million, and these need no allocation. Reads as a `&str`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Digits16([u8; 16]);
+
+impl Digits16 {
+    /// `Some` when `s` is exactly 16 ASCII digits.
+    pub fn new(s: &str) -> Option<Digits16> {
+        let b: [u8; 16] = s.as_bytes().try_into().ok()?;
+        b.iter().all(u8::is_ascii_digit).then_some(Digits16(b))
+    }
+
+    pub fn as_str(&self) -> &str {
+        // SAFETY: `new`, the only way to make one, admits ASCII digits only: valid UTF-8.
+        // (A checked conversion here cost more than the allocation this type saves.)
+        unsafe { std::str::from_utf8_unchecked(&self.0) }
+    }
+}
+
+impl std::ops::Deref for Digits16 {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq<str> for Digits16 {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Digits16 {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<String> for Digits16 {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl std::fmt::Debug for Digits16 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
 /// What a valid NIK says about its holder.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NikInfo {
     /// 16 ASCII digits.
-    pub nik: String,
+    pub nik: Digits16,
     pub province: u8,
     pub kabupaten: u8,
     pub kecamatan: u8,
@@ -206,11 +256,13 @@ pub fn check_nik(raw: &str, reference_year: u16) -> NikCheck {
         Cleaned::Empty => problems.push(NikProblem::Empty),
         Cleaned::Damage => problems.push(NikProblem::SpreadsheetDamage),
         Cleaned::NotDigits => problems.push(NikProblem::NotDigits),
-        Cleaned::Digits(d) if d.len() != 16 => problems.push(NikProblem::WrongLength),
-        Cleaned::Digits(d) if is_placeholder(&d) => problems.push(NikProblem::Placeholder),
-        Cleaned::Digits(d) => {
-            info = structure(d, reference_year, &mut problems);
-        }
+        Cleaned::Digits(d) => match Digits16::new(&d) {
+            None => problems.push(NikProblem::WrongLength),
+            Some(d) if is_placeholder(&d) => problems.push(NikProblem::Placeholder),
+            Some(d) => info = structure(d, reference_year, &mut problems),
+        },
+        Cleaned::Sixteen(d) if is_placeholder(&d) => problems.push(NikProblem::Placeholder),
+        Cleaned::Sixteen(d) => info = structure(d, reference_year, &mut problems),
     }
     problems.sort_unstable();
     problems.dedup();
@@ -219,8 +271,12 @@ pub fn check_nik(raw: &str, reference_year: u16) -> NikCheck {
 
 /// Checks the parts of a 16-digit NIK, pushing every problem found. `Some` when none of
 /// them is an error.
-fn structure(nik: String, reference_year: u16, problems: &mut Vec<NikProblem>) -> Option<NikInfo> {
-    let b = nik.as_bytes();
+fn structure(
+    nik: Digits16,
+    reference_year: u16,
+    problems: &mut Vec<NikProblem>,
+) -> Option<NikInfo> {
+    let b = &nik.0;
     let two = |i: usize| (b[i] - b'0') * 10 + (b[i + 1] - b'0');
     let (province, kabupaten, kecamatan) = (two(0), two(2), two(4));
     let (dd, month, yy) = (two(6), two(8), two(10));
@@ -285,9 +341,10 @@ fn structure(nik: String, reference_year: u16, problems: &mut Vec<NikProblem>) -
 /// Cleans a No. KK (family card number) the same way; `Some(16 digits)` or `None`.
 ///
 /// `None` also for spreadsheet damage and placeholders (`0000000000000000`, ...).
-pub fn clean_kk(raw: &str) -> Option<String> {
+pub fn clean_kk(raw: &str) -> Option<Digits16> {
     match clean(raw) {
-        Cleaned::Digits(d) if d.len() == 16 && !is_placeholder(&d) => Some(d),
+        Cleaned::Digits(d) => Digits16::new(&d).filter(|d| !is_placeholder(d)),
+        Cleaned::Sixteen(d) => Some(d).filter(|d| !is_placeholder(d)),
         _ => None,
     }
 }
@@ -307,6 +364,8 @@ enum Cleaned {
     NotDigits,
     /// The digits (any count).
     Digits(String),
+    /// Exactly 16 plain digits, the common cell (no allocation).
+    Sixteen(Digits16),
 }
 
 /// Characters that only decorate a number and are dropped anywhere in it: quotes (Excel's
@@ -351,8 +410,8 @@ fn clean(raw: &str) -> Cleaned {
     // Excel's ="3209..." text wrapper.
     let t = t.strip_prefix('=').unwrap_or(t);
     // The common case, 16 plain digits, gives the same as the general path below.
-    if t.len() == 16 && t.bytes().all(|b| b.is_ascii_digit()) {
-        return Cleaned::Digits(t.to_string());
+    if let Some(d) = Digits16::new(t) {
+        return Cleaned::Sixteen(d);
     }
     let mut compact = String::with_capacity(t.len().min(64));
     for c in t.chars().filter(|&c| !is_decoration(c)) {
@@ -741,12 +800,16 @@ mod tests {
     fn clean_kk_values() {
         assert_eq!(
             clean_kk("'3209012003150004"),
-            Some("3209012003150004".to_string())
+            Digits16::new("3209012003150004")
         );
         assert_eq!(
             clean_kk("3209 0120 0315 0004"),
-            Some("3209012003150004".to_string())
+            Digits16::new("3209012003150004")
         );
+        // Plain 16 digits take the fast path; placeholders are refused there too.
+        assert_eq!(clean_kk("3209012003150004").unwrap(), "3209012003150004");
+        assert_eq!(clean_kk("1111111111111111"), None);
+        assert_eq!(clean_kk("1234567890123456"), None);
         assert_eq!(clean_kk("320901200315000"), None);
         assert_eq!(clean_kk("0000000000000000"), None);
         assert_eq!(clean_kk("-"), None);
@@ -827,7 +890,7 @@ mod tests {
             prop_assert_eq!(info.sex, sex);
             prop_assert_eq!(&info.nik, &nik);
             let grouped = format!("'{}.{}.{}", &nik[..6], &nik[6..12], &nik[12..]);
-            prop_assert_eq!(check_nik(&grouped, Y).info.map(|i| i.nik), Some(nik));
+            prop_assert_eq!(check_nik(&grouped, Y).info.map(|i| i.nik), Digits16::new(&nik));
         }
 
         #[test]

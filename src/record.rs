@@ -4,7 +4,7 @@
 
 use crate::columns::{Field, Mapping};
 use crate::date::{split_place_date, Date, DateError};
-use crate::name::{normalize_name_with, FoldCache, NormalName};
+use crate::name::{normalize_name_into, FoldCache, NormalName};
 use crate::nik::{check_nik, clean_kk, NikInfo, NikProblem};
 use crate::sex::{parse_sex, Sex};
 use crate::wilayah::{normalize_desa, normalize_kecamatan};
@@ -104,23 +104,54 @@ pub struct NormalRow {
     /// Region names are shared with the normalizer's memo (rows repeat them endlessly).
     pub kecamatan: Option<Arc<str>>,
     pub desa: Option<Arc<str>>,
-    pub no_kk: Option<String>,
+    pub no_kk: Option<crate::nik::Digits16>,
     pub issues: Vec<RowIssue>,
     /// Mapped fields whose cell was empty.
     pub empty: Vec<Field>,
 }
 
+/// A match-key field (`workflow::KEY_FIELDS`), resolved once from its name instead of
+/// for every row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyField {
+    Nik,
+    Name,
+    BirthDate,
+    Sex,
+    Kecamatan,
+    Desa,
+}
+
+impl KeyField {
+    /// The field of a name in `workflow::KEY_FIELDS`; `None` for any other name.
+    pub fn of(name: &str) -> Option<KeyField> {
+        Some(match name {
+            "nik" => KeyField::Nik,
+            "name" => KeyField::Name,
+            "birth_date" => KeyField::BirthDate,
+            "sex" => KeyField::Sex,
+            "kecamatan" => KeyField::Kecamatan,
+            "desa" => KeyField::Desa,
+            _ => return None,
+        })
+    }
+}
+
 impl NormalRow {
     /// The normalized value of a match-key field, if the row has it.
     pub fn key_value(&self, field: &str) -> Option<KeyValue<'_>> {
+        KeyField::of(field).and_then(|f| self.field_value(f))
+    }
+
+    /// [`NormalRow::key_value`] of a resolved field.
+    pub fn field_value(&self, field: KeyField) -> Option<KeyValue<'_>> {
         match field {
-            "nik" => self.nik.as_ref().map(|n| KeyValue::Str(&n.nik)),
-            "name" => self.name.as_ref().map(|n| KeyValue::Str(&n.key)),
-            "birth_date" => self.birth_date.map(|d| KeyValue::Date(d.iso_bytes())),
-            "sex" => self.sex.map(|s| KeyValue::Str(s.code())),
-            "kecamatan" => self.kecamatan.as_deref().map(KeyValue::Str),
-            "desa" => self.desa.as_deref().map(KeyValue::Str),
-            _ => None,
+            KeyField::Nik => self.nik.as_ref().map(|n| KeyValue::Str(&n.nik)),
+            KeyField::Name => self.name.as_ref().map(|n| KeyValue::Str(&n.key)),
+            KeyField::BirthDate => self.birth_date.map(|d| KeyValue::Date(d.iso_bytes())),
+            KeyField::Sex => self.sex.map(|s| KeyValue::Str(s.code())),
+            KeyField::Kecamatan => self.kecamatan.as_deref().map(KeyValue::Str),
+            KeyField::Desa => self.desa.as_deref().map(KeyValue::Str),
         }
     }
 }
@@ -161,6 +192,8 @@ pub struct Normalizer {
     regions: [RegionMemo; 2],
     /// Name words repeat endlessly too: their folded key forms are remembered (bounded).
     folds: FoldCache,
+    /// The strings of a name that was not kept, for the next row's name.
+    spare_name: Option<NormalName>,
 }
 
 const REGION_MEMO: usize = 8192;
@@ -184,6 +217,7 @@ impl Normalizer {
             reference_year,
             regions: Default::default(),
             folds: FoldCache::default(),
+            spare_name: None,
         }
     }
 
@@ -205,8 +239,21 @@ impl Normalizer {
     }
 
     pub fn normalize(&mut self, fields: &[String]) -> NormalRow {
-        let m = self.cols;
         let mut r = NormalRow::default();
+        self.normalize_into(fields, &mut r);
+        r
+    }
+
+    /// [`Normalizer::normalize`] into `r`, replacing all of it; the strings of its name
+    /// are reused (row loops normalize millions of rows).
+    pub fn normalize_into(&mut self, fields: &[String], r: &mut NormalRow) {
+        let m = self.cols;
+        let mut name = r
+            .name
+            .take()
+            .or_else(|| self.spare_name.take())
+            .unwrap_or_default();
+        *r = NormalRow::default();
         if fields.len() != self.header_len {
             r.issues.push(RowIssue::Ragged);
         }
@@ -230,8 +277,11 @@ impl Normalizer {
             r.nik_problems = c.problems;
             r.nik = c.info;
         }
-        if let Some(v) = cell(fields, m[Field::Name as usize]) {
-            r.name = normalize_name_with(v, &mut self.folds).ok();
+        match cell(fields, m[Field::Name as usize]) {
+            Some(v) if normalize_name_into(v, &mut self.folds, &mut name).is_ok() => {
+                r.name = Some(name)
+            }
+            _ => self.spare_name = Some(name),
         }
         let date = if let Some(v) = cell(fields, m[Field::BirthDate as usize]) {
             Some(crate::date::parse_date_with_reference(
@@ -261,7 +311,7 @@ impl Normalizer {
         }
 
         if let Some(n) = &r.nik {
-            if r.no_kk.as_deref() == Some(n.nik.as_str()) {
+            if r.no_kk == Some(n.nik) {
                 r.issues.push(RowIssue::NikEqualsKk);
                 r.nik = None;
             }
@@ -300,7 +350,6 @@ impl Normalizer {
                 }
             }
         }
-        r
     }
 
     /// Marks a NIK ending in 0 as damaged, for lists whose NIK column went through a
@@ -355,6 +404,86 @@ mod tests {
 
     fn row(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()
+    }
+
+    /// A row refilled by `normalize_into` is exactly the row `normalize` makes fresh, whatever
+    /// the row before it held: nothing of it is left over (names, NIKs, issues, empties).
+    #[test]
+    fn refilled_rows_equal_fresh_rows() {
+        let header = [
+            "NIK",
+            "NAMA",
+            "TGL_LAHIR",
+            "JK",
+            "KECAMATAN",
+            "DESA",
+            "NO_KK",
+        ];
+        let rows = [
+            vec![
+                "3209014508800012",
+                "Hj. SITI AMINAH",
+                "05-08-1980",
+                "P",
+                "ARJAWINANGUN",
+                "JUNGJANG",
+                "3209012003150004",
+            ],
+            vec!["", "-", "", "", "", "", ""],
+            vec![
+                "3209010101800001",
+                "BPK. DUMMY",
+                "31-02-1980",
+                "X",
+                "320901",
+                "",
+                "3209010101800001",
+            ],
+            vec![
+                "32090145088000",
+                "ALM. MUHAMAD RIDWAN BIN ABDULLAH",
+                "1980-08-05",
+                "L",
+                "ARJAWINANGUN",
+                "JUNGJANG",
+                "",
+            ],
+            vec!["3209014508800012", "SITI"],
+            vec![
+                "3.20901E+15",
+                "DEWI, S.PD",
+                "5/8/80",
+                "LAKI-LAKI",
+                "LEMAHABANG",
+                "CIPEUJEUH KULON",
+                "0000000000000000",
+            ],
+            vec![
+                "3209014508800012",
+                "Hj. SITI AMINAH",
+                "05-08-1980",
+                "P",
+                "ARJAWINANGUN",
+                "JUNGJANG",
+                "3209012003150004",
+            ],
+        ];
+        let mut fresh = normalizer(&header);
+        let mut reused = normalizer(&header);
+        let mut r = NormalRow::default();
+        // Every order of two rows, so each row follows each other one.
+        for a in &rows {
+            for b in &rows {
+                for v in [a, b] {
+                    reused.normalize_into(&row(v), &mut r);
+                    assert_eq!(
+                        format!("{r:?}"),
+                        format!("{:?}", fresh.normalize(&row(v))),
+                        "{v:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

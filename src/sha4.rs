@@ -265,7 +265,7 @@ pub fn push_padded(arena: &mut Vec<u8>, state: [u32; 8], prefix_len: u64, messag
 }
 
 /// Like [`push_padded`] when the message was already appended from block `first` on.
-pub fn finish_padded(arena: &mut Vec<u8>, state: [u32; 8], prefix_len: u64, first: usize) -> Job {
+fn finish_padded(arena: &mut Vec<u8>, state: [u32; 8], prefix_len: u64, first: usize) -> Job {
     let len = (arena.len() - first * 64) as u64;
     // 0x80, zeros up to 56 mod 64, the total length in bits (big-endian, 64 bits).
     arena.push(0x80);

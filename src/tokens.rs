@@ -25,7 +25,7 @@ use crate::columns::Field;
 use crate::error::{Error, Result};
 use crate::keys::{RefKey, RowHashes, Secret, Token, TokenKey, TOKEN_LEN};
 use crate::pipeline::{Context, InputOptions, Progress};
-use crate::record::KeyValue;
+use crate::record::{KeyField, KeyValue};
 use crate::record::{NikColumnStats, NormalRow, Normalizer, RowIssue};
 use crate::table::{dialect_for, TableReader, SNIFF_BYTES};
 use crate::workflow::Workflow;
@@ -869,6 +869,8 @@ pub struct Tokenizer<'a> {
     avail: Vec<std::result::Result<(), String>>,
     has_nik_col: bool,
     nik_keys: u8,
+    /// The fields of each match key, resolved from their names once.
+    key_fields: Vec<Vec<KeyField>>,
     rec_size: usize,
     /// The fuzzy part's encoder (cloned per part), when the workflow enables it.
     fuzzy: Option<crate::fuzzy::record::OfficeEncoder>,
@@ -936,6 +938,12 @@ impl<'a> Tokenizer<'a> {
             normalizer,
             avail,
             nik_keys: wf.nik_key_mask(),
+            // A valid workflow names only KEY_FIELDS; another name could never be filled.
+            key_fields: wf
+                .match_keys
+                .iter()
+                .map(|k| k.fields.iter().filter_map(|f| KeyField::of(f)).collect())
+                .collect(),
             rec_size: TOKEN_LEN
                 + 1
                 + TOKEN_LEN * nk
@@ -1034,6 +1042,8 @@ impl<'a> Tokenizer<'a> {
         // may come before it), and counts its lines from that record's line.
         let later = first != self.data_start;
         let (mut seen, mut line_shift) = (false, 0);
+        // One normalized row, refilled for every row (its name's strings are reused).
+        let mut n = NormalRow::default();
         while let Some(row) = reader.next_row()? {
             if !seen {
                 seen = true;
@@ -1052,7 +1062,7 @@ impl<'a> Tokenizer<'a> {
             }
             out.rows += 1;
             let local_row = out.rows;
-            let n = normalizer.normalize(row.fields);
+            normalizer.normalize_into(row.fields, &mut n);
             out.stats.add(&n);
             let buf = &mut out.records;
             let at = buf.len();
@@ -1063,12 +1073,13 @@ impl<'a> Tokenizer<'a> {
             let ragged = n.issues.contains(&RowIssue::Ragged);
             // A key has at most one value per field (workflow::KEY_FIELDS).
             let mut values = [KeyValue::default(); crate::workflow::KEY_FIELDS.len()];
-            for (i, k) in wf.match_keys.iter().enumerate() {
+            for (i, (k, fields)) in wf.match_keys.iter().zip(&self.key_fields).enumerate() {
                 let complete = !ragged
-                    && k.fields
+                    && fields.len() == k.fields.len()
+                    && fields
                         .iter()
                         .enumerate()
-                        .all(|(j, f)| match n.key_value(f) {
+                        .all(|(j, &f)| match n.field_value(f) {
                             Some(v) => {
                                 values[j] = v;
                                 true
@@ -1077,7 +1088,7 @@ impl<'a> Tokenizer<'a> {
                         });
                 if complete {
                     mask |= 1 << i;
-                    hashes.token(buf.len(), i, &values[..k.fields.len()]);
+                    hashes.token(buf.len(), i, &values[..fields.len()]);
                     buf.extend_from_slice(&[0u8; TOKEN_LEN]);
                 } else {
                     buf.extend_from_slice(&[0u8; TOKEN_LEN]);

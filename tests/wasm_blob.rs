@@ -92,9 +92,19 @@ fn token_file_digests_split_body_and_checksum() {
     let chunk = padan::wasm::CHUNK;
     for len in [0, 20, 32, 33, 5000, chunk - 10, chunk + 20, chunk + 40] {
         let data: Vec<u8> = (0..len as u32).map(|i| (i * 7 + i / 251) as u8).collect();
-        let got = padan::wasm::token_file_digests(&blob(&[&data])).expect("digests").to_vec();
+        let got = padan::wasm::token_file_digests(&blob(&[&data]))
+            .expect("digests")
+            .to_vec();
         let body = &data[..len.saturating_sub(32)];
-        assert_eq!(&got[..32], Sha256::digest(body).as_slice(), "body of {len} bytes");
-        assert_eq!(&got[32..], Sha256::digest(&data).as_slice(), "whole {len} bytes");
+        assert_eq!(
+            &got[..32],
+            Sha256::digest(body).as_slice(),
+            "body of {len} bytes"
+        );
+        assert_eq!(
+            &got[32..],
+            Sha256::digest(&data).as_slice(),
+            "whole {len} bytes"
+        );
     }
 }
