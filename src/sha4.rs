@@ -260,6 +260,19 @@ pub struct Job {
 /// for a plain hash). Returns the job (with `state`, the caller's starting state).
 pub fn push_padded(arena: &mut Vec<u8>, state: [u32; 8], prefix_len: u64, message: &[u8]) -> Job {
     let first = arena.len() / 64;
+    if message.len() <= 55 {
+        // One block, built whole (the outer HMAC hashes of every row take this way).
+        let mut block = [0u8; 64];
+        block[..message.len()].copy_from_slice(message);
+        block[message.len()] = 0x80;
+        block[56..].copy_from_slice(&((prefix_len + message.len() as u64) * 8).to_be_bytes());
+        arena.extend_from_slice(&block);
+        return Job {
+            state,
+            first: first as u32,
+            blocks: 1,
+        };
+    }
     arena.extend_from_slice(message);
     finish_padded(arena, state, prefix_len, first)
 }
