@@ -2191,15 +2191,10 @@ mod tests {
         };
         let files = test_support::demo_token_files(600, 5);
         let native = compare(&ctx, boxed(&files), &mut |_| {}).unwrap();
-        let digests: Vec<Option<FileDigests>> = files
-            .iter()
+        let digests: Vec<Option<FileDigests>> = digests_of(&files)
+            .into_iter()
             .enumerate()
-            .map(|(i, (_, b))| {
-                (i != 1).then(|| FileDigests {
-                    body: Sha256::digest(&b[..b.len() - 32]).into(),
-                    file: Sha256::digest(b).into(),
-                })
-            })
+            .map(|(i, d)| (i != 1).then_some(d))
             .collect();
         let out = compare_prehashed(&ctx, boxed(&files), &digests, &mut |_| {}).unwrap();
         assert_eq!(out.summary_text, native.summary_text);
@@ -2217,6 +2212,18 @@ mod tests {
         assert!(e.to_string().contains(&files[0].0), "{e}");
     }
 
+    /// The digests a caller computes of token files (as the browser's WebCrypto does).
+    fn digests_of(files: &[(String, Vec<u8>)]) -> Vec<FileDigests> {
+        use sha2::{Digest, Sha256};
+        files
+            .iter()
+            .map(|(_, b)| FileDigests {
+                body: Sha256::digest(&b[..b.len() - 32]).into(),
+                file: Sha256::digest(b).into(),
+            })
+            .collect()
+    }
+
     /// A comparison confirmed afterwards with the caller's digests gives the same outputs
     /// and receipt digests; a body digest that does not match a file's checksum (a
     /// damaged file, or digests of other files) is refused naming that file, and so are
@@ -2232,13 +2239,7 @@ mod tests {
         };
         let files = test_support::demo_token_files(600, 5);
         let native = compare(&ctx, boxed(&files), &mut |_| {}).unwrap();
-        let digests: Vec<FileDigests> = files
-            .iter()
-            .map(|(_, b)| FileDigests {
-                body: Sha256::digest(&b[..b.len() - 32]).into(),
-                file: Sha256::digest(b).into(),
-            })
-            .collect();
+        let digests = digests_of(&files);
         let later = || compare_unconfirmed(&ctx, boxed(&files), &mut |_| {}).unwrap();
         let out = later().confirm(&digests).unwrap();
         assert_eq!(out.summary_text, native.summary_text);
@@ -2262,16 +2263,8 @@ mod tests {
         let mut damaged = files.clone();
         let at = damaged[3].1.len() - 40;
         damaged[3].1[at] ^= 1;
-        let refused = compare_unconfirmed(&ctx, boxed(&damaged), &mut |_| {}).and_then(|u| {
-            let d: Vec<FileDigests> = damaged
-                .iter()
-                .map(|(_, b)| FileDigests {
-                    body: Sha256::digest(&b[..b.len() - 32]).into(),
-                    file: Sha256::digest(b).into(),
-                })
-                .collect();
-            u.confirm(&d)
-        });
+        let refused = compare_unconfirmed(&ctx, boxed(&damaged), &mut |_| {})
+            .and_then(|u| u.confirm(&digests_of(&damaged)));
         let e = match refused {
             Ok(_) => panic!("a damaged file is refused"),
             Err(e) => e.to_string(),

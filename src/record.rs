@@ -458,15 +458,6 @@ mod tests {
                 "CIPEUJEUH KULON",
                 "0000000000000000",
             ],
-            vec![
-                "3209014508800012",
-                "Hj. SITI AMINAH",
-                "05-08-1980",
-                "P",
-                "ARJAWINANGUN",
-                "JUNGJANG",
-                "3209012003150004",
-            ],
         ];
         let mut fresh = normalizer(&header);
         let mut reused = normalizer(&header);

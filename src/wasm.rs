@@ -307,6 +307,15 @@ impl Req {
         }
         serde_json::from_value(v).map_err(bad)
     }
+    /// The core's context of a step on `wf`, as this request names and dates it.
+    fn context<'a>(&'a self, wf: &'a Workflow) -> Result<Context<'a>, JsError> {
+        Ok(Context {
+            workflow: wf,
+            workflow_file: self.name(&self.workflow_name, "workflow.json"),
+            today: self.today()?,
+        })
+    }
+
     fn today(&self) -> Result<Date, JsError> {
         let p: Vec<&str> = self.today.split('-').collect();
         let num = |i: usize| p.get(i).and_then(|s| s.parse::<u16>().ok());
@@ -669,11 +678,7 @@ pub fn check(
 ) -> Result<JsValue, JsError> {
     let req = Req::parse(req)?;
     let wf = parse_workflow(&req, workflow)?;
-    let ctx = Context {
-        workflow: &wf,
-        workflow_file: req.name(&req.workflow_name, "workflow.json"),
-        today: req.today()?,
-    };
+    let ctx = req.context(&wf)?;
     let input = BlobReader::new(file.clone()).map_err(js_err)?;
     let mut cb = progress_fn(progress, file.size());
     let report = pipeline::check(
@@ -700,11 +705,7 @@ pub fn tokenize(
     let req = Req::parse(req)?;
     let secret = parse_secret(&req, key)?;
     let wf = parse_workflow(&req, workflow)?;
-    let ctx = Context {
-        workflow: &wf,
-        workflow_file: req.name(&req.workflow_name, "workflow.json"),
-        today: req.today()?,
-    };
+    let ctx = req.context(&wf)?;
     let input = BlobReader::new(file.clone()).map_err(js_err)?;
     let mut sink = JsSink::new();
     let mut cb = progress_fn(progress, file.size());
@@ -736,11 +737,7 @@ pub fn compare(
 ) -> Result<JsValue, JsError> {
     let req = Req::parse(req)?;
     let (wf, auth) = authorized(&req, workflow)?;
-    let ctx = Context {
-        workflow: &wf,
-        workflow_file: req.name(&req.workflow_name, "workflow.json"),
-        today: req.today()?,
-    };
+    let ctx = req.context(&wf)?;
     let (inputs, facts, total) = compare_inputs(&req, &files)?;
     let mut known = Vec::new();
     for d in digests.iter().flat_map(|a| a.iter()) {
@@ -763,11 +760,7 @@ pub fn compare_begin(
 ) -> Result<PendingCompare, JsError> {
     let req = Req::parse(req)?;
     let (wf, auth) = authorized(&req, workflow)?;
-    let ctx = Context {
-        workflow: &wf,
-        workflow_file: req.name(&req.workflow_name, "workflow.json"),
-        today: req.today()?,
-    };
+    let ctx = req.context(&wf)?;
     let (inputs, facts, total) = compare_inputs(&req, &files)?;
     let mut cb = progress_fn(progress, total);
     let out = crate::compare::compare_unconfirmed(&ctx, inputs, &mut cb).map_err(core_err)?;
@@ -1107,11 +1100,7 @@ pub fn reattach(
     let req = Req::parse(req)?;
     let secret = parse_secret(&req, key)?;
     let wf = parse_workflow(&req, workflow)?;
-    let ctx = Context {
-        workflow: &wf,
-        workflow_file: req.name(&req.workflow_name, "workflow.json"),
-        today: req.today()?,
-    };
+    let ctx = req.context(&wf)?;
     let result_bytes = read_all(result)?;
     let input = BlobReader::new(file.clone()).map_err(js_err)?;
     let mut sink = JsSink::new();
@@ -1245,11 +1234,7 @@ pub fn tokenize_plan(
     let req = Req::parse(req)?;
     let secret = parse_secret(&req, key)?;
     let wf = parse_workflow(&req, workflow)?;
-    let ctx = Context {
-        workflow: &wf,
-        workflow_file: req.name(&req.workflow_name, "workflow.json"),
-        today: req.today()?,
-    };
+    let ctx = req.context(&wf)?;
     let head = head_of(file)?;
     let file_name = req.name(&req.file_name, "input.csv");
     let t =
@@ -1275,11 +1260,7 @@ pub fn tokenize_part(
     let req = Req::parse(req)?;
     let secret = parse_secret(&req, key)?;
     let wf = parse_workflow(&req, workflow)?;
-    let ctx = Context {
-        workflow: &wf,
-        workflow_file: req.name(&req.workflow_name, "workflow.json"),
-        today: req.today()?,
-    };
+    let ctx = req.context(&wf)?;
     let head = head_of(file)?;
     let file_name = req.name(&req.file_name, "input.csv");
     let t =
@@ -1316,11 +1297,7 @@ pub fn tokenize_finish(
     let req = Req::parse(req)?;
     let secret = parse_secret(&req, key)?;
     let wf = parse_workflow(&req, workflow)?;
-    let ctx = Context {
-        workflow: &wf,
-        workflow_file: req.name(&req.workflow_name, "workflow.json"),
-        today: req.today()?,
-    };
+    let ctx = req.context(&wf)?;
     let head = head_of(file)?;
     let file_name = req.name(&req.file_name, "input.csv");
     let t =
