@@ -1821,6 +1821,15 @@ pub(crate) mod test_support {
         demo_workflow(&parties, "2025-01-01", "2030-12-31")
     }
 
+    /// The context of a step on `wf` (file `workflow.json`, [`today`]).
+    pub fn context(wf: &Workflow) -> Context<'_> {
+        Context {
+            workflow: wf,
+            workflow_file: "workflow.json",
+            today: today(),
+        }
+    }
+
     pub fn today() -> Date {
         Date {
             year: 2026,
@@ -1858,11 +1867,7 @@ pub(crate) mod test_support {
         )
         .unwrap();
         let wf = workflow();
-        let ctx = Context {
-            workflow: &wf,
-            workflow_file: "workflow.json",
-            today: today(),
-        };
+        let ctx = context(&wf);
         let secret = Secret::from_bytes([42; 32]);
         let files = files.borrow();
         crate::demo::LISTS
@@ -2184,11 +2189,7 @@ mod tests {
     fn prehashed_equals_hashed_here() {
         use sha2::{Digest, Sha256};
         let wf = test_support::workflow();
-        let ctx = Context {
-            workflow: &wf,
-            workflow_file: "workflow.json",
-            today: test_support::today(),
-        };
+        let ctx = test_support::context(&wf);
         let files = test_support::demo_token_files(600, 5);
         let native = compare(&ctx, boxed(&files), &mut |_| {}).unwrap();
         let digests: Vec<Option<FileDigests>> = digests_of(&files)
@@ -2232,11 +2233,7 @@ mod tests {
     fn confirmed_later_equals_hashed_here() {
         use sha2::{Digest, Sha256};
         let wf = test_support::workflow();
-        let ctx = Context {
-            workflow: &wf,
-            workflow_file: "workflow.json",
-            today: test_support::today(),
-        };
+        let ctx = test_support::context(&wf);
         let files = test_support::demo_token_files(600, 5);
         let native = compare(&ctx, boxed(&files), &mut |_| {}).unwrap();
         let digests = digests_of(&files);
@@ -2276,11 +2273,7 @@ mod tests {
     #[test]
     fn joined_equals_native() {
         let wf = test_support::workflow();
-        let ctx = Context {
-            workflow: &wf,
-            workflow_file: "workflow.json",
-            today: test_support::today(),
-        };
+        let ctx = test_support::context(&wf);
         let files = test_support::demo_token_files(1500, 3);
         let native = compare(&ctx, boxed(&files), &mut |_| {}).unwrap();
         // The digest of each input, from the comparison's own pass: what sha256sum prints.
@@ -2334,11 +2327,7 @@ mod tests {
     #[test]
     fn streaming_equals_in_memory_on_demos() {
         let wf = test_support::workflow();
-        let ctx = Context {
-            workflow: &wf,
-            workflow_file: "workflow.json",
-            today: test_support::today(),
-        };
+        let ctx = test_support::context(&wf);
         for (people, seed) in [(300, 1), (2500, 7), (6000, 42)] {
             let files = test_support::demo_token_files(people, seed);
             let want = reference::compare(&ctx, boxed(&files)).unwrap();
@@ -2379,11 +2368,7 @@ mod tests {
     #[test]
     fn streaming_reports_progress() {
         let wf = test_support::workflow();
-        let ctx = Context {
-            workflow: &wf,
-            workflow_file: "workflow.json",
-            today: test_support::today(),
-        };
+        let ctx = test_support::context(&wf);
         let files = test_support::demo_token_files(300, 2);
         let mut last = 0;
         let out = compare_with(
@@ -2453,11 +2438,7 @@ mod tests {
     #[test]
     fn joined_damage_is_refused() {
         let wf = test_support::workflow();
-        let ctx = Context {
-            workflow: &wf,
-            workflow_file: "workflow.json",
-            today: test_support::today(),
-        };
+        let ctx = test_support::context(&wf);
         let files = test_support::demo_token_files(400, 5);
         let (manifest, groups) = join_tokens(&wf, boxed(&files)).unwrap();
         let joined = |m: &JoinedManifest, g: &[u8]| joined_with(&ctx, &files, m, g, usize::MAX);
