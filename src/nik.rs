@@ -256,11 +256,7 @@ pub fn check_nik(raw: &str, reference_year: u16) -> NikCheck {
         Cleaned::Empty => problems.push(NikProblem::Empty),
         Cleaned::Damage => problems.push(NikProblem::SpreadsheetDamage),
         Cleaned::NotDigits => problems.push(NikProblem::NotDigits),
-        Cleaned::Digits(d) => match Digits16::new(&d) {
-            None => problems.push(NikProblem::WrongLength),
-            Some(d) if is_placeholder(&d) => problems.push(NikProblem::Placeholder),
-            Some(d) => info = structure(d, reference_year, &mut problems),
-        },
+        Cleaned::WrongLength => problems.push(NikProblem::WrongLength),
         Cleaned::Sixteen(d) if is_placeholder(&d) => problems.push(NikProblem::Placeholder),
         Cleaned::Sixteen(d) => info = structure(d, reference_year, &mut problems),
     }
@@ -343,7 +339,6 @@ fn structure(
 /// `None` also for spreadsheet damage and placeholders (`0000000000000000`, ...).
 pub fn clean_kk(raw: &str) -> Option<Digits16> {
     match clean(raw) {
-        Cleaned::Digits(d) => Digits16::new(&d).filter(|d| !is_placeholder(d)),
         Cleaned::Sixteen(d) => Some(d).filter(|d| !is_placeholder(d)),
         _ => None,
     }
@@ -362,9 +357,9 @@ enum Cleaned {
     Damage,
     /// Characters that are neither digits nor formatting.
     NotDigits,
-    /// The digits (any count).
-    Digits(String),
-    /// Exactly 16 plain digits, the common cell (no allocation).
+    /// Digits, but not 16 of them.
+    WrongLength,
+    /// Exactly 16 digits.
     Sixteen(Digits16),
 }
 
@@ -409,7 +404,8 @@ fn clean(raw: &str) -> Cleaned {
     let t = raw.trim();
     // Excel's ="3209..." text wrapper.
     let t = t.strip_prefix('=').unwrap_or(t);
-    // The common case, 16 plain digits, gives the same as the general path below.
+    // The common case, 16 plain digits, gives the same as the general path below without
+    // allocating.
     if let Some(d) = Digits16::new(t) {
         return Cleaned::Sixteen(d);
     }
@@ -435,7 +431,7 @@ fn clean(raw: &str) -> Cleaned {
         // "", "-", "0", "000": nothing entered.
         return Cleaned::Empty;
     }
-    Cleaned::Digits(digits)
+    Digits16::new(&digits).map_or(Cleaned::WrongLength, Cleaned::Sixteen)
 }
 
 /// Words that stand for "no number" (compared without spaces, any case).
