@@ -131,6 +131,14 @@ async function tokenFileDigests(file) {
   }
 }
 
+// The digests of token files one after the other (one file in memory at a time), by
+// WebCrypto where it can, else streamed through SHA-256 in wasm.
+async function allTokenFileDigests(files) {
+  const out = [];
+  for (const f of files) out.push((await tokenFileDigests(f)) || padan.token_file_digests(f));
+  return out;
+}
+
 const hexOf = (digest) => Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 
 async function sha256File(file) {
@@ -476,8 +484,7 @@ const OPS = {
   async token_digests(m) {
     // Started: the comparison may begin (a worker started by a busy one would wait for it).
     self.postMessage({ id: m.id, type: 'progress' });
-    const out = [];
-    for (const f of m.files) out.push((await tokenFileDigests(f)) || padan.token_file_digests(f));
+    const out = await allTokenFileDigests(m.files);
     return [out, out.map((d) => d.buffer)];
   },
   async compare(m) {
@@ -513,12 +520,8 @@ const OPS = {
         const pending = padan.compare_begin(r0, workflow, files, progressFor(m.id));
         try {
           t1 = performance.now();
-          let digests = await digesting;
-          if (!digests) {
-            // The helper failed (e.g. could not start): hash here.
-            digests = [];
-            for (const f of files) digests.push((await tokenFileDigests(f)) || padan.token_file_digests(f));
-          }
+          // The helper failed (e.g. could not start): hash here.
+          const digests = (await digesting) || (await allTokenFileDigests(files));
           t2 = performance.now();
           r = pending.confirm(digests);
         } finally {
