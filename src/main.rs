@@ -993,9 +993,11 @@ fn run(cmd: Cmd) -> R {
 }
 
 /// Tokenizes a file on every core: the core cuts it into parts (see
-/// `padan::tokens::Tokenizer`), one thread reads each part, another hashes the whole file
-/// for the receipt. When the parts do not meet (a quoted line break across a cut) or a part
-/// fails, the file is tokenized again in one pass, which also gives the authoritative error.
+/// `padan::tokens::Tokenizer::part_starts`, parts that shrink towards the end) that the
+/// threads take one after another from a queue, while one more thread hashes the whole
+/// file for the receipt. When the parts do not meet (a
+/// quoted line break across a cut) or a part fails, the file is tokenized again in one
+/// pass, which also gives the authoritative error.
 fn tokenize_file(
     ctx: &Context,
     secret: &Secret,
@@ -1006,7 +1008,8 @@ fn tokenize_file(
     progress: &mut dyn FnMut(Progress),
 ) -> R<padan::pipeline::TokenizeSummary> {
     use std::io::{Seek, SeekFrom};
-    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+    use std::sync::Mutex;
     let name = name_of(input);
     let threads = Threads::all().0;
     let mut head = Vec::new();
@@ -1018,35 +1021,48 @@ fn tokenize_file(
     let starts = t.part_starts(file_len(input), threads);
     if starts.len() > 1 {
         let rows: Vec<AtomicU64> = starts.iter().map(|_| AtomicU64::new(0)).collect();
-        let (parts, digest) = std::thread::scope(|s| {
+        let slots: Vec<Mutex<Option<R<pipeline::PartOutput>>>> =
+            starts.iter().map(|_| Mutex::new(None)).collect();
+        let queue = AtomicUsize::new(0);
+        let run_part = |i: usize| -> R<pipeline::PartOutput> {
+            let mut f = File::open(input).map_err(|e| Error::io(&name, e))?;
+            f.seek(SeekFrom::Start(starts[i]))
+                .map_err(|e| Error::io(&name, e))?;
+            let next = starts.get(i + 1).copied();
+            t.run_part(
+                starts[i],
+                BufReader::with_capacity(1 << 20, f),
+                next,
+                &mut |p| rows[i].store(p.rows, Ordering::Relaxed),
+            )
+        };
+        let digest = std::thread::scope(|s| {
             let hash = s.spawn(|| -> R<String> {
                 use sha2::{Digest, Sha256};
                 let mut h = Sha256::new();
                 io::copy(&mut open(input)?, &mut h).map_err(|e| Error::io(&name, e))?;
                 Ok(hex::encode(h.finalize()))
             });
-            // Each part says when it is done (a panicking one drops its sender), so the
+            // Each thread says when it is done (a panicking one drops its sender), so the
             // merge starts at once instead of at the next progress tick.
             let (done, finished) = std::sync::mpsc::channel::<()>();
-            let handles: Vec<_> = starts
-                .iter()
-                .enumerate()
-                .map(|(i, &st)| {
-                    let (t, rows, next) = (&t, &rows[i], starts.get(i + 1).copied());
-                    let done = done.clone();
-                    s.spawn(move || -> R<pipeline::PartOutput> {
-                        let run = || {
-                            let mut f =
-                                File::open(input).map_err(|e| Error::io(&name_of(input), e))?;
-                            f.seek(SeekFrom::Start(st))
-                                .map_err(|e| Error::io(&name_of(input), e))?;
-                            t.run_part(st, BufReader::with_capacity(1 << 20, f), next, &mut |p| {
-                                rows.store(p.rows, Ordering::Relaxed)
-                            })
-                        };
-                        let out = run();
+            let handles: Vec<_> = (0..threads.min(starts.len()))
+                .map(|_| {
+                    let (done, run_part, slots, queue) = (done.clone(), &run_part, &slots, &queue);
+                    s.spawn(move || {
+                        loop {
+                            let i = queue.fetch_add(1, Ordering::Relaxed);
+                            if i >= slots.len() {
+                                break;
+                            }
+                            let part = run_part(i);
+                            if part.is_err() {
+                                // The one-pass run follows: no use starting more parts.
+                                queue.store(slots.len(), Ordering::Relaxed);
+                            }
+                            *slots[i].lock().expect("no panic") = Some(part);
+                        }
                         let _ = done.send(());
-                        out
                     })
                 })
                 .collect();
@@ -1063,13 +1079,18 @@ fn tokenize_file(
                     bytes: 0,
                 });
             }
-            let parts: Vec<R<pipeline::PartOutput>> = handles
-                .into_iter()
-                .map(|h| h.join().expect("no panic"))
-                .collect();
-            (parts, hash.join().expect("no panic"))
+            for h in handles {
+                h.join().expect("no panic");
+            }
+            hash.join().expect("no panic")
         });
-        if let Ok(parts) = parts.into_iter().collect::<R<Vec<_>>>() {
+        // Every part ran and none failed; else (a part failed, so later ones were not
+        // started) the one-pass run below.
+        let parts: Option<R<Vec<_>>> = slots
+            .into_iter()
+            .map(|m| m.into_inner().expect("no panic"))
+            .collect();
+        if let Some(Ok(parts)) = parts {
             match t.finish_with(parts, digest.ok(), &mut *out, &Threads::all()) {
                 Err(Error::PartsMismatch) => {}
                 other => return other,

@@ -15,7 +15,8 @@
 //! nothing about the order of the input. A token file holds no row numbers, no names and no
 //! plain values.
 
-use std::collections::BTreeMap;
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
 use std::io::{Read, Write};
 
 use serde::{Deserialize, Serialize};
@@ -34,6 +35,9 @@ pub const FORMAT: &str = "padan-tokens/1";
 /// The format of token files with a fuzzy part.
 pub const FORMAT_FUZZY: &str = "padan-tokens/2";
 const MAX_HEADER: usize = 64 * 1024;
+/// The smallest part [`Tokenizer::part_starts`] cuts (a part costs a thread's or a helper
+/// worker's set-up, about a millisecond).
+pub const MIN_PART: u64 = 1 << 20;
 
 /// The self-describing header of a token file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -967,14 +971,27 @@ impl<'a> Tokenizer<'a> {
         self.data_start
     }
 
-    /// Nominal start offsets to cut a file of `file_len` bytes into at most `parts` parts
-    /// (the first is where the data starts). Small files get one part.
-    pub fn part_starts(&self, file_len: u64, parts: usize) -> Vec<u64> {
-        let body = file_len.saturating_sub(self.data_start);
-        let parts = (parts.max(1) as u64).min(body / (1 << 20)).max(1);
-        (0..parts)
-            .map(|i| self.data_start + body * i / parts)
-            .collect()
+    /// Nominal start offsets to cut a file of `file_len` bytes into parts for `workers`
+    /// threads (or helper workers) that take the parts from a queue, one after another
+    /// (guided self-scheduling). Each part is a `1 / (2 * workers)` share of the bytes not
+    /// yet given out, and at least [`MIN_PART`], so the parts shrink towards the end: a
+    /// worker that runs slower than the others (the cores of a small virtual machine
+    /// seldom run at one speed) holds up the end of the run by a small part at most. The
+    /// first part starts where the data starts; one worker, or a small file, gets one part.
+    pub fn part_starts(&self, file_len: u64, workers: usize) -> Vec<u64> {
+        let end = file_len.max(self.data_start);
+        let share = 2 * workers.max(1) as u64;
+        let mut starts = vec![self.data_start];
+        let mut at = self.data_start;
+        loop {
+            let left = end - at;
+            let len = (left / share).max(MIN_PART);
+            if workers < 2 || left < len + MIN_PART {
+                return starts; // the rest stays in the last part
+            }
+            at += len;
+            starts.push(at);
+        }
     }
 
     /// Tokenizes one part. `input` yields the file from byte `start` (a value returned by
@@ -1426,9 +1443,11 @@ struct Merge<'p> {
     parts: &'p [PartOutput],
     dropped: &'p [Vec<bool>],
     rec_size: usize,
-    /// Next kept record of each part, and its reference (`None` when the part is done).
+    /// Next kept record of each part that has one.
     at: Vec<usize>,
-    heads: Vec<Option<u128>>,
+    /// (reference of that record, part), smallest first: on equal references the
+    /// earlier part comes first.
+    heads: BinaryHeap<Reverse<(u128, usize)>>,
 }
 
 impl<'p> Merge<'p> {
@@ -1438,7 +1457,7 @@ impl<'p> Merge<'p> {
             dropped,
             rec_size,
             at: vec![0; parts.len()],
-            heads: vec![None; parts.len()],
+            heads: BinaryHeap::with_capacity(parts.len()),
         };
         for p in 0..parts.len() {
             m.advance(p, 0);
@@ -1453,25 +1472,19 @@ impl<'p> Merge<'p> {
         }
         self.at[p] = i;
         let at = i * self.rec_size;
-        self.heads[p] = self.parts[p]
-            .records
-            .get(at..at + TOKEN_LEN)
-            .map(|r| u128::from_be_bytes(r.try_into().expect("16")));
+        if let Some(r) = self.parts[p].records.get(at..at + TOKEN_LEN) {
+            let reference = u128::from_be_bytes(r.try_into().expect("16"));
+            self.heads.push(Reverse((reference, p)));
+        }
     }
 
     /// Appends records in reference order (the earlier part first on equal references)
     /// until `chunk` holds at least `len` bytes or all are merged.
     fn fill(&mut self, chunk: &mut Vec<u8>, len: usize) {
         while chunk.len() < len {
-            let mut best: Option<(usize, u128)> = None;
-            for (p, h) in self.heads.iter().enumerate() {
-                if let Some(h) = *h {
-                    if best.is_none_or(|(_, b)| h < b) {
-                        best = Some((p, h));
-                    }
-                }
-            }
-            let Some((p, _)) = best else { return };
+            let Some(Reverse((_, p))) = self.heads.pop() else {
+                return;
+            };
             let at = self.at[p] * self.rec_size;
             chunk.extend_from_slice(&self.parts[p].records[at..at + self.rec_size]);
             self.advance(p, self.at[p] + 1);
@@ -1570,6 +1583,66 @@ mod tests {
     /// bytes of the serial merge (also with a damaged NIK column, whose rows are dropped
     /// in the middle of the parts).
     #[test]
+    fn parts_shrink_towards_the_end_and_cover_the_data() {
+        let wf = crate::workflow::demo_workflow(&[("dtks", "DTKS")], "2025-01-01", "2030-12-31");
+        let ctx = Context {
+            workflow: &wf,
+            workflow_file: "workflow.json",
+            today: Date {
+                year: 2026,
+                month: 11,
+                day: 27,
+            },
+        };
+        let head = b"NIK,NAMA,TGL_LAHIR\n3209014505800003,SITI,05-05-1980\n";
+        let t = Tokenizer::new(
+            &ctx,
+            &Secret::from_bytes([7; 32]),
+            "dtks",
+            head,
+            "l.csv",
+            &InputOptions::default(),
+        )
+        .unwrap();
+        let data = t.data_start();
+        assert_eq!(data, 19);
+        // One worker, or too little data for two parts of MIN_PART: one part.
+        assert_eq!(t.part_starts(200 << 20, 1), vec![data]);
+        assert_eq!(t.part_starts(200 << 20, 0), vec![data]);
+        assert_eq!(t.part_starts(data + 2 * MIN_PART - 1, 2), vec![data]);
+        assert_eq!(t.part_starts(0, 4), vec![data]);
+        assert_eq!(
+            t.part_starts(data + 2 * MIN_PART, 2),
+            vec![data, data + MIN_PART]
+        );
+        for (len, workers) in [
+            (200u64 << 20, 2usize),
+            (200 << 20, 4),
+            (9 << 20, 2),
+            (1 << 30, 3),
+        ] {
+            let starts = t.part_starts(len, workers);
+            let sizes: Vec<u64> = starts
+                .iter()
+                .zip(starts.iter().skip(1).chain([&len]))
+                .map(|(a, b)| b - a)
+                .collect();
+            let ctx = format!("{len} bytes, {workers} workers: {sizes:?}");
+            assert_eq!(starts[0], data, "{ctx}");
+            assert!(starts.len() > workers, "{ctx}");
+            assert!(sizes.iter().all(|&s| s >= MIN_PART), "{ctx}");
+            // Each part a 1/(2 workers) share of what is left: never more than half of
+            // the rest for two workers, and shrinking, so the last parts are small.
+            assert!(sizes[0] <= (len - data) / (2 * workers as u64) + 1, "{ctx}");
+            assert!(
+                sizes.windows(2).take(sizes.len() - 2).all(|w| w[1] <= w[0]),
+                "{ctx}"
+            );
+            assert!(*sizes.last().unwrap() < 2 * MIN_PART, "{ctx}");
+        }
+    }
+
+    #[test]
     fn finish_in_small_chunks_on_threads_is_the_same_file() {
         let wf = crate::workflow::demo_workflow(
             &[("dtks", "DTKS"), ("dinkes", "Dinkes")],
@@ -1603,7 +1676,15 @@ mod tests {
             let t = Tokenizer::new(&ctx, &secret, "dtks", &data, "l.csv", &opts).unwrap();
             let starts = t.part_starts(data.len() as u64, 1);
             let len = data.len() as u64;
-            let cuts = [starts[0], len / 4, len / 2 + 5];
+            // More parts than threads, some of them tiny, as the queue of parts gives them.
+            let cuts = [
+                starts[0],
+                len / 9,
+                len / 4,
+                len / 4 + 40,
+                len / 2 + 5,
+                len * 5 / 6,
+            ];
             let parts: Vec<PartOutput> = cuts
                 .iter()
                 .enumerate()
@@ -1618,14 +1699,35 @@ mod tests {
                 })
                 .collect();
             let mut serial = Vec::new();
-            let want = t.finish(parts.clone(), None, &mut serial).unwrap();
+            let sha256 = Some(hex::encode(Sha256::digest(&data)));
+            let want = t
+                .finish(parts.clone(), sha256.clone(), &mut serial)
+                .unwrap();
             assert_eq!(want.nik_column_damaged, damaged);
+            // The same file and receipt as one pass over the whole list.
+            let mut one_pass = Vec::new();
+            let whole = tokenize(
+                &ctx,
+                &secret,
+                "dtks",
+                &data[..],
+                "l.csv",
+                &opts,
+                &mut one_pass,
+                &mut |_| {},
+            )
+            .unwrap();
+            assert!(one_pass == serial, "damaged {damaged}");
+            assert_eq!(
+                serde_json::to_value(&whole).unwrap(),
+                serde_json::to_value(&want).unwrap()
+            );
             for chunk in [1, 100, 1000, 1 << 20] {
                 let mut threaded = Vec::new();
                 let got = t
                     .finish_in(
                         parts.clone(),
-                        None,
+                        sha256.clone(),
                         &mut threaded,
                         &crate::par::TestThreads(2),
                         chunk,

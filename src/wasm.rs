@@ -1222,14 +1222,16 @@ fn head_of(file: &Blob) -> Result<Vec<u8>, JsError> {
     read_all(&head)
 }
 
-/// `{starts: [offset...]}`: where the parts of the list begin (one entry: do not split).
+/// `{starts: [offset...]}`: where the parts of the list begin, for `workers` helper
+/// workers that take them one after another (`Tokenizer::part_starts`; one entry: do not
+/// split).
 #[wasm_bindgen]
 pub fn tokenize_plan(
     req: &str,
     file: &Blob,
     workflow: &[u8],
     key: Vec<u8>,
-    parts: u32,
+    workers: u32,
 ) -> Result<JsValue, JsError> {
     let req = Req::parse(req)?;
     let secret = parse_secret(&req, key)?;
@@ -1240,7 +1242,7 @@ pub fn tokenize_plan(
     let t =
         crate::tokens::Tokenizer::new(&ctx, &secret, &req.party, &head, file_name, &req.options)
             .map_err(core_err)?;
-    let starts = t.part_starts(file.size() as u64, parts as usize);
+    let starts = t.part_starts(file.size() as u64, workers as usize);
     obj(&[("starts", to_js(&starts)?)])
 }
 

@@ -1588,8 +1588,9 @@ async fn worker_parts_match_cli() {
 async fn parts_flow() {
     let scratch = Scratch::new("parts");
     let demo = scratch.0.join("demo");
-    // Parts are at least 1 MiB: 25,000 people make a DTKS list of about 2.6 MB.
-    let files = trusted_demo(&demo, "25000", "11");
+    // Parts are at least 1 MiB: 60,000 people make a DTKS list of about 6.3 MB, cut into
+    // more parts than there are helpers (they take them one after another).
+    let files = trusted_demo(&demo, "60000", "11");
     let cli = scratch.0.join("cli");
     std::fs::create_dir_all(&cli).unwrap();
     let mut want = Vec::new();
@@ -1597,7 +1598,7 @@ async fn parts_flow() {
     for (party, file) in demo_lists() {
         let out = cli.join(format!("{party}.tokens"));
         cli_tokenize(&files, &party, &demo.join(&file), &out);
-        let big = std::fs::metadata(demo.join(&file)).unwrap().len() >= 2 << 20;
+        let big = std::fs::metadata(demo.join(&file)).unwrap().len() >= 3 << 20;
         let sha256 = sha256_hex(&std::fs::read(&out).unwrap());
         want.push(json!({"party": party, "file": file, "big": big, "sha256": sha256}));
         cli_files.push(out);
@@ -1640,11 +1641,18 @@ async fn parts_flow() {
     );
     assert!(
         want.iter().any(|w| w["big"] == json!(true)),
-        "no list of 2 MiB"
+        "no list of 3 MiB"
     );
+    let mut most_parts = 0;
     for (w, g) in want.iter().zip(got["lists"].as_array().expect("lists")) {
         if w["big"] == json!(true) {
-            assert_eq!(g["parts"], json!(2), "{} was not split: {g}", w["file"]);
+            let parts = g["parts"].as_u64().expect("parts");
+            assert!(parts >= 2, "{} was not split: {g}", w["file"]);
+            let helpers = g["helper_parts"].as_array().expect("helper parts");
+            assert_eq!(helpers.len(), 2, "{}: not two helpers: {g}", w["file"]);
+            let taken: u64 = helpers.iter().map(|h| h.as_u64().expect("count")).sum();
+            assert_eq!(taken, parts, "{}: parts lost or run twice: {g}", w["file"]);
+            most_parts = most_parts.max(parts);
         }
         assert_eq!(
             g["sha256"], w["sha256"],
@@ -1652,6 +1660,10 @@ async fn parts_flow() {
             w["file"]
         );
     }
+    assert!(
+        most_parts > 2,
+        "no list was cut into more parts than helpers"
+    );
     assert_eq!(
         got["people_total"], summary["people_total"],
         "the browser's comparison counts other people than the CLI's"
@@ -1722,7 +1734,7 @@ const [lists, done] = arguments;
     const file = new File([await get(l.file)], l.file);
     const r = await call(w, Object.assign({ op: 'tokenize', file, key, key_name: 'demo.key', party: l.party, parts: 2 }, gate));
     w.terminate();
-    out.push({ parts: r.timings.parts, sha256: hex(await crypto.subtle.digest('SHA-256', r.token_file)) });
+    out.push({ parts: r.timings.parts, helper_parts: (r.timings.helpers || []).map((h) => h.parts), sha256: hex(await crypto.subtle.digest('SHA-256', r.token_file)) });
     files.push(new File([r.token_file], r.file_name));
   }
   const w = new Worker('worker.js', { type: 'module' });

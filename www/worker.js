@@ -144,7 +144,10 @@ const hexOf = (digest) => Array.from(new Uint8Array(digest), (b) => b.toString(1
 async function sha256File(file) {
   if (file.size <= DIGEST_WHOLE_MAX && self.crypto && self.crypto.subtle) {
     try {
-      return hexOf(await self.crypto.subtle.digest('SHA-256', new FileReaderSync().readAsArrayBuffer(file)));
+      // Read without blocking: messages this worker posts to its helpers (the parts of
+      // `tokenize`) are only delivered once it is free, so a synchronous read here would
+      // hold the helpers back for as long as it takes.
+      return hexOf(await self.crypto.subtle.digest('SHA-256', await file.arrayBuffer()));
     } catch (_) {
       /* e.g. not a secure context: the wasm path below */
     }
@@ -194,14 +197,14 @@ const wfName = (m) => m.workflow_name || nameOf(m.workflow, 'workflow.json');
 const keyName = (m) => m.key_name || nameOf(m.key, 'padan.key');
 
 // ---- One list in several workers ----
-// A big list is cut into parts (one per core, at most 4) that helper workers tokenize at
-// the same time; this worker hashes the whole file meanwhile and then merges the parts.
+// A big list is cut into parts that helper workers (one per core, at most 4) take one
+// after another; this worker hashes the whole file meanwhile and then merges the parts.
 // Any problem (a quoted line break across a cut, an error in a part) falls back to the
 // one-worker run, which is always right and gives the authoritative error message.
-// `m.parts` (a number) overrides the automatic choice; 1 disables splitting.
+// `m.parts` (a number of helpers) overrides the automatic choice; 1 disables splitting.
 const MIN_SPLIT_BYTES = 8 << 20;
 
-function partsFor(m, file) {
+function helpersFor(m, file) {
   if (typeof m.parts === 'number') return Math.max(1, Math.min(8, Math.floor(m.parts)));
   if (file.size < MIN_SPLIT_BYTES) return 1;
   return Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1));
@@ -254,51 +257,84 @@ function helperCall(w, msg, onProgress) {
   });
 }
 
-async function tokenizeInParts(id, file, r, workflow, key, parts) {
+async function tokenizeInParts(id, file, r, workflow, key, workers) {
   try {
-    return await tokenizeInPartsOrFail(id, file, r, workflow, key, parts);
+    return await tokenizeInPartsOrFail(id, file, r, workflow, key, workers);
   } catch (e) {
     if (e instanceof WebAssembly.RuntimeError) throw e;
     return null; // the one-worker run is always right and reports errors properly
   }
 }
 
-async function tokenizeInPartsOrFail(id, file, r, workflow, key, parts) {
+async function tokenizeInPartsOrFail(id, file, r, workflow, key, workers) {
   const t0 = performance.now();
-  const starts = padan.tokenize_plan(r, file, workflow, key, parts).starts;
+  // Parts that shrink towards the end (see `Tokenizer::part_starts`), taken by the helpers
+  // one after another: a helper that runs slower than the others holds up the end by a
+  // small part at most.
+  const starts = padan.tokenize_plan(r, file, workflow, key, workers).starts;
   if (starts.length < 2) return null;
-  const timings = { parts: starts.length };
+  const timings = { parts: starts.length, plan_ms: performance.now() - t0 };
   const helpers = [];
   try {
-    helpers.push(...takeHelpers(starts.length));
+    helpers.push(...takeHelpers(Math.min(workers, starts.length)));
     const seen = starts.map(() => [0, 0]);
     const post = progressFor(id);
-    const running = starts.map((start, i) => helperCall(helpers[i], {
-      id: i, op: 'tokenize_part', req: r, file, workflow, key, start,
-      next_start: i + 1 < starts.length ? starts[i + 1] : null,
-    }, (p) => {
-      seen[i] = [p.rows, Math.max(0, p.bytes - start)];
-      post(seen.reduce((a, x) => a + x[0], 0), seen.reduce((a, x) => a + x[1], 0), file.size);
-    }));
+    const results = new Array(starts.length);
+    let next = 0;
+    const started = [];
+    const running = helpers.map((helper) => {
+      let ran;
+      started.push(new Promise((resolve) => {
+        ran = resolve;
+      }));
+      const work = (async () => {
+        const done = { parts: 0, ms: 0, read_ms: 0, wasm_memory: 0 };
+        for (let i = next++; i < starts.length; i = next++) {
+          const start = starts[i];
+          const x = await helperCall(helper, {
+            id: i, op: 'tokenize_part', req: r, file, workflow, key, start,
+            next_start: i + 1 < starts.length ? starts[i + 1] : null,
+          }, (p) => {
+            ran();
+            seen[i] = [p.rows, Math.max(0, p.bytes - start)];
+            post(seen.reduce((a, y) => a + y[0], 0), seen.reduce((a, y) => a + y[1], 0), file.size);
+          });
+          results[i] = x.part;
+          done.parts += 1;
+          done.ms += x.timings.ms;
+          done.read_ms += x.timings.read_ms;
+          done.wasm_memory = Math.max(done.wasm_memory, x.wasm_memory);
+        }
+        return done;
+      })();
+      work.then(ran, ran);
+      return work;
+    });
+    // Messages to helpers are delivered only while this worker is free, so the hashing
+    // below (synchronous in wasm for files WebCrypto does not take) begins once every
+    // helper has said it runs (its first progress message, or its failure).
+    await Promise.all(started);
+    timings.helpers_started_ms = performance.now() - t0;
     // Hash the whole input for the receipt while the helpers work.
     let t = performance.now();
     padan.take_read_ms();
     const sha256 = await sha256File(file);
     timings.hash_ms = performance.now() - t;
     timings.hash_read_ms = padan.take_read_ms();
-    let results;
+    let done;
     try {
-      results = await Promise.all(running);
+      done = await Promise.all(running);
     } catch (_) {
       return null;
     }
-    timings.helpers = results.map((x) => x.timings);
+    timings.helpers = done.map(({ parts, ms, read_ms }) => ({ parts, ms, read_ms }));
     timings.parts_done_ms = performance.now() - t0;
-    helperMemory = results.map((x) => x.wasm_memory);
+    helperMemory = done.map((x) => x.wasm_memory);
     t = performance.now();
     // The token file's checksum by WebCrypto (wasm leaves its last 32 bytes to us).
     const subtle = self.crypto && self.crypto.subtle;
-    const res = padan.tokenize_finish(r, file, workflow, key, results.map((x) => x.part), sha256, !!subtle) || null;
+    const res = padan.tokenize_finish(r, file, workflow, key, results, sha256, !!subtle) || null;
+    timings.finish_merge_ms = performance.now() - t;
     if (res && subtle) {
       const tf = res.token_file;
       tf.set(new Uint8Array(await subtle.digest('SHA-256', tf.subarray(0, tf.length - 32))), tf.length - 32);
@@ -429,14 +465,14 @@ const OPS = {
   },
   async inspect(m) {
     const { file, options, workbook } = await listOf(m);
-    warmHelpers(partsFor(m, file)); // the office tokenizes this list next
+    warmHelpers(helpersFor(m, file)); // the office tokenizes this list next
     const r = padan.inspect(req({ ...m, options }, { file_name: m.file_name || nameOf(file, 'input.csv') }), file);
     if (workbook) r.workbook = workbook;
     return [r, []];
   },
   async check(m) {
     const { file, options } = await listOf(m);
-    warmHelpers(partsFor(m, file));
+    warmHelpers(helpersFor(m, file));
     const r = padan.check(
       req({ ...m, options }, { file_name: m.file_name || nameOf(file, 'input.csv'), workflow_name: wfName(m) }),
       file, bytesOf(m.workflow, 'workflow'), progressFor(m.id));
@@ -450,8 +486,8 @@ const OPS = {
     const r = req(m, { file_name: m.file_name || nameOf(file, 'input.csv'), workflow_name: wfName(m), key_name: keyName(m) });
     try {
       let res = null;
-      const parts = partsFor(m, file);
-      if (parts > 1) res = await tokenizeInParts(m.id, file, r, workflow, key, parts);
+      const helpers = helpersFor(m, file);
+      if (helpers > 1) res = await tokenizeInParts(m.id, file, r, workflow, key, helpers);
       if (!res) {
         const t0 = performance.now();
         padan.take_read_ms();
@@ -467,6 +503,8 @@ const OPS = {
   },
   // Internal: one part of a list, in a helper worker started by `tokenize`.
   tokenize_part(m) {
+    // Started: the list's worker may now hash the file (see tokenizeInPartsOrFail).
+    self.postMessage({ id: m.id, type: 'progress', rows: 0, bytes: m.start, total: m.file.size });
     try {
       const t0 = performance.now();
       padan.take_read_ms();

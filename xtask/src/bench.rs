@@ -7,8 +7,8 @@
 //! compare time; plus the wasm and single-file sizes.
 //!
 //! Each list is tokenized by the app's worker exactly as in the app: a big list is cut into
-//! parts that helper workers tokenize in parallel (one per core; `--parts 1` disables this,
-//! `--parts N` forces N). `--workers N` additionally runs N lists at a time. `--www DIR`
+//! parts that helper workers (one per core) take one after another (`--parts 1` disables
+//! this, `--parts N` uses N helpers). `--workers N` additionally runs N lists at a time. `--www DIR`
 //! serves DIR instead of `www/` (with `--no-build`: to compare with another build's copy).
 //!
 //! Besides wall-clock rows/s it prints, per list, the CPU time Chromium's processes used
@@ -147,7 +147,7 @@ pub fn bench(args: &[String]) -> Res {
     let mb = |b: f64| b / 1_048_576.0;
     println!();
     println!(
-        "padan browser benchmark ({people} demo people, {} list(s) at a time, parts per list: {})",
+        "padan browser benchmark ({people} demo people, {} list(s) at a time, helpers per list: {})",
         v["workers"],
         v["parts"]
             .as_str()
@@ -185,7 +185,8 @@ pub fn bench(args: &[String]) -> Res {
             .collect();
         if !helpers.is_empty() {
             println!(
-                "      {} parts in helper workers, their wasm memory: {}",
+                "      {} parts in {} helper workers, their wasm memory: {}",
+                l["timings"]["parts"],
                 helpers.len(),
                 helpers.join(", ")
             );
