@@ -150,30 +150,42 @@ fn sort_entries(v: &mut [Entry]) {
 
 fn sort_from(v: &mut [Entry], byte: usize) {
     if let Some((byte, count)) = partition(v, byte) {
-        let mut s = 0;
-        for &c in &count {
-            if c > 1 {
-                sort_from(&mut v[s..s + c], byte + 1);
-            }
-            s += c;
-        }
+        sort_buckets(v, byte, &count);
     }
+}
+
+/// Sorts each bucket of `v` (its entries by byte `byte`, the buckets' sizes `count`) from
+/// the next byte on.
+fn sort_buckets(v: &mut [Entry], byte: usize, count: &[usize]) {
+    let mut s = 0;
+    for &c in count {
+        if c > 1 {
+            sort_from(&mut v[s..s + c], byte + 1);
+        }
+        s += c;
+    }
+}
+
+/// How many entries of `v` have each value of byte `byte`.
+fn histogram(v: &[Entry], byte: usize) -> [usize; 256] {
+    let mut count = [0usize; 256];
+    for e in v {
+        count[e.byte(byte)] += 1;
+    }
+    count
 }
 
 /// One level of the radix sort: finds the first byte from `byte` on where the entries
 /// differ and moves them into buckets by it, returning that byte and the bucket sizes.
 /// Returns `None` when the entries are sorted already (few, or equal in every byte).
 fn partition(v: &mut [Entry], mut byte: usize) -> Option<(usize, [usize; 256])> {
-    let mut count = [0usize; 256];
+    let mut count;
     loop {
         if v.len() <= SMALL_SORT || byte == 24 {
             v.sort_unstable();
             return None;
         }
-        count.fill(0);
-        for e in v.iter() {
-            count[e.byte(byte)] += 1;
-        }
+        count = histogram(v, byte);
         // All in one bucket: on to the next byte (all-equal input ends at byte 24).
         if count[v[0].byte(byte)] == v.len() {
             byte += 1;
@@ -181,6 +193,13 @@ fn partition(v: &mut [Entry], mut byte: usize) -> Option<(usize, [usize; 256])> 
         }
         break;
     }
+    bucket(v, byte, &count);
+    Some((byte, count))
+}
+
+/// Moves the entries of `v` into buckets by byte `byte` (in place), `count` being their
+/// [`histogram`].
+fn bucket(v: &mut [Entry], byte: usize, count: &[usize; 256]) {
     // `next[d]`: where the next entry with byte `d` goes; `end[d]`: where its bucket ends.
     let mut next = [0usize; 256];
     let mut end = [0usize; 256];
@@ -205,50 +224,125 @@ fn partition(v: &mut [Entry], mut byte: usize) -> Option<(usize, [usize; 256])> 
             next[d] += 1;
         }
     }
-    Some((byte, count))
 }
 
 /// Below this many entries a sort is not split into tasks (tests split small ones too).
 const PARALLEL_MIN: usize = if cfg!(test) { 64 } else { 1 << 16 };
 
-/// Sorts `v` as [`sort_entries`] does, the buckets of its first level in up to
-/// `par.width()` tasks, and then calls `after` on each task's part of the sorted
-/// entries, in the same task. The parts are contiguous, in order, and never split a run
-/// of equal tokens of one key (they are whole buckets of one byte of a shared prefix).
+/// One task's share of the entries [`sort_then`] sorted: sorted runs (their index ranges
+/// in the slice, and their entries), whose merge ([`merged`]) is the share in order.
+pub(crate) struct Share<'a> {
+    runs: Vec<(std::ops::Range<usize>, &'a [Entry])>,
+}
+
+impl Share<'_> {
+    fn ranges(&self) -> Vec<std::ops::Range<usize>> {
+        self.runs.iter().map(|r| r.0.clone()).collect()
+    }
+
+    fn entries(&self) -> Vec<&[Entry]> {
+        self.runs.iter().map(|r| r.1).collect()
+    }
+}
+
+/// The entries of sorted runs, in order (a merge of a few runs: one per task).
+fn merged<'a>(runs: &[&'a [Entry]]) -> impl Iterator<Item = Entry> + 'a {
+    let mut heads: Vec<&'a [Entry]> = runs.iter().copied().filter(|r| !r.is_empty()).collect();
+    std::iter::from_fn(move || {
+        let (i, _) = heads.iter().enumerate().min_by_key(|(_, r)| r[0])?;
+        let e = heads[i][0];
+        heads[i] = &heads[i][1..];
+        if heads[i].is_empty() {
+            heads.remove(i);
+        }
+        Some(e)
+    })
+}
+
+/// Sorts `v` in up to `par.width()` tasks and calls `after` on each task's [`Share`], in
+/// the same task; the shares are in order and never split a run of equal tokens of one
+/// key (they are whole buckets of one byte of a shared prefix).
+///
+/// Nothing runs on one core alone: `v` is cut into one chunk per task, and each task
+/// counts, then buckets its chunk by the first byte where the entries differ (the one
+/// radix level that was serial before). The buckets are then shared out by weight: a task
+/// sorts its buckets of every chunk, which leaves one sorted run per chunk, merged as
+/// they are read. So `v` ends sorted run by run, not as a whole.
 fn sort_then<U: Send>(
     v: &mut [Entry],
     par: &dyn Parallel,
-    after: &(dyn Fn(&[Entry]) -> U + Sync),
+    after: &(dyn Fn(&Share) -> U + Sync),
 ) -> Vec<U> {
-    if par.width() <= 1 || v.len() < PARALLEL_MIN {
+    let width = par.width();
+    let whole = |v: &mut [Entry]| {
         sort_entries(v);
-        return vec![after(v)];
-    }
-    let Some((byte, count)) = partition(v, 0) else {
-        return vec![after(v)];
+        vec![after(&Share {
+            runs: vec![(0..v.len(), &*v)],
+        })]
     };
-    // Bytes 0..17 hold the key and the token; past them all entries share both, and
-    // splitting would cut their run in two.
-    let width = if byte < 17 { par.width() } else { 1 };
-    let parts = crate::par::split(&count.map(|c| c as u64), width);
-    let mut out: Vec<Option<U>> = parts.iter().map(|_| None).collect();
-    let mut rest = v;
-    let mut tasks: Vec<Box<dyn FnOnce() + Send + '_>> = Vec::new();
-    for (r, slot) in parts.into_iter().zip(out.iter_mut()) {
-        let sizes = &count[r];
-        let (part, tail) = std::mem::take(&mut rest).split_at_mut(sizes.iter().sum());
-        rest = tail;
-        tasks.push(Box::new(move || {
-            let mut s = 0;
-            for &c in sizes {
-                if c > 1 {
-                    sort_from(&mut part[s..s + c], byte + 1);
-                }
-                s += c;
-            }
-            *slot = Some(after(part));
-        }));
+    if width <= 1 || v.len() < PARALLEL_MIN {
+        return whole(v);
     }
+    let chunk_len = v.len().div_ceil(width);
+    let mut byte = 0;
+    let counts = loop {
+        // Bytes 0..17 hold the key and the token; past them all entries share both, and
+        // splitting would cut their run in two.
+        if byte >= 17 {
+            return whole(v);
+        }
+        let chunks: Vec<&[Entry]> = v.chunks(chunk_len).collect();
+        let counts = crate::par::map(par, &chunks, |c| c.len() as u64, |c| histogram(c, byte));
+        if counts.iter().map(|c| c[v[0].byte(byte)]).sum::<usize>() < v.len() {
+            break counts;
+        }
+        byte += 1;
+    };
+    let tasks: Vec<Box<dyn FnOnce() + Send + '_>> = v
+        .chunks_mut(chunk_len)
+        .zip(&counts)
+        .map(|(c, n)| Box::new(move || bucket(c, byte, n)) as Box<dyn FnOnce() + Send>)
+        .collect();
+    par.run(tasks);
+    let mut total = [0u64; 256];
+    for n in &counts {
+        for (t, &c) in total.iter_mut().zip(n) {
+            *t += c as u64;
+        }
+    }
+    let shares = crate::par::split(&total, width);
+    // Per share, per chunk: the chunk's buckets in the share (a slice), their sizes, and
+    // where the slice starts in `v`.
+    type Piece<'v> = (usize, &'v mut [Entry], &'v [usize]);
+    let mut pieces: Vec<Vec<Piece<'_>>> = shares.iter().map(|_| Vec::new()).collect();
+    let mut at = 0;
+    for (chunk, n) in v.chunks_mut(chunk_len).zip(&counts) {
+        let mut rest = chunk;
+        for (r, mine) in shares.iter().zip(pieces.iter_mut()) {
+            let sizes = &n[r.clone()];
+            let len = sizes.iter().sum();
+            let (piece, tail) = std::mem::take(&mut rest).split_at_mut(len);
+            rest = tail;
+            mine.push((at, piece, sizes));
+            at += len;
+        }
+    }
+    let mut out: Vec<Option<U>> = shares.iter().map(|_| None).collect();
+    let tasks: Vec<Box<dyn FnOnce() + Send + '_>> = pieces
+        .into_iter()
+        .zip(out.iter_mut())
+        .map(|(mine, slot)| {
+            Box::new(move || {
+                let mut runs = Vec::with_capacity(mine.len());
+                for (at, piece, sizes) in mine {
+                    sort_buckets(piece, byte, sizes);
+                    let piece: &[Entry] = piece;
+                    runs.push((at..at + piece.len(), piece));
+                }
+                *slot = Some(after(&Share { runs }));
+            }) as Box<dyn FnOnce() + Send>
+        })
+        .collect();
     par.run(tasks);
     out.into_iter()
         .map(|u| u.expect("every task ran"))
@@ -277,6 +371,32 @@ impl Groups {
             start = e as usize;
             g
         })
+    }
+
+    /// The groups of a share of sorted entries, one `Groups` per key (`keys` of them).
+    fn of_share(share: &Share, keys: usize) -> Vec<Groups> {
+        let runs = share.entries();
+        let [v] = runs[..] else {
+            let mut out: Vec<Groups> = (0..keys).map(|_| Groups::default()).collect();
+            let mut group: Vec<u32> = Vec::new();
+            let mut of = (0u32, 0u128);
+            for e in merged(&runs) {
+                let kt = (e.key(), e.token());
+                if kt != of {
+                    if group.len() >= 2 {
+                        out[of.0 as usize].push(group.drain(..));
+                    }
+                    group.clear();
+                    of = kt;
+                }
+                group.push(e.record());
+            }
+            if group.len() >= 2 {
+                out[of.0 as usize].push(group);
+            }
+            return out;
+        };
+        Groups::of_sorted(v, keys)
     }
 
     /// The groups of sorted entries, one `Groups` per key (`keys` of them).
@@ -404,21 +524,30 @@ impl<'s> Sorter<'s> {
 
     /// Sorts the buffer and spills it as one run per key, keeping its memory.
     fn spill(&mut self) -> Result<()> {
-        sort_then(&mut self.buf, self.par, &|_| ());
-        let mut s = 0;
-        while s < self.buf.len() {
-            let key = self.buf[s].key();
-            let e = s + self.buf[s..].partition_point(|x| x.key() == key);
-            let (run, w) = self.store.create().map_err(io_err)?;
-            let mut w = BufWriter::with_capacity(WRITE_BUF, w);
-            for x in &self.buf[s..e] {
-                w.write_all(&encode(x)).map_err(io_err)?;
+        let shares = sort_then(&mut self.buf, self.par, &|s| s.ranges());
+        // (key, run, its writer) of the run being written.
+        type Open = Option<(u32, usize, BufWriter<Box<dyn Write>>)>;
+        let mut open: Open = None;
+        let mut close = |open: Open| {
+            if let Some((key, run, mut w)) = open {
+                w.flush().map_err(io_err)?;
+                self.runs[key as usize].push(run);
             }
-            w.flush().map_err(io_err)?;
-            drop(w);
-            self.runs[key as usize].push(run);
-            s = e;
+            Ok::<_, Error>(())
+        };
+        for ranges in shares {
+            let runs: Vec<&[Entry]> = ranges.into_iter().map(|r| &self.buf[r]).collect();
+            for x in merged(&runs) {
+                if open.as_ref().map(|o| o.0) != Some(x.key()) {
+                    close(open.take())?;
+                    let (run, w) = self.store.create().map_err(io_err)?;
+                    open = Some((x.key(), run, BufWriter::with_capacity(WRITE_BUF, w)));
+                }
+                let (_, _, w) = open.as_mut().expect("opened above");
+                w.write_all(&encode(&x)).map_err(io_err)?;
+            }
         }
+        close(open)?;
         self.buf.clear();
         Ok(())
     }
@@ -434,7 +563,7 @@ impl<'s> Sorter<'s> {
     pub fn finish(mut self) -> Result<Sorted<'s>> {
         if self.spilled() == 0 {
             let keys = self.keys;
-            let parts = sort_then(&mut self.buf, self.par, &|p| Groups::of_sorted(p, keys));
+            let parts = sort_then(&mut self.buf, self.par, &|s| Groups::of_share(s, keys));
             self.buf = Vec::new();
             let mut memory: Vec<Vec<Groups>> = (0..keys).map(|_| Vec::new()).collect();
             for part in parts {
@@ -740,16 +869,32 @@ mod tests {
             let mut got = v.clone();
             sort_entries(&mut got);
             assert_eq!(got, want);
-            // In tasks: the same order, and the parts are the sorted entries in order,
-            // none splitting a run of equal (key, token).
+            // In tasks: the shares, merged one after the other, are the sorted entries,
+            // none splitting a run of equal (key, token); each share's runs are sorted
+            // and are where their ranges say in the slice, which holds the same entries.
             for width in [2, 3, 7] {
                 let mut got = v.clone();
-                let parts = sort_then(&mut got, &TestThreads(width), &|p: &[Entry]| p.to_vec());
-                assert_eq!(got, want);
+                let parts = sort_then(&mut got, &TestThreads(width), &|s: &Share| {
+                    for (r, run) in &s.runs {
+                        assert!(run.is_sorted());
+                        assert_eq!(run.len(), r.len());
+                    }
+                    (merged(&s.entries()).collect::<Vec<_>>(), s.ranges())
+                });
                 assert!(parts.len() <= width);
-                assert_eq!(parts.concat(), want);
+                let all: Vec<Entry> = parts.iter().flat_map(|p| p.0.clone()).collect();
+                assert_eq!(all, want);
+                let mut placed: Vec<Entry> = Vec::new();
+                for (entries, ranges) in &parts {
+                    let from_slice: Vec<&[Entry]> =
+                        ranges.iter().map(|r| &got[r.clone()]).collect();
+                    assert_eq!(&merged(&from_slice).collect::<Vec<_>>(), entries);
+                    placed.extend(ranges.iter().flat_map(|r| got[r.clone()].iter().copied()));
+                }
+                placed.sort_unstable();
+                assert_eq!(placed, want);
                 for w in parts.windows(2) {
-                    let (a, b) = (w[0].last().unwrap(), w[1][0]);
+                    let (a, b) = (w[0].0.last().unwrap(), w[1].0[0]);
                     assert!((a.key(), a.token()) != (b.key(), b.token()));
                 }
             }
