@@ -245,18 +245,62 @@ impl Share<'_> {
     }
 }
 
-/// The entries of sorted runs, in order (a merge of a few runs: one per task).
-fn merged<'a>(runs: &[&'a [Entry]]) -> impl Iterator<Item = Entry> + 'a {
-    let mut heads: Vec<&'a [Entry]> = runs.iter().copied().filter(|r| !r.is_empty()).collect();
-    std::iter::from_fn(move || {
-        let (i, _) = heads.iter().enumerate().min_by_key(|(_, r)| r[0])?;
-        let e = heads[i][0];
-        heads[i] = &heads[i][1..];
-        if heads[i].is_empty() {
-            heads.remove(i);
+/// The entries of sorted runs, in order (a merge of a few runs: one per task), as a tree
+/// of two-way merges.
+fn merged<'a>(runs: &[&'a [Entry]]) -> TwoWay<'a> {
+    match runs {
+        [] => TwoWay::Runs(&[], &[]),
+        [a] => TwoWay::Runs(a, &[]),
+        [a, b] => TwoWay::Runs(a, b),
+        _ => {
+            let (l, r) = runs.split_at(runs.len() / 2);
+            TwoWay::Tree(Box::new((merged(l).peekable(), merged(r).peekable())))
         }
-        Some(e)
-    })
+    }
+}
+
+/// A two-way merge of two sorted runs, or of two merges (more than two runs).
+enum TwoWay<'a> {
+    Runs(&'a [Entry], &'a [Entry]),
+    Tree(
+        Box<(
+            std::iter::Peekable<TwoWay<'a>>,
+            std::iter::Peekable<TwoWay<'a>>,
+        )>,
+    ),
+}
+
+impl Iterator for TwoWay<'_> {
+    type Item = Entry;
+
+    #[inline]
+    fn next(&mut self) -> Option<Entry> {
+        match self {
+            TwoWay::Runs(a, b) => match (a.first(), b.first()) {
+                (Some(x), Some(y)) if y < x => {
+                    *b = &b[1..];
+                    Some(*y)
+                }
+                (Some(x), _) => {
+                    *a = &a[1..];
+                    Some(*x)
+                }
+                (None, Some(y)) => {
+                    *b = &b[1..];
+                    Some(*y)
+                }
+                (None, None) => None,
+            },
+            TwoWay::Tree(t) => {
+                let (l, r) = &mut **t;
+                match (l.peek(), r.peek()) {
+                    (Some(x), Some(y)) if y < x => r.next(),
+                    (Some(_), _) => l.next(),
+                    _ => r.next(),
+                }
+            }
+        }
+    }
 }
 
 /// Sorts `v` in up to `par.width()` tasks and calls `after` on each task's [`Share`], in
