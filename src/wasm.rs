@@ -1275,8 +1275,7 @@ pub fn tokenize_part(
         .run_part(start as u64, input, next_start.map(|n| n as u64), &mut cb)
         .map_err(core_err)?;
     drop(t);
-    let bytes = part.to_bytes();
-    drop(part);
+    let bytes = part.into_bytes();
     Ok(Uint8Array::from(&bytes[..]))
 }
 
