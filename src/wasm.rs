@@ -1269,7 +1269,11 @@ pub fn tokenize_part(
         crate::tokens::Tokenizer::new(&ctx, &secret, &req.party, &head, file_name, &req.options)
             .map_err(core_err)?;
     let rest = file.slice_with_f64(start).map_err(js_err)?;
-    let input = BlobReader::new(rest).map_err(js_err)?;
+    // A part reads a little past its end (to the end of its last record): chunks no larger
+    // than the part and 64 KiB, so that a small part (the last ones are 1 MiB) does not
+    // read 4 MiB of the next.
+    let chunk = next_start.map_or(CHUNK, |n| CHUNK.min((n - start) as usize + (64 << 10)));
+    let input = BlobReader::with_chunk(rest, chunk).map_err(js_err)?;
     let mut cb = progress_fn(progress, file.size());
     let part = t
         .run_part(start as u64, input, next_start.map(|n| n as u64), &mut cb)
