@@ -1550,7 +1550,6 @@ pub(crate) fn reader_hash<R: Read>(reader: &mut TableReader<HashingReader<R>>) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::date::Date;
 
     #[test]
     fn reference_order_is_the_order_of_sorted_pairs() {
@@ -1632,15 +1631,7 @@ mod tests {
     #[test]
     fn parts_shrink_towards_the_end_and_cover_the_data() {
         let wf = crate::workflow::demo_workflow(&[("dtks", "DTKS")], "2025-01-01", "2030-12-31");
-        let ctx = Context {
-            workflow: &wf,
-            workflow_file: "workflow.json",
-            today: Date {
-                year: 2026,
-                month: 11,
-                day: 27,
-            },
-        };
+        let ctx = crate::compare::test_support::context(&wf);
         let head = b"NIK,NAMA,TGL_LAHIR\n3209014505800003,SITI,05-05-1980\n";
         let t = Tokenizer::new(
             &ctx,
@@ -1696,15 +1687,7 @@ mod tests {
             "2025-01-01",
             "2030-12-31",
         );
-        let ctx = Context {
-            workflow: &wf,
-            workflow_file: "workflow.json",
-            today: Date {
-                year: 2026,
-                month: 11,
-                day: 27,
-            },
-        };
+        let ctx = crate::compare::test_support::context(&wf);
         let secret = Secret::from_bytes([7; 32]);
         for damaged in [false, true] {
             let mut data = b"NIK,NAMA,TGL_LAHIR\n".to_vec();
