@@ -1586,9 +1586,6 @@ mod tests {
         }
     }
 
-    /// Merging in chunks of a few records beside the hashing, on real threads, writes the
-    /// bytes of the serial merge (also with a damaged NIK column, whose rows are dropped
-    /// in the middle of the parts).
     /// A part handed from one Web Worker to another comes back whole; damaged bytes are an
     /// error, not a panic.
     #[test]
@@ -1680,6 +1677,10 @@ mod tests {
         }
     }
 
+    /// Merging in chunks of a few records beside the hashing, on real threads, writes the
+    /// bytes of the serial merge and of one pass over the whole list, from more parts than
+    /// threads, some tiny (also with a damaged NIK column, whose rows are dropped in the
+    /// middle of the parts).
     #[test]
     fn finish_in_small_chunks_on_threads_is_the_same_file() {
         let wf = crate::workflow::demo_workflow(
