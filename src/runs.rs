@@ -419,44 +419,30 @@ impl Groups {
 
     /// The groups of a share of sorted entries, one `Groups` per key (`keys` of them).
     fn of_share(share: &Share, keys: usize) -> Vec<Groups> {
-        let runs = share.entries();
-        let [v] = runs[..] else {
-            let mut out: Vec<Groups> = (0..keys).map(|_| Groups::default()).collect();
-            let mut group: Vec<u32> = Vec::new();
-            let mut of = (0u32, 0u128);
-            for e in merged(&runs) {
-                let kt = (e.key(), e.token());
-                if kt != of {
-                    if group.len() >= 2 {
-                        out[of.0 as usize].push(group.drain(..));
-                    }
-                    group.clear();
-                    of = kt;
-                }
-                group.push(e.record());
-            }
-            if group.len() >= 2 {
-                out[of.0 as usize].push(group);
-            }
-            return out;
-        };
-        Groups::of_sorted(v, keys)
+        match share.entries()[..] {
+            [v] => Groups::of_sorted(v.iter().copied(), keys),
+            ref runs => Groups::of_sorted(merged(runs), keys),
+        }
     }
 
-    /// The groups of sorted entries, one `Groups` per key (`keys` of them).
-    fn of_sorted(v: &[Entry], keys: usize) -> Vec<Groups> {
+    /// The groups of entries given in sorted order, one `Groups` per key (`keys` of them).
+    fn of_sorted(entries: impl Iterator<Item = Entry>, keys: usize) -> Vec<Groups> {
         let mut out: Vec<Groups> = (0..keys).map(|_| Groups::default()).collect();
-        let mut s = 0;
-        while s < v.len() {
-            let (k, t) = (v[s].key(), v[s].token());
-            let mut e = s + 1;
-            while e < v.len() && v[e].key() == k && v[e].token() == t {
-                e += 1;
+        let mut group: Vec<u32> = Vec::new();
+        let mut of = (0u32, 0u128);
+        for e in entries {
+            let kt = (e.key(), e.token());
+            if kt != of {
+                if group.len() >= 2 {
+                    out[of.0 as usize].push(group.drain(..));
+                }
+                group.clear();
+                of = kt;
             }
-            if e - s >= 2 {
-                out[k as usize].push(v[s..e].iter().map(Entry::record));
-            }
-            s = e;
+            group.push(e.record());
+        }
+        if group.len() >= 2 {
+            out[of.0 as usize].push(group);
         }
         out
     }
