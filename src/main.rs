@@ -1330,7 +1330,7 @@ fn bench(dir: &Path, people: usize) -> R {
         demo(dir, people, 1, false)?;
     }
     let exe = std::env::current_exe().map_err(|e| Error::io("padan", e))?;
-    for phase in ["check", "tokenize", "compare"] {
+    for phase in ["calibrate", "check", "tokenize", "compare", "calibrate"] {
         let st = std::process::Command::new(&exe)
             .args(["bench-phase", phase])
             .arg(dir)
@@ -1347,6 +1347,10 @@ fn bench(dir: &Path, people: usize) -> R {
 
 /// One benchmark phase in its own process, so its peak memory is its own.
 fn bench_phase(phase: &str, dir: &Path) -> R {
+    if phase == "calibrate" {
+        calibrate();
+        return Ok(());
+    }
     let (wf, secret) = demo_inputs(dir)?;
     let ctx = Context {
         workflow: &wf,
@@ -1414,6 +1418,39 @@ fn bench_phase(phase: &str, dir: &Path) -> R {
     }
     println!("{phase:<9} memori puncak (VmHWM): {:.0} MB", peak_rss_mb());
     Ok(())
+}
+
+/// The machine's own speed, by work that does not depend on padan's code: SHA-256 of
+/// 64 MiB on one core (the `sha2` crate, SHA-NI where the CPU has it) and dependent reads
+/// at random places in 64 MiB (memory latency). This shared machine's speed changes from
+/// day to day (up to twice as slow); these two numbers say how fast it was during a run,
+/// so runs of different days can be compared.
+fn calibrate() {
+    use sha2::{Digest, Sha256};
+    let buf = vec![0x5au8; 64 << 20];
+    let start = Instant::now();
+    let digest = Sha256::digest(&buf);
+    let sha_mb_s = buf.len() as f64 / start.elapsed().as_secs_f64() / 1e6;
+    drop(buf);
+    // One cycle through 16 Mi slots (Sattolo's shuffle), followed 4 Mi steps.
+    let n = 16usize << 20;
+    let mut next: Vec<u32> = (0..n as u32).collect();
+    let mut x = u64::from(digest[0]) | 1;
+    for i in (1..n).rev() {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        next.swap(i, (x % i as u64) as usize);
+    }
+    let steps = 4usize << 20;
+    let start = Instant::now();
+    let mut at = 0u32;
+    for _ in 0..steps {
+        at = next[at as usize];
+    }
+    std::hint::black_box(at);
+    let ns = start.elapsed().as_secs_f64() * 1e9 / steps as f64;
+    println!("kalibrasi mesin: SHA-256 satu inti {sha_mb_s:.0} MB/s; baca acak {ns:.0} ns");
 }
 
 /// `padan compare --memory` when not given.

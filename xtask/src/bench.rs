@@ -57,6 +57,7 @@ pub fn bench(args: &[String]) -> Res {
             t.elapsed().as_secs_f64()
         );
     }
+    let calibration_before = serve::calibration()?;
     let (tx, rx) = mpsc::channel();
     let port = serve::start(
         Site {
@@ -155,6 +156,8 @@ pub fn bench(args: &[String]) -> Res {
             .unwrap_or_else(|| v["parts"].to_string())
     );
     println!("  browser: {}", v["user_agent"].as_str().unwrap_or("?"));
+    println!("  before the run: {calibration_before}");
+    println!("  after the run:  {}", serve::calibration()?);
     println!(
         "  cores reported by the browser: {}",
         v["hardware_concurrency"]

@@ -217,6 +217,32 @@ pub fn generate_demo(out: &Path, people: Option<&str>) -> Res {
     run(&mut c)
 }
 
+/// The machine's speed now (`padan bench-phase calibrate`: SHA-256 on one core, random
+/// reads), printed with benchmark numbers so that runs of different days compare.
+pub fn calibration() -> Result<String, String> {
+    let out = cargo()
+        .args([
+            "run",
+            "--release",
+            "--quiet",
+            "--bin",
+            "padan",
+            "--",
+            "bench-phase",
+            "calibrate",
+            ".",
+        ])
+        .output()
+        .map_err(|e| format!("cargo run padan bench-phase calibrate: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "padan bench-phase calibrate failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
 pub fn serve_cmd(args: &[String]) -> Res {
     let port: u16 = flag_value(args, "--port")
         .map(|p| p.parse().map_err(|_| format!("bad --port {p}")))
