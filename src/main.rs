@@ -19,6 +19,14 @@ use padan::workflow::Workflow;
 #[path = "cli/officer.rs"]
 mod officer;
 
+#[cfg(target_os = "linux")]
+#[path = "cli/huge_alloc.rs"]
+mod huge_alloc;
+
+#[cfg(target_os = "linux")]
+#[global_allocator]
+static ALLOC: huge_alloc::HugeAlloc = huge_alloc::HugeAlloc;
+
 #[derive(Parser)]
 #[command(
     name = "padan",
@@ -1424,7 +1432,8 @@ fn bench_phase(phase: &str, dir: &Path) -> R {
 /// 64 MiB on one core (the `sha2` crate, SHA-NI where the CPU has it) and dependent reads
 /// at random places in 64 MiB (memory latency). This shared machine's speed changes from
 /// day to day (up to twice as slow); these two numbers say how fast it was during a run,
-/// so runs of different days can be compared.
+/// so runs of different days can be compared. (The 64 MiB of random reads are on huge
+/// pages where the kernel gives them: see `huge_alloc`.)
 fn calibrate() {
     use sha2::{Digest, Sha256};
     let buf = vec![0x5au8; 64 << 20];
