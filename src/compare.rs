@@ -177,6 +177,14 @@ struct Loaded {
     fuzzy: Vec<u8>,
 }
 
+/// The records per task of a loop over all records split over the tasks of `par`: a few
+/// tasks per core (they may not run at one speed), none tiny.
+fn chunk_len(n: usize, par: &dyn Parallel) -> usize {
+    // The tests' demos are small: several chunks there too.
+    const MIN: usize = if cfg!(test) { 1 << 9 } else { 1 << 16 };
+    n.div_ceil(par.width().max(1) * 4).max(MIN)
+}
+
 /// Union-find with path halving and per-root key masks.
 struct UnionFind {
     parent: Vec<u32>,
@@ -191,6 +199,32 @@ impl UnionFind {
             x = self.parent[x as usize];
         }
         x
+    }
+
+    /// Every record's root, found in chunks on the lent cores (reads only: after path
+    /// halving the chains are short).
+    fn roots(&self, par: &dyn Parallel) -> Vec<u32> {
+        let n = self.parent.len();
+        let mut root = vec![0u32; n];
+        let chunk = chunk_len(n, par);
+        let parent = &self.parent;
+        let tasks: Vec<Box<dyn FnOnce() + Send + '_>> = root
+            .chunks_mut(chunk)
+            .enumerate()
+            .map(|(c, out)| {
+                Box::new(move || {
+                    for (i, r) in out.iter_mut().enumerate() {
+                        let mut x = (c * chunk + i) as u32;
+                        while parent[x as usize] != x {
+                            x = parent[x as usize];
+                        }
+                        *r = x;
+                    }
+                }) as Box<dyn FnOnce() + Send>
+            })
+            .collect();
+        par.run(tasks);
+        root
     }
 
     /// Links the records of one group of equal key-`i` tokens, in order, refusing links
@@ -1239,11 +1273,7 @@ fn link(
         Vec::new()
     };
     drop(l.masks);
-    for x in 0..n as u32 {
-        let r = uf.find(x);
-        uf.parent[x as usize] = r;
-    }
-    let root = uf.parent;
+    let root = uf.roots(par);
 
     // A group of equal tokens that spans more than one cluster holds a refused link: every
     // record in it is a conflict to verify (a cluster's masks only grow, so a refused link
@@ -1397,38 +1427,64 @@ fn link(
         .iter()
         .position(|p| *p == wf.reference)
         .expect("validated") as u8;
+    // In chunks on the lent cores (the loop waits on memory: each record's cluster).
+    let chunk = chunk_len(n, par);
+    let mut counts: Vec<(Vec<[u64; 5]>, Vec<u64>)> = Vec::new();
+    counts.resize_with(n.div_ceil(chunk), || (vec![[0u64; 5]; np], vec![0u64; np]));
+    {
+        let (cluster, root, verify, party) = (&cluster, &root, &verify, &l.party);
+        let tasks: Vec<Box<dyn FnOnce() + Send + '_>> = flags
+            .chunks_mut(chunk)
+            .zip(counts.iter_mut())
+            .enumerate()
+            .map(|(c, (flags, (statuses, duplicates)))| {
+                Box::new(move || {
+                    for (i, flag) in flags.iter_mut().enumerate() {
+                        let x = c * chunk + i;
+                        let p = party[x];
+                        let [m, d] = cluster[root[x] as usize];
+                        let mut status = if *flag & CONFLICT != 0 {
+                            Status::Conflict
+                        } else if m & !(1u64 << p) == 0 {
+                            Status::NotFound
+                        } else if *flag & STRONG != 0 {
+                            Status::Matched
+                        } else {
+                            Status::MatchedWeaker
+                        };
+                        let mut why = None;
+                        if matches!(status, Status::NotFound | Status::Conflict) {
+                            if let Some((w, _)) = verify.get(&(x as u32)) {
+                                status = Status::PerluVerifikasi;
+                                why = Some(*w);
+                            }
+                        }
+                        let dup = (d >> p) & 1 != 0;
+                        statuses[p as usize][status as usize] += 1;
+                        duplicates[p as usize] += dup as u64;
+                        *flag = Row {
+                            status,
+                            duplicate: dup,
+                            in_reference: (m >> reference) & 1 != 0,
+                            verify: why,
+                        }
+                        .code();
+                    }
+                }) as Box<dyn FnOnce() + Send>
+            })
+            .collect();
+        par.run(tasks);
+    }
     // statuses[p][s]: records of list `p` with status `Status::ALL[s]`.
     let mut statuses = vec![[0u64; 5]; np];
     let mut duplicates = vec![0u64; np];
-    for x in 0..n {
-        let p = l.party[x];
-        let [m, d] = cluster[root[x] as usize];
-        let mut status = if flags[x] & CONFLICT != 0 {
-            Status::Conflict
-        } else if m & !(1u64 << p) == 0 {
-            Status::NotFound
-        } else if flags[x] & STRONG != 0 {
-            Status::Matched
-        } else {
-            Status::MatchedWeaker
-        };
-        let mut why = None;
-        if matches!(status, Status::NotFound | Status::Conflict) {
-            if let Some((w, _)) = verify.get(&(x as u32)) {
-                status = Status::PerluVerifikasi;
-                why = Some(*w);
+    for (s, d) in &counts {
+        for p in 0..np {
+            for k in 0..5 {
+                statuses[p][k] += s[p][k];
             }
+            duplicates[p] += d[p];
         }
-        let dup = (d >> p) & 1 != 0;
-        statuses[p as usize][status as usize] += 1;
-        duplicates[p as usize] += dup as u64;
-        flags[x] = Row {
-            status,
-            duplicate: dup,
-            in_reference: (m >> reference) & 1 != 0,
-            verify: why,
-        }
-        .code();
     }
     // Verification links of records that kept another status name no lists.
     verify.retain(|x, _| Row::from_code(flags[*x as usize]).verify.is_some());
