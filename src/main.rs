@@ -1429,7 +1429,8 @@ fn bench_phase(phase: &str, dir: &Path) -> R {
 }
 
 /// The machine's own speed, by work that does not depend on padan's code: SHA-256 of
-/// 64 MiB on one core (the `sha2` crate, SHA-NI where the CPU has it) and dependent reads
+/// 64 MiB on one core and on every core at once (the `sha2` crate, SHA-NI where the CPU
+/// has it) and dependent reads
 /// at random places in 64 MiB (memory latency). This shared machine's speed changes from
 /// day to day (up to twice as slow); these two numbers say how fast it was during a run,
 /// so runs of different days can be compared. (The 64 MiB of random reads are on huge
@@ -1437,9 +1438,19 @@ fn bench_phase(phase: &str, dir: &Path) -> R {
 fn calibrate() {
     use sha2::{Digest, Sha256};
     let buf = vec![0x5au8; 64 << 20];
+    let mb_s = |secs: f64| buf.len() as f64 / secs / 1e6;
     let start = Instant::now();
     let digest = Sha256::digest(&buf);
-    let sha_mb_s = buf.len() as f64 / start.elapsed().as_secs_f64() / 1e6;
+    let sha_mb_s = mb_s(start.elapsed().as_secs_f64());
+    // The same on every core at once (a shared machine may give one core, not all).
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let start = Instant::now();
+    std::thread::scope(|s| {
+        for _ in 0..cores {
+            s.spawn(|| Sha256::digest(&buf));
+        }
+    });
+    let all_mb_s = mb_s(start.elapsed().as_secs_f64());
     drop(buf);
     // One cycle through 16 Mi slots (Sattolo's shuffle), followed 4 Mi steps.
     let n = 16usize << 20;
@@ -1459,7 +1470,10 @@ fn calibrate() {
     }
     std::hint::black_box(at);
     let ns = start.elapsed().as_secs_f64() * 1e9 / steps as f64;
-    println!("kalibrasi mesin: SHA-256 satu inti {sha_mb_s:.0} MB/s; baca acak {ns:.0} ns");
+    println!(
+        "kalibrasi mesin: SHA-256 satu inti {sha_mb_s:.0} MB/s, {cores} inti sekaligus \
+         {all_mb_s:.0} MB/s per inti; baca acak {ns:.0} ns"
+    );
 }
 
 /// `padan compare --memory` when not given.
