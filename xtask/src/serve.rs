@@ -198,19 +198,16 @@ fn handle(site: &Site, stream: TcpStream) -> std::io::Result<()> {
 }
 
 /// Writes the demo scenario with the padan CLI (`padan demo --out DIR [--people N]`).
-pub fn generate_demo(out: &Path, people: Option<&str>) -> Res {
+/// `padan` (release build, built when needed), ready for its arguments.
+fn padan() -> std::process::Command {
     let mut c = cargo();
-    c.args([
-        "run",
-        "--release",
-        "--quiet",
-        "--bin",
-        "padan",
-        "--",
-        "demo",
-        "--out",
-    ])
-    .arg(out);
+    c.args(["run", "--release", "--quiet", "--bin", "padan", "--"]);
+    c
+}
+
+pub fn generate_demo(out: &Path, people: Option<&str>) -> Res {
+    let mut c = padan();
+    c.args(["demo", "--out"]).arg(out);
     if let Some(p) = people {
         c.args(["--people", p]);
     }
@@ -220,18 +217,8 @@ pub fn generate_demo(out: &Path, people: Option<&str>) -> Res {
 /// The machine's speed now (`padan bench-phase calibrate`: SHA-256 on one core, random
 /// reads), printed with benchmark numbers so that runs of different days compare.
 pub fn calibration() -> Result<String, String> {
-    let out = cargo()
-        .args([
-            "run",
-            "--release",
-            "--quiet",
-            "--bin",
-            "padan",
-            "--",
-            "bench-phase",
-            "calibrate",
-            ".",
-        ])
+    let out = padan()
+        .args(["bench-phase", "calibrate", "."])
         .output()
         .map_err(|e| format!("cargo run padan bench-phase calibrate: {e}"))?;
     if !out.status.success() {
