@@ -206,24 +206,16 @@ impl UnionFind {
     fn roots(&self, par: &dyn Parallel) -> Vec<u32> {
         let n = self.parent.len();
         let mut root = vec![0u32; n];
-        let chunk = chunk_len(n, par);
         let parent = &self.parent;
-        let tasks: Vec<Box<dyn FnOnce() + Send + '_>> = root
-            .chunks_mut(chunk)
-            .enumerate()
-            .map(|(c, out)| {
-                Box::new(move || {
-                    for (i, r) in out.iter_mut().enumerate() {
-                        let mut x = (c * chunk + i) as u32;
-                        while parent[x as usize] != x {
-                            x = parent[x as usize];
-                        }
-                        *r = x;
-                    }
-                }) as Box<dyn FnOnce() + Send>
-            })
-            .collect();
-        par.run(tasks);
+        crate::par::map_chunks(par, &mut root, chunk_len(n, par), |start, out| {
+            for (i, r) in out.iter_mut().enumerate() {
+                let mut x = (start + i) as u32;
+                while parent[x as usize] != x {
+                    x = parent[x as usize];
+                }
+                *r = x;
+            }
+        });
         root
     }
 
@@ -1428,54 +1420,43 @@ fn link(
         .position(|p| *p == wf.reference)
         .expect("validated") as u8;
     // In chunks on the lent cores (the loop waits on memory: each record's cluster).
-    let chunk = chunk_len(n, par);
-    let mut counts: Vec<(Vec<[u64; 5]>, Vec<u64>)> = Vec::new();
-    counts.resize_with(n.div_ceil(chunk), || (vec![[0u64; 5]; np], vec![0u64; np]));
-    {
-        let (cluster, root, verify, party) = (&cluster, &root, &verify, &l.party);
-        let tasks: Vec<Box<dyn FnOnce() + Send + '_>> = flags
-            .chunks_mut(chunk)
-            .zip(counts.iter_mut())
-            .enumerate()
-            .map(|(c, (flags, (statuses, duplicates)))| {
-                Box::new(move || {
-                    for (i, flag) in flags.iter_mut().enumerate() {
-                        let x = c * chunk + i;
-                        let p = party[x];
-                        let [m, d] = cluster[root[x] as usize];
-                        let mut status = if *flag & CONFLICT != 0 {
-                            Status::Conflict
-                        } else if m & !(1u64 << p) == 0 {
-                            Status::NotFound
-                        } else if *flag & STRONG != 0 {
-                            Status::Matched
-                        } else {
-                            Status::MatchedWeaker
-                        };
-                        let mut why = None;
-                        if matches!(status, Status::NotFound | Status::Conflict) {
-                            if let Some((w, _)) = verify.get(&(x as u32)) {
-                                status = Status::PerluVerifikasi;
-                                why = Some(*w);
-                            }
-                        }
-                        let dup = (d >> p) & 1 != 0;
-                        statuses[p as usize][status as usize] += 1;
-                        duplicates[p as usize] += dup as u64;
-                        *flag = Row {
-                            status,
-                            duplicate: dup,
-                            in_reference: (m >> reference) & 1 != 0,
-                            verify: why,
-                        }
-                        .code();
-                    }
-                }) as Box<dyn FnOnce() + Send>
-            })
-            .collect();
-        par.run(tasks);
-    }
-    // statuses[p][s]: records of list `p` with status `Status::ALL[s]`.
+    let counts = crate::par::map_chunks(par, &mut flags, chunk_len(n, par), |start, flags| {
+        // statuses[p][s]: records of list `p` with status `Status::ALL[s]`.
+        let mut statuses = vec![[0u64; 5]; np];
+        let mut duplicates = vec![0u64; np];
+        for (i, flag) in flags.iter_mut().enumerate() {
+            let x = start + i;
+            let p = l.party[x];
+            let [m, d] = cluster[root[x] as usize];
+            let mut status = if *flag & CONFLICT != 0 {
+                Status::Conflict
+            } else if m & !(1u64 << p) == 0 {
+                Status::NotFound
+            } else if *flag & STRONG != 0 {
+                Status::Matched
+            } else {
+                Status::MatchedWeaker
+            };
+            let mut why = None;
+            if matches!(status, Status::NotFound | Status::Conflict) {
+                if let Some((w, _)) = verify.get(&(x as u32)) {
+                    status = Status::PerluVerifikasi;
+                    why = Some(*w);
+                }
+            }
+            let dup = (d >> p) & 1 != 0;
+            statuses[p as usize][status as usize] += 1;
+            duplicates[p as usize] += dup as u64;
+            *flag = Row {
+                status,
+                duplicate: dup,
+                in_reference: (m >> reference) & 1 != 0,
+                verify: why,
+            }
+            .code();
+        }
+        (statuses, duplicates)
+    });
     let mut statuses = vec![[0u64; 5]; np];
     let mut duplicates = vec![0u64; np];
     for (s, d) in &counts {

@@ -62,6 +62,32 @@ pub fn map<T: Sync, U: Send>(
     out.into_iter().flatten().collect()
 }
 
+/// Calls `f(start, part)` on the consecutive parts of `items`, `chunk` items each (the
+/// last may be shorter; `start` is the index of its first item), with the tasks of `par`,
+/// and returns the results in the parts' order.
+pub fn map_chunks<T: Send, U: Send>(
+    par: &dyn Parallel,
+    items: &mut [T],
+    chunk: usize,
+    f: impl Fn(usize, &mut [T]) -> U + Sync,
+) -> Vec<U> {
+    let chunk = chunk.max(1);
+    let mut out: Vec<Option<U>> = (0..items.len().div_ceil(chunk)).map(|_| None).collect();
+    let f = &f;
+    let tasks: Vec<Box<dyn FnOnce() + Send + '_>> = items
+        .chunks_mut(chunk)
+        .zip(out.iter_mut())
+        .enumerate()
+        .map(|(c, (part, o))| {
+            Box::new(move || *o = Some(f(c * chunk, part))) as Box<dyn FnOnce() + Send>
+        })
+        .collect();
+    par.run(tasks);
+    out.into_iter()
+        .map(|o| o.expect("every task ran"))
+        .collect()
+}
+
 /// Splits `0..weights.len()` into at most `n` contiguous ranges of about equal total
 /// weight: each cut goes at the item boundary nearest to its share, and no range but the
 /// only one is empty or weighs nothing.
@@ -175,5 +201,28 @@ mod tests {
         assert_eq!(map(&Backwards, &items, |&x| x as u64, |x| x * x), want);
         assert_eq!(map(&TestThreads(4), &items, |_| 1, |x| x * x), want);
         assert!(map(&Backwards, &[] as &[u32], |_| 1, |x| *x).is_empty());
+    }
+
+    /// Every item is given to `f` once, at its index, and the parts' results come in
+    /// order, whatever the order of the tasks.
+    #[test]
+    fn map_chunks_covers_every_item_once_in_order() {
+        let pars: [&dyn Parallel; 3] = [&Serial, &Backwards, &TestThreads(3)];
+        for par in pars {
+            for (len, chunk) in [(0, 4), (1, 4), (10, 3), (12, 4), (7, 0), (5, 100)] {
+                let mut items = vec![0usize; len];
+                let starts = map_chunks(par, &mut items, chunk, |start, part| {
+                    for (i, x) in part.iter_mut().enumerate() {
+                        *x += start + i + 1;
+                    }
+                    (start, part.len())
+                });
+                assert_eq!(items, (1..=len).collect::<Vec<_>>(), "{len}/{chunk}");
+                let c = chunk.max(1);
+                let want: Vec<(usize, usize)> =
+                    (0..len).step_by(c).map(|s| (s, c.min(len - s))).collect();
+                assert_eq!(starts, want, "{len}/{chunk}");
+            }
+        }
     }
 }
