@@ -197,7 +197,6 @@ fn handle(site: &Site, stream: TcpStream) -> std::io::Result<()> {
     out.flush()
 }
 
-/// Writes the demo scenario with the padan CLI (`padan demo --out DIR [--people N]`).
 /// `padan` (release build, built when needed), ready for its arguments.
 fn padan() -> std::process::Command {
     let mut c = cargo();
@@ -205,6 +204,7 @@ fn padan() -> std::process::Command {
     c
 }
 
+/// Writes the demo scenario with the padan CLI (`padan demo --out DIR [--people N]`).
 pub fn generate_demo(out: &Path, people: Option<&str>) -> Res {
     let mut c = padan();
     c.args(["demo", "--out"]).arg(out);
@@ -214,8 +214,9 @@ pub fn generate_demo(out: &Path, people: Option<&str>) -> Res {
     run(&mut c)
 }
 
-/// The machine's speed now (`padan bench-phase calibrate`: SHA-256 on one core, random
-/// reads), printed with benchmark numbers so that runs of different days compare.
+/// The machine's speed now (`padan bench-phase calibrate`: SHA-256 on one core and on
+/// all at once, random reads), printed with benchmark numbers so that runs of different
+/// days compare.
 pub fn calibration() -> Result<String, String> {
     let out = padan()
         .args(["bench-phase", "calibrate", "."])
