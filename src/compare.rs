@@ -201,23 +201,40 @@ impl UnionFind {
         x
     }
 
-    /// Every record's root, found in chunks on the lent cores (reads only: after path
-    /// halving the chains are short).
-    fn roots(&self, par: &dyn Parallel) -> Vec<u32> {
+    /// Every record's root. In chunks on the lent cores, reading only, as long as every
+    /// chain is short (so it is after the path halving of real links); a chain longer than
+    /// [`UnionFind::SHORT`] (token files made to build one) sends it to the serial pass
+    /// with path halving, which stays O(n log n) where walking every chain in full could
+    /// take O(n^2).
+    fn roots(&mut self, par: &dyn Parallel) -> Vec<u32> {
         let n = self.parent.len();
         let mut root = vec![0u32; n];
         let parent = &self.parent;
-        crate::par::map_chunks(par, &mut root, chunk_len(n, par), |start, out| {
+        let short = crate::par::map_chunks(par, &mut root, chunk_len(n, par), |start, out| {
             for (i, r) in out.iter_mut().enumerate() {
                 let mut x = (start + i) as u32;
+                let mut steps = 0;
                 while parent[x as usize] != x {
+                    if steps == Self::SHORT {
+                        return false;
+                    }
                     x = parent[x as usize];
+                    steps += 1;
                 }
                 *r = x;
             }
+            true
         });
+        if !short.iter().all(|&s| s) {
+            for x in 0..n as u32 {
+                root[x as usize] = self.find(x);
+            }
+        }
         root
     }
+
+    /// The longest chain [`UnionFind::roots`] walks without path halving.
+    const SHORT: usize = 64;
 
     /// Links the records of one group of equal key-`i` tokens, in order, refusing links
     /// between clusters that both hold a token of a key in `stronger`. Returns the links
@@ -2189,6 +2206,38 @@ mod tests {
             &crate::par::TestThreads(2),
             &mut |_| {},
         )
+    }
+
+    /// Roots are those of `find`, for short chains on threads and for a chain far longer
+    /// than `UnionFind::SHORT` (the serial pass with path halving).
+    #[test]
+    fn roots_of_short_and_long_chains() {
+        let n = 5000u32;
+        // A deep chain 0 -> 1 -> ... -> n-1, and a bushy forest of short chains.
+        let chain: Vec<u32> = (0..n).map(|x| (x + 1).min(n - 1)).collect();
+        let forest: Vec<u32> = (0..n)
+            .map(|x| {
+                if x % 7 == 0 {
+                    x
+                } else {
+                    x - x % 7 + (x % 7) / 2
+                }
+            })
+            .collect();
+        for parent in [chain, forest] {
+            let mut want = UnionFind {
+                parent: parent.clone(),
+                mask: vec![0; n as usize],
+            };
+            let want: Vec<u32> = (0..n).map(|x| want.find(x)).collect();
+            for par in [&Serial as &dyn Parallel, &crate::par::TestThreads(3)] {
+                let mut uf = UnionFind {
+                    parent: parent.clone(),
+                    mask: vec![0; n as usize],
+                };
+                assert_eq!(uf.roots(par), want);
+            }
+        }
     }
 
     /// Every record is found by (party, reference), whether a party's records are one
