@@ -725,7 +725,17 @@ fn run(cmd: Cmd) -> R {
                     party: Some(party.clone()),
                     records: Some(summary.rows_in),
                 };
-                let mut out_fact = officer::file_fact(&out)?;
+                let mut out_fact = match &summary.token_sha256 {
+                    // The digest of the bytes written, computed while sealing the file.
+                    Some(sha256) => padan::audit::FileFact {
+                        name: name_of(&out),
+                        sha256: sha256.clone(),
+                        bytes: file_len(&out),
+                        party: None,
+                        records: None,
+                    },
+                    None => officer::file_fact(&out)?,
+                };
                 out_fact.party = Some(party.clone());
                 out_fact.records = Some(summary.rows_tokenized);
                 let rc = officer::receipt(
@@ -785,9 +795,17 @@ fn run(cmd: Cmd) -> R {
                 workflow_file: &wname,
                 today: today(),
             };
+            // Each file's bytes as the comparison reads them (to its end, which it checks),
+            // for the receipt beside the digest the comparison computed while reading.
+            let read_bytes: Vec<std::rc::Rc<std::cell::Cell<u64>>> =
+                files.iter().map(|_| Default::default()).collect();
             let mut inputs: Vec<(String, Box<dyn Read>)> = Vec::new();
-            for f in &files {
-                inputs.push((name_of(f), Box::new(open(f)?)));
+            for (f, n) in files.iter().zip(&read_bytes) {
+                let counted = Counted {
+                    inner: open(f)?,
+                    n: n.clone(),
+                };
+                inputs.push((name_of(f), Box::new(counted)));
             }
             // A broken log is refused before anything is compared or written.
             let log = audit_log
@@ -833,17 +851,38 @@ fn run(cmd: Cmd) -> R {
                     .map(|r| (r.file_name.as_str(), &r.bytes[..])),
             )
             .collect();
-            for (name, bytes) in &written {
-                write_atomic(&out_dir.join(name), bytes)?;
-            }
+            // The outputs are hashed for the receipt on the other cores while they are
+            // written.
+            let (outputs, wrote) = std::thread::scope(|s| {
+                let hashed = s.spawn(|| {
+                    padan::par::map(
+                        &Threads::all(),
+                        &written,
+                        |(_, bytes)| bytes.len() as u64,
+                        |(name, bytes)| padan::audit::FileFact::of(name, bytes),
+                    )
+                });
+                let wrote: R = written
+                    .iter()
+                    .try_for_each(|(name, bytes)| write_atomic(&out_dir.join(name), bytes));
+                (hashed.join().expect("no panic"), wrote)
+            });
+            wrote?;
+            // The inputs' digests are the comparison's own, of the bytes it read and
+            // checked: no second pass over the token files.
             let mut inputs = Vec::new();
-            for f in &files {
-                inputs.push(officer::file_fact(f)?);
+            for (i, (f, n)) in files.iter().zip(&read_bytes).enumerate() {
+                inputs.push(match out.input_sha256.get(i).filter(|d| !d.is_empty()) {
+                    Some(sha256) => padan::audit::FileFact {
+                        name: name_of(f),
+                        sha256: sha256.clone(),
+                        bytes: n.get(),
+                        party: None,
+                        records: None,
+                    },
+                    None => officer::file_fact(f)?,
+                });
             }
-            let outputs: Vec<padan::audit::FileFact> = written
-                .iter()
-                .map(|(name, bytes)| padan::audit::FileFact::of(name, bytes))
-                .collect();
             let counts = serde_json::to_value(&out.summary).expect("serializable");
             let entry =
                 officer::log_compare(&log, &auth, inputs.clone(), outputs.clone(), counts.clone())?;
@@ -1106,6 +1145,20 @@ fn tokenize_file(
         }
     }
     pipeline::tokenize(ctx, secret, party, open(input)?, &name, opts, out, progress)
+}
+
+/// A reader that counts the bytes read through it.
+struct Counted<T> {
+    inner: T,
+    n: std::rc::Rc<std::cell::Cell<u64>>,
+}
+
+impl<T: Read> Read for Counted<T> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let k = self.inner.read(buf)?;
+        self.n.set(self.n.get() + k as u64);
+        Ok(k)
+    }
 }
 
 fn keygen(out: &Path, force: bool) -> R {

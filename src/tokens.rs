@@ -560,6 +560,10 @@ pub struct TokenizeSummary {
     pub keys_unavailable: BTreeMap<String, String>,
     pub nik_column_damaged: bool,
     pub created_by: String,
+    /// The SHA-256 of the whole token file written (what `sha256sum` prints for it), when
+    /// it was sealed here: the receipt's digest of the output, without reading it again.
+    #[serde(skip)]
+    pub token_sha256: Option<String>,
 }
 
 /// Why a row yields no token at all: a stable code.
@@ -1403,9 +1407,16 @@ impl<'a> Tokenizer<'a> {
             written.map_err(io)?;
             std::mem::swap(&mut chunk, &mut next);
         }
-        if seal {
-            out.write_all(&hasher.finalize()).map_err(io)?;
-        }
+        let token_sha256 = if seal {
+            // The whole file is everything written, then the checksum itself.
+            let mut whole = hasher.clone();
+            let sum = hasher.finalize();
+            whole.update(sum);
+            out.write_all(&sum).map_err(io)?;
+            Some(hex::encode(whole.finalize()))
+        } else {
+            None
+        };
         out.flush().map_err(io)?;
 
         let mut by_reason: BTreeMap<String, ReasonCount> = BTreeMap::new();
@@ -1441,6 +1452,7 @@ impl<'a> Tokenizer<'a> {
                 .filter_map(|(k, a)| a.clone().err().map(|f| (k.name.clone(), f)))
                 .collect(),
             nik_column_damaged: damaged,
+            token_sha256,
             created_by: format!("padan {}", crate::VERSION),
         })
     }

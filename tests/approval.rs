@@ -495,10 +495,29 @@ fn receipts_and_the_audit_log() {
         sha("res3/dtks.result.csv").as_str()
     );
     assert_eq!(reattach_r["outputs"][0]["sha256"], sha("a.csv").as_str());
+    let len = |f: &str| std::fs::metadata(p.join(f)).unwrap().len();
     let compare_r = json(&p.join("res3/receipt.json"));
     for o in compare_r["outputs"].as_array().unwrap() {
         let name = o["name"].as_str().unwrap();
         assert_eq!(o["sha256"], sha(&format!("res3/{name}")).as_str(), "{name}");
+        assert_eq!(o["bytes"], len(&format!("res3/{name}")), "{name}");
+    }
+    // The compare receipt's inputs are the token files, digested while compared.
+    let inputs = compare_r["inputs"].as_array().unwrap();
+    assert_eq!(inputs.len(), toks.len());
+    for (i, t) in inputs.iter().zip(&toks) {
+        assert_eq!(i["name"], t.as_str());
+        assert_eq!(i["sha256"], sha(t).as_str(), "{t}");
+        assert_eq!(i["bytes"], len(t), "{t}");
+    }
+    // Each tokenize receipt: the list read and the token file written (sealed digest).
+    for ((party, _, file), t) in padan::demo::LISTS.iter().zip(&toks) {
+        let r = json(&p.join(format!("{party}.r.json")));
+        let list = format!("d/{file}");
+        assert_eq!(r["inputs"][0]["sha256"], sha(&list).as_str(), "{list}");
+        assert_eq!(r["inputs"][0]["bytes"], len(&list), "{list}");
+        assert_eq!(r["outputs"][0]["sha256"], sha(t).as_str(), "{t}");
+        assert_eq!(r["outputs"][0]["bytes"], len(t), "{t}");
     }
 
     // Tampering: a modified, a removed and a reordered entry, each caught at its line.
