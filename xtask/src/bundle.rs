@@ -33,10 +33,14 @@ pub fn build(_args: &[String]) -> Res<Built> {
     tools::ensure_wasm_target()?;
     tools::ensure_wasm_bindgen()?;
     let root = root();
+    // The library is an rlib (see Cargo.toml); the browser's module is the same crate
+    // built as a cdylib, asked for here only.
     run(cargo().args([
-        "build",
+        "rustc",
         "--lib",
         "--release",
+        "--crate-type",
+        "cdylib",
         "--target",
         tools::WASM_TARGET,
     ]))?;
@@ -59,9 +63,11 @@ pub fn build(_args: &[String]) -> Res<Built> {
     // The workbook module: the same core with the `workbook_csv` export, which the worker
     // loads only when a list is an Excel file (the main module stays small).
     run(cargo().args([
-        "build",
+        "rustc",
         "--lib",
         "--release",
+        "--crate-type",
+        "cdylib",
         "--target",
         tools::WASM_TARGET,
         "--features",
