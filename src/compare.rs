@@ -212,6 +212,9 @@ impl UnionFind {
         let parent = &self.parent;
         let short = crate::par::map_chunks(par, &mut root, chunk_len(n, par), |start, out| {
             for (i, r) in out.iter_mut().enumerate() {
+                if let Some(&ahead) = parent.get(start + i + AHEAD) {
+                    crate::runs::prefetch(parent, ahead as usize);
+                }
                 let mut x = (start + i) as u32;
                 let mut steps = 0;
                 while parent[x as usize] != x {
@@ -272,6 +275,10 @@ impl UnionFind {
         (links, conflicts)
     }
 }
+
+/// How far ahead the record loops over clusters ask for the cluster of a record (the
+/// loops go through records in order, their clusters are all over memory).
+const AHEAD: usize = 16;
 
 /// Where `link` gets the groups of equal tokens of each match key from.
 trait GroupSource {
@@ -1300,6 +1307,9 @@ fn link(
         let mut cluster: Vec<[u64; 2]> = vec![[0, 0]; n];
         let mut records_per_list = vec![0u64; np];
         for x in 0..n {
+            if let Some(&ahead) = root.get(x + AHEAD) {
+                crate::runs::prefetch(&cluster, ahead as usize);
+            }
             let (bit, c) = (1u64 << l_party[x], &mut cluster[root[x] as usize]);
             records_per_list[l_party[x] as usize] += 1;
             c[1] |= c[0] & bit;
@@ -1443,6 +1453,9 @@ fn link(
         let mut duplicates = vec![0u64; np];
         for (i, flag) in flags.iter_mut().enumerate() {
             let x = start + i;
+            if let Some(&ahead) = root.get(x + AHEAD) {
+                crate::runs::prefetch(&cluster, ahead as usize);
+            }
             let p = l.party[x];
             let [m, d] = cluster[root[x] as usize];
             let mut status = if *flag & CONFLICT != 0 {
