@@ -276,8 +276,8 @@ impl UnionFind {
     }
 }
 
-/// How far ahead the record loops over clusters ask for the cluster of a record (the
-/// loops go through records in order, their clusters are all over memory).
+/// How many records ahead the loops over records ask for a record's parent or cluster
+/// (they go through the records in order; parents and clusters are all over memory).
 const AHEAD: usize = 16;
 
 /// Where `link` gets the groups of equal tokens of each match key from.
