@@ -40,10 +40,20 @@ pub struct FileFact {
 
 impl FileFact {
     pub fn of(name: &str, bytes: &[u8]) -> FileFact {
+        FileFact::digested(
+            name.to_string(),
+            hex::encode(Sha256::digest(bytes)),
+            bytes.len() as u64,
+        )
+    }
+
+    /// The fact of a file whose digest (hex SHA-256) and size are known already, e.g.
+    /// computed while the file was read or written.
+    pub fn digested(name: String, sha256: String, bytes: u64) -> FileFact {
         FileFact {
-            name: name.to_string(),
-            sha256: hex::encode(Sha256::digest(bytes)),
-            bytes: bytes.len() as u64,
+            name,
+            sha256,
+            bytes,
             party: None,
             records: None,
         }

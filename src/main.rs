@@ -643,11 +643,12 @@ fn run(cmd: Cmd) -> R {
             end_progress();
             if let Some(r) = receipt {
                 let input_fact = padan::audit::FileFact {
-                    name: name_of(&input),
-                    sha256: report.input_sha256.clone(),
-                    bytes: file_len(&input),
                     party: Some(party.clone()),
-                    records: None,
+                    ..padan::audit::FileFact::digested(
+                        name_of(&input),
+                        report.input_sha256.clone(),
+                        file_len(&input),
+                    )
                 };
                 let rc = officer::receipt(
                     "check",
@@ -696,9 +697,16 @@ fn run(cmd: Cmd) -> R {
             let mut pr = progress_printer("token", file_len(&input));
             let start = Instant::now();
             let summary = match list {
-                ListInput::Csv => {
-                    tokenize_file(&ctx, &secret, &party, &input, &opts, &mut w, &mut pr)?
-                }
+                ListInput::Csv => tokenize_file(
+                    &ctx,
+                    &secret,
+                    &party,
+                    &input,
+                    &opts,
+                    receipt.is_some(),
+                    &mut w,
+                    &mut pr,
+                )?,
                 ListInput::Workbook { table, sha256 } => {
                     let mut s = pipeline::tokenize(
                         &ctx,
@@ -719,21 +727,21 @@ fn run(cmd: Cmd) -> R {
             end_progress();
             if let Some(r) = receipt {
                 let input_fact = padan::audit::FileFact {
-                    name: name_of(&input),
-                    sha256: summary.input_sha256.clone(),
-                    bytes: file_len(&input),
                     party: Some(party.clone()),
                     records: Some(summary.rows_in),
+                    ..padan::audit::FileFact::digested(
+                        name_of(&input),
+                        summary.input_sha256.clone(),
+                        file_len(&input),
+                    )
                 };
                 let mut out_fact = match &summary.token_sha256 {
                     // The digest of the bytes written, computed while sealing the file.
-                    Some(sha256) => padan::audit::FileFact {
-                        name: name_of(&out),
-                        sha256: sha256.clone(),
-                        bytes: file_len(&out),
-                        party: None,
-                        records: None,
-                    },
+                    Some(sha256) => padan::audit::FileFact::digested(
+                        name_of(&out),
+                        sha256.clone(),
+                        file_len(&out),
+                    ),
                     None => officer::file_fact(&out)?,
                 };
                 out_fact.party = Some(party.clone());
@@ -873,13 +881,9 @@ fn run(cmd: Cmd) -> R {
             let mut inputs = Vec::new();
             for (i, (f, n)) in files.iter().zip(&read_bytes).enumerate() {
                 inputs.push(match out.input_sha256.get(i).filter(|d| !d.is_empty()) {
-                    Some(sha256) => padan::audit::FileFact {
-                        name: name_of(f),
-                        sha256: sha256.clone(),
-                        bytes: n.get(),
-                        party: None,
-                        records: None,
-                    },
+                    Some(sha256) => {
+                        padan::audit::FileFact::digested(name_of(f), sha256.clone(), n.get())
+                    }
                     None => officer::file_fact(f)?,
                 });
             }
@@ -972,13 +976,11 @@ fn run(cmd: Cmd) -> R {
             if let Some(r) = receipt {
                 let mut list_fact = match &list {
                     ListInput::Csv => officer::file_fact(&input)?,
-                    ListInput::Workbook { sha256, .. } => padan::audit::FileFact {
-                        name: name_of(&input),
-                        sha256: sha256.clone(),
-                        bytes: file_len(&input),
-                        party: None,
-                        records: None,
-                    },
+                    ListInput::Workbook { sha256, .. } => padan::audit::FileFact::digested(
+                        name_of(&input),
+                        sha256.clone(),
+                        file_len(&input),
+                    ),
                 };
                 list_fact.party = Some(party.clone());
                 let rc = officer::receipt(
@@ -1042,15 +1044,17 @@ fn run(cmd: Cmd) -> R {
 /// Tokenizes a file on every core: the core cuts it into parts (see
 /// `padan::tokens::Tokenizer::part_starts`, parts that shrink towards the end) that the
 /// threads take one after another from a queue, while one more thread hashes the whole
-/// file for the receipt. When the parts do not meet (a quoted line break across a cut) or
+/// file for the receipt (`digest_input`; a summary without it has an empty digest). When the parts do not meet (a quoted line break across a cut) or
 /// a part fails, the file is tokenized again in one pass, which also gives the
 /// authoritative error.
+#[allow(clippy::too_many_arguments)]
 fn tokenize_file(
     ctx: &Context,
     secret: &Secret,
     party: &str,
     input: &Path,
     opts: &InputOptions,
+    digest_input: bool,
     out: &mut dyn Write,
     progress: &mut dyn FnMut(Progress),
 ) -> R<padan::pipeline::TokenizeSummary> {
@@ -1084,11 +1088,15 @@ fn tokenize_file(
             )
         };
         let digest = std::thread::scope(|s| {
-            let hash = s.spawn(|| -> R<String> {
-                use sha2::{Digest, Sha256};
-                let mut h = Sha256::new();
-                io::copy(&mut open(input)?, &mut h).map_err(|e| Error::io(&name, e))?;
-                Ok(hex::encode(h.finalize()))
+            // Only a receipt shows the input's digest: without one, no thread reads the
+            // file a second time.
+            let hash = digest_input.then(|| {
+                s.spawn(|| -> R<String> {
+                    use sha2::{Digest, Sha256};
+                    let mut h = Sha256::new();
+                    io::copy(&mut open(input)?, &mut h).map_err(|e| Error::io(&name, e))?;
+                    Ok(hex::encode(h.finalize()))
+                })
             });
             // Each thread says when it is done (a panicking one drops its sender), so the
             // merge starts at once instead of at the next progress tick.
@@ -1129,7 +1137,7 @@ fn tokenize_file(
             for h in handles {
                 h.join().expect("no panic");
             }
-            hash.join().expect("no panic")
+            hash.map(|h| h.join().expect("no panic"))
         });
         // Every part ran and none failed; else (a part failed, so later ones were not
         // started) the one-pass run below.
@@ -1138,7 +1146,7 @@ fn tokenize_file(
             .map(|m| m.into_inner().expect("no panic"))
             .collect();
         if let Some(Ok(parts)) = parts {
-            match t.finish_with(parts, digest.ok(), &mut *out, &Threads::all()) {
+            match t.finish_with(parts, digest.and_then(R::ok), &mut *out, &Threads::all()) {
                 Err(Error::PartsMismatch) => {}
                 other => return other,
             }
@@ -1431,7 +1439,8 @@ fn bench_phase(phase: &str, dir: &Path) -> R {
                 } else {
                     let out = tok_dir.join(format!("{party}.tokens"));
                     let (guard, mut w) = AtomicOut::new(&out)?;
-                    let s = tokenize_file(&ctx, &secret, party, &p, &opts, &mut w, &mut |_| {})?;
+                    let s =
+                        tokenize_file(&ctx, &secret, party, &p, &opts, false, &mut w, &mut |_| {})?;
                     guard.commit(w)?;
                     s.rows_in
                 };

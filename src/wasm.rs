@@ -878,13 +878,12 @@ fn compare_inputs(req: &Req, files: &Array) -> Result<CompareInputs, JsError> {
             .get(i)
             .cloned()
             .unwrap_or_else(|| format!("tokens-{}", i + 1));
-        facts.push(FileFact {
-            name: name.clone(),
-            sha256: String::new(),
-            bytes: blob.size() as u64,
-            party: None,
-            records: None,
-        });
+        // The digest comes from the comparison, which hashes what it reads.
+        facts.push(FileFact::digested(
+            name.clone(),
+            String::new(),
+            blob.size() as u64,
+        ));
         inputs.push((name, Box::new(BlobReader::new(blob).map_err(js_err)?)));
     }
     Ok((inputs, facts, total))
@@ -911,13 +910,7 @@ fn compare_result(
             .iter()
             .map(|r| {
                 if req.outputs_hashed_by_caller {
-                    FileFact {
-                        name: r.file_name.clone(),
-                        sha256: String::new(),
-                        bytes: r.bytes.len() as u64,
-                        party: None,
-                        records: None,
-                    }
+                    FileFact::digested(r.file_name.clone(), String::new(), r.bytes.len() as u64)
                 } else {
                     FileFact::of(&r.file_name, &r.bytes)
                 }

@@ -243,13 +243,7 @@ pub fn file_fact(path: &Path) -> R<FileFact> {
         h.update(&buf[..k]);
         n += k as u64;
     }
-    Ok(FileFact {
-        name,
-        sha256: hex::encode(h.finalize()),
-        bytes: n,
-        party: None,
-        records: None,
-    })
+    Ok(FileFact::digested(name, hex::encode(h.finalize()), n))
 }
 
 /// A step's receipt.
