@@ -311,6 +311,8 @@ pub struct RowHashes {
     arena: Vec<u8>,
     jobs: Vec<crate::sha4::Job>,
     token_jobs: Vec<crate::sha4::Job>,
+    /// Rounds 2 and 3's jobs.
+    next: Vec<crate::sha4::Job>,
 }
 
 impl RowHashes {
@@ -325,6 +327,7 @@ impl RowHashes {
             arena: Vec::new(),
             jobs: Vec::new(),
             token_jobs: Vec::new(),
+            next: Vec::new(),
         }
     }
 
@@ -367,7 +370,7 @@ impl RowHashes {
     /// [`RowHashes::flush`] on the given `sha4` backend (tests run each one).
     #[doc(hidden)]
     pub fn flush_with(&mut self, out: &mut [u8], run: crate::sha4::Backend) {
-        use crate::sha4::{digest, push_padded, Job};
+        use crate::sha4::{digest, push_padded};
         if self.jobs.is_empty() && self.token_jobs.is_empty() {
             return;
         }
@@ -378,7 +381,8 @@ impl RowHashes {
         // Round 2: inner hashes of the references; outer hashes of the tokens.
         let mut arena = std::mem::take(&mut self.arena);
         arena.clear();
-        let mut next: Vec<Job> = Vec::with_capacity(self.jobs.len());
+        let mut next = std::mem::take(&mut self.next);
+        next.clear();
         let ref_pads = &self.pads[0];
         for (&(_, offset), job) in self.refs.iter().zip(&self.jobs) {
             let mut m = [0u8; 40];
@@ -404,10 +408,10 @@ impl RowHashes {
         for (&(at, _), job) in self.refs.iter().zip(&next) {
             out[at..at + TOKEN_LEN].copy_from_slice(&digest(&job.state)[..TOKEN_LEN]);
         }
-        // The jobs held pad states (key material).
-        next.zeroize();
-        self.jobs.zeroize();
+        // The jobs hold pad states (key material), like `pads`: their buffers are kept
+        // for the next batch and zeroed on drop.
         self.jobs.clear();
+        self.next = next;
         arena.clear();
         self.arena = arena;
         self.refs.clear();
@@ -419,6 +423,7 @@ impl Drop for RowHashes {
     fn drop(&mut self) {
         self.jobs.zeroize();
         self.token_jobs.zeroize();
+        self.next.zeroize();
     }
 }
 

@@ -197,16 +197,50 @@ enum Class {
 
 impl Tokens {
     /// Cuts `raw` into words, in the (cleared) buffers `text` and `pieces`.
-    fn read_into(raw: &str, mut text: String, mut pieces: Vec<Piece>) -> Tokens {
+    fn read_into(raw: &str, text: String, pieces: Vec<Piece>) -> Tokens {
+        if raw.bytes().all(|b| b.is_ascii_alphabetic() || b == b' ') {
+            Tokens::read_plain_into(raw, text, pieces)
+        } else {
+            Tokens::read_chars_into(raw, text, pieces)
+        }
+    }
+
+    fn empty(mut text: String, mut pieces: Vec<Piece>, len: usize) -> Tokens {
         text.clear();
         pieces.clear();
-        text.reserve(raw.len().min(128));
+        text.reserve(len.min(128));
         pieces.reserve(8);
-        let mut t = Tokens {
+        Tokens {
             text,
             pieces,
             deceased: false,
-        };
+        }
+    }
+
+    /// [`Tokens::read_into`] of the common cell, ASCII letters and spaces: the words
+    /// [`Tokens::read_chars_into`] cuts (letters upper-cased; no dots, commas or
+    /// brackets), without its decoding character by character.
+    fn read_plain_into(raw: &str, text: String, pieces: Vec<Piece>) -> Tokens {
+        let mut t = Tokens::empty(text, pieces, raw.len());
+        for w in raw.split(' ').filter(|w| !w.is_empty()) {
+            let start = t.text.len();
+            t.text.push_str(w);
+            t.text[start..].make_ascii_uppercase();
+            t.pieces.push(Piece {
+                start,
+                end: t.text.len(),
+                dot: false,
+                seg: 0,
+                kept: true,
+                repl: None,
+            });
+        }
+        t
+    }
+
+    /// [`Tokens::read_into`] of any cell.
+    fn read_chars_into(raw: &str, text: String, pieces: Vec<Piece>) -> Tokens {
+        let mut t = Tokens::empty(text, pieces, raw.len());
         let mut seg = 0usize;
         let mut depth = 0usize;
         let mut word_start: Option<usize> = None;
@@ -215,9 +249,7 @@ impl Tokens {
         let mut note_len = 0usize;
         let note_check = |note: &[u8], len: usize, deceased: &mut bool| {
             if len <= note.len() {
-                if let Ok(w) = std::str::from_utf8(&note[..len]) {
-                    *deceased |= prefix_title(w) == Some(Title::Deceased);
-                }
+                *deceased |= prefix_title(&note[..len]) == Some(Title::Deceased);
             }
         };
         for c in raw.chars() {
@@ -381,11 +413,11 @@ impl Tokens {
         i: usize,
         n: usize,
         relaxed: bool,
-        lookup: fn(&str) -> Option<Title>,
+        lookup: fn(&[u8]) -> Option<Title>,
     ) -> Option<Title> {
         let mut buf = [0u8; 16];
         let len = self.joined(i, n, &mut buf)?;
-        let w = std::str::from_utf8(&buf[..len]).ok()?;
+        let w = &buf[..len];
         let title = lookup(w)?;
         let dotted = self.pieces[i..i + n].iter().any(|p| p.dot);
         if !relaxed && !dotted && is_strict_suffix(w) {
@@ -418,7 +450,12 @@ impl Tokens {
 
     /// Tries titles of 4..=1 pieces starting at `i`; strips the first found if a word would
     /// remain.
-    fn strip_one_at(&mut self, i: usize, relaxed: bool, lookup: fn(&str) -> Option<Title>) -> bool {
+    fn strip_one_at(
+        &mut self,
+        i: usize,
+        relaxed: bool,
+        lookup: fn(&[u8]) -> Option<Title>,
+    ) -> bool {
         for n in (1..=4).rev() {
             if let Some(t) = self.title_at(i, n, relaxed, lookup) {
                 if self.kept_count() > n {
@@ -437,7 +474,7 @@ impl Tokens {
         &mut self,
         j: usize,
         relaxed: bool,
-        lookup: fn(&str) -> Option<Title>,
+        lookup: fn(&[u8]) -> Option<Title>,
     ) -> bool {
         for n in (1..=4usize).rev() {
             let Some(i) = (j + 1).checked_sub(n) else {
@@ -497,7 +534,7 @@ impl Tokens {
     fn mark_title_only_deceased(&mut self) {
         if self.kept_count() == 1 {
             if let Some(i) = self.first_kept() {
-                self.deceased |= prefix_title(self.word(i)) == Some(Title::Deceased);
+                self.deceased |= prefix_title(self.word(i).as_bytes()) == Some(Title::Deceased);
             }
         }
     }
@@ -509,7 +546,7 @@ impl Tokens {
             if !self.pieces[i].kept {
                 continue;
             }
-            if let Some(v) = variant(self.word(i), pos == 0, pos + 1 < total) {
+            if let Some(v) = variant(self.word(i).as_bytes(), pos == 0, pos + 1 < total) {
                 self.pieces[i].repl = Some(v);
             }
             pos += 1;
@@ -651,34 +688,34 @@ enum Title {
 }
 
 /// Titles that stand before a name.
-fn prefix_title(w: &str) -> Option<Title> {
+fn prefix_title(w: &[u8]) -> Option<Title> {
     Some(match w {
         // Religious.
-        "H" | "HJ" | "HJH" | "HAJI" | "HAJJAH" | "HAJAH" | "KH" | "KYAI" | "KIAI" | "UST"
-        | "USTAD" | "USTADZ" | "USTAZ" | "USTADZAH" | "USTAZAH" | "USTADAH"
+        b"H" | b"HJ" | b"HJH" | b"HAJI" | b"HAJJAH" | b"HAJAH" | b"KH" | b"KYAI" | b"KIAI" | b"UST"
+        | b"USTAD" | b"USTADZ" | b"USTAZ" | b"USTADZAH" | b"USTAZAH" | b"USTADAH"
         // Salutations.
-        | "BPK" | "BP" | "BAPAK" | "PAK" | "IBU" | "BU" | "SDR" | "SDRI" | "SDRA" | "SAUDARA"
-        | "SAUDARI" | "TN" | "TUAN" | "NY" | "NYONYA" | "NN" | "NONA"
+        | b"BPK" | b"BP" | b"BAPAK" | b"PAK" | b"IBU" | b"BU" | b"SDR" | b"SDRI" | b"SDRA" | b"SAUDARA"
+        | b"SAUDARI" | b"TN" | b"TUAN" | b"NY" | b"NYONYA" | b"NN" | b"NONA"
         // Academic.
-        | "DR" | "DRS" | "DRA" | "DRG" | "DRH" | "IR" | "PROF"
+        | b"DR" | b"DRS" | b"DRA" | b"DRG" | b"DRH" | b"IR" | b"PROF"
         // Nobility.
-        | "R" | "RA" | "RR" | "RD" | "RM" | "RADEN" | "TB" => Title::Plain,
-        "ALM" | "ALMH" | "ALMARHUM" | "ALMARHUMAH" | "ALMRH" | "ALMHM" | "ALMRHM" | "ALMRHMH" => {
+        | b"R" | b"RA" | b"RR" | b"RD" | b"RM" | b"RADEN" | b"TB" => Title::Plain,
+        b"ALM" | b"ALMH" | b"ALMARHUM" | b"ALMARHUMAH" | b"ALMRH" | b"ALMHM" | b"ALMRHM" | b"ALMRHMH" => {
             Title::Deceased
         }
         // Police.
-        "JENDERAL" | "JEND" | "KOMJEN" | "IRJEN" | "BRIGJEN" | "KOMBES" | "KOMBESPOL" | "AKBP"
-        | "KOMPOL" | "AKP" | "IPTU" | "IPDA" | "AIPTU" | "AIPDA" | "BRIPKA" | "BRIGPOL"
-        | "BRIGADIR" | "BRIPTU" | "BRIPDA" | "ABRIP" | "ABRIPTU" | "ABRIPDA" | "BHARAKA"
-        | "BHARATU" | "BHARADA" | "BRIPOL"
+        b"JENDERAL" | b"JEND" | b"KOMJEN" | b"IRJEN" | b"BRIGJEN" | b"KOMBES" | b"KOMBESPOL" | b"AKBP"
+        | b"KOMPOL" | b"AKP" | b"IPTU" | b"IPDA" | b"AIPTU" | b"AIPDA" | b"BRIPKA" | b"BRIGPOL"
+        | b"BRIGADIR" | b"BRIPTU" | b"BRIPDA" | b"ABRIP" | b"ABRIPTU" | b"ABRIPDA" | b"BHARAKA"
+        | b"BHARATU" | b"BHARADA" | b"BRIPOL"
         // Army.
-        | "LETJEN" | "MAYJEN" | "KOLONEL" | "KOL" | "LETKOL" | "MAYOR" | "KAPTEN" | "KAPT"
-        | "LETNAN" | "LETTU" | "LETDA" | "PELTU" | "PELDA" | "SERSAN" | "SERMA" | "SERKA"
-        | "SERTU" | "SERDA" | "KOPRAL" | "KOPKA" | "KOPTU" | "KOPDA" | "PRAJURIT" | "PRAKA"
-        | "PRATU" | "PRADA"
+        | b"LETJEN" | b"MAYJEN" | b"KOLONEL" | b"KOL" | b"LETKOL" | b"MAYOR" | b"KAPTEN" | b"KAPT"
+        | b"LETNAN" | b"LETTU" | b"LETDA" | b"PELTU" | b"PELDA" | b"SERSAN" | b"SERMA" | b"SERKA"
+        | b"SERTU" | b"SERDA" | b"KOPRAL" | b"KOPKA" | b"KOPTU" | b"KOPDA" | b"PRAJURIT" | b"PRAKA"
+        | b"PRATU" | b"PRADA"
         // Navy and air force.
-        | "LAKSAMANA" | "LAKSDYA" | "LAKSDA" | "LAKSMA" | "MARSEKAL" | "MARSDYA" | "MARSDA"
-        | "MARSMA" => Title::Rank,
+        | b"LAKSAMANA" | b"LAKSDYA" | b"LAKSDA" | b"LAKSMA" | b"MARSEKAL" | b"MARSDYA" | b"MARSDA"
+        | b"MARSMA" => Title::Rank,
         _ => return None,
     })
 }
@@ -720,24 +757,24 @@ fn is_corps(w: &str) -> bool {
 
 /// Titles that stand after a name (academic degrees, deceased markers, "retired"),
 /// written without dots and spaces.
-fn suffix_title(w: &str) -> Option<Title> {
+fn suffix_title(w: &[u8]) -> Option<Title> {
     Some(match w {
         // Bachelor (S1) and specialist degrees.
-        "SPD" | "SPDI" | "SPDSD" | "SPDK" | "SE" | "SEI" | "SH" | "SHI" | "SKOM" | "SSOS"
-        | "SSOSI" | "SAG" | "SIP" | "SIKOM" | "ST" | "STP" | "SKM" | "SKEP" | "SKED" | "SKEB"
-        | "SFARM" | "SPSI" | "SHUM" | "SP" | "SPT" | "SS" | "SSI" | "SST" | "STR" | "STRKEB"
-        | "SKES" | "SGZ" | "SHUT" | "SKEL" | "SSY" | "SAK" | "STHI" | "STH" | "SFIL" | "SPI"
-        | "SDS" | "SSN" | "SKG" | "SIA" | "SKPM" | "STRPAR" | "SHUMAS"
+        b"SPD" | b"SPDI" | b"SPDSD" | b"SPDK" | b"SE" | b"SEI" | b"SH" | b"SHI" | b"SKOM" | b"SSOS"
+        | b"SSOSI" | b"SAG" | b"SIP" | b"SIKOM" | b"ST" | b"STP" | b"SKM" | b"SKEP" | b"SKED" | b"SKEB"
+        | b"SFARM" | b"SPSI" | b"SHUM" | b"SP" | b"SPT" | b"SS" | b"SSI" | b"SST" | b"STR" | b"STRKEB"
+        | b"SKES" | b"SGZ" | b"SHUT" | b"SKEL" | b"SSY" | b"SAK" | b"STHI" | b"STH" | b"SFIL" | b"SPI"
+        | b"SDS" | b"SSN" | b"SKG" | b"SIA" | b"SKPM" | b"STRPAR" | b"SHUMAS"
         // Diploma.
-        | "AMD" | "AMDKEP" | "AMDKEB" | "AMDKOM" | "AMDAK" | "AMDKES" | "AMDFARM" | "AMDGZ"
-        | "AMDPAR" | "AMDT" | "AMDTEK" | "AMA" | "AMAPD" | "AMK" | "AMKEB" | "AMKEP" | "AMG"
+        | b"AMD" | b"AMDKEP" | b"AMDKEB" | b"AMDKOM" | b"AMDAK" | b"AMDKES" | b"AMDFARM" | b"AMDGZ"
+        | b"AMDPAR" | b"AMDT" | b"AMDTEK" | b"AMA" | b"AMAPD" | b"AMK" | b"AMKEB" | b"AMKEP" | b"AMG"
         // Master (S2), doctorate, others.
-        | "MM" | "MPD" | "MPDI" | "MSI" | "MKES" | "MAG" | "MH" | "MHI" | "MT" | "MKOM"
-        | "MHUM" | "MAK" | "ME" | "MSC" | "MA" | "MPH" | "MKN" | "MKEB" | "MKEP" | "MIKOM"
-        | "MBA" | "MSY" | "MPSI" | "MFARM" | "MAP" | "MIP" | "MSIE" | "MSOS" | "LC" | "PHD"
-        | "APT" | "NS" | "BSC" | "BA" | "BC" | "SPA" | "SPOG" | "SPPD" | "SPB" | "SPM"
-        | "SPKK" | "SPTHT" | "SPAN" | "SPRAD" | "SPKJ" | "SPJP" | "SPS" | "PURN" => Title::Plain,
-        "ALM" | "ALMH" | "ALMARHUM" | "ALMARHUMAH" | "ALMRH" | "ALMHM" | "ALMRHM" | "ALMRHMH" => {
+        | b"MM" | b"MPD" | b"MPDI" | b"MSI" | b"MKES" | b"MAG" | b"MH" | b"MHI" | b"MT" | b"MKOM"
+        | b"MHUM" | b"MAK" | b"ME" | b"MSC" | b"MA" | b"MPH" | b"MKN" | b"MKEB" | b"MKEP" | b"MIKOM"
+        | b"MBA" | b"MSY" | b"MPSI" | b"MFARM" | b"MAP" | b"MIP" | b"MSIE" | b"MSOS" | b"LC" | b"PHD"
+        | b"APT" | b"NS" | b"BSC" | b"BA" | b"BC" | b"SPA" | b"SPOG" | b"SPPD" | b"SPB" | b"SPM"
+        | b"SPKK" | b"SPTHT" | b"SPAN" | b"SPRAD" | b"SPKJ" | b"SPJP" | b"SPS" | b"PURN" => Title::Plain,
+        b"ALM" | b"ALMH" | b"ALMARHUM" | b"ALMARHUMAH" | b"ALMRH" | b"ALMHM" | b"ALMRHM" | b"ALMRHMH" => {
             Title::Deceased
         }
         _ => return None,
@@ -745,31 +782,31 @@ fn suffix_title(w: &str) -> Option<Title> {
 }
 
 /// Any title (after a comma).
-fn any_title(w: &str) -> Option<Title> {
+fn any_title(w: &[u8]) -> Option<Title> {
     suffix_title(w).or_else(|| prefix_title(w))
 }
 
 /// Suffix titles that are also names, words or initials: removed at the end of a name only
 /// when written with a dot (or after a comma).
-fn is_strict_suffix(w: &str) -> bool {
-    w.len() <= 2 || matches!(w, "AMA" | "MAK" | "SIP" | "MBA" | "SPA" | "SPS")
+fn is_strict_suffix(w: &[u8]) -> bool {
+    w.len() <= 2 || matches!(w, b"AMA" | b"MAK" | b"SIP" | b"MBA" | b"SPA" | b"SPS")
 }
 
 const MUHAMMAD: &str = "MUHAMMAD";
 
 /// Unified spelling of a word. `first`: it is the first word; `more`: other words follow.
-fn variant(w: &str, first: bool, more: bool) -> Option<&'static str> {
+fn variant(w: &[u8], first: bool, more: bool) -> Option<&'static str> {
     Some(match w {
         // Only at the start of a longer name: elsewhere these are initials.
-        "M" | "HM" if first && more => MUHAMMAD,
-        "ST" if first && more => "SITI",
-        "MUH" | "MUHD" | "MUHAMAD" | "MUHAMAT" | "MUHAMMAT" | "MUHAMED" | "MUHAMMED"
-        | "MOHAMAD" | "MOHAMMAD" | "MOHAMED" | "MOHAMMED" | "MOHAMAT" | "MOH" | "MOHD" | "MHD"
-        | "MOCH" | "MOCHAMAD" | "MOCHAMMAD" | "MOCHAMAT" | "MOCHAMMAT" | "MOCHAMED"
-        | "MUCHAMAD" | "MUCHAMMAD" | "MUCHAMAT" | "MOKHAMAD" | "MOKHAMMAD" | "MUKHAMAD"
-        | "MUKHAMMAD" => MUHAMMAD,
-        "ABD" | "ABDOEL" | "ABDOL" => "ABDUL",
-        "ACHMAD" | "AKHMAD" | "AHMD" | "ACHMAT" | "AKHMAT" | "AHMAT" | "AHMED" => "AHMAD",
+        b"M" | b"HM" if first && more => MUHAMMAD,
+        b"ST" if first && more => "SITI",
+        b"MUH" | b"MUHD" | b"MUHAMAD" | b"MUHAMAT" | b"MUHAMMAT" | b"MUHAMED" | b"MUHAMMED"
+        | b"MOHAMAD" | b"MOHAMMAD" | b"MOHAMED" | b"MOHAMMED" | b"MOHAMAT" | b"MOH" | b"MOHD"
+        | b"MHD" | b"MOCH" | b"MOCHAMAD" | b"MOCHAMMAD" | b"MOCHAMAT" | b"MOCHAMMAT"
+        | b"MOCHAMED" | b"MUCHAMAD" | b"MUCHAMMAD" | b"MUCHAMAT" | b"MOKHAMAD" | b"MOKHAMMAD"
+        | b"MUKHAMAD" | b"MUKHAMMAD" => MUHAMMAD,
+        b"ABD" | b"ABDOEL" | b"ABDOL" => "ABDUL",
+        b"ACHMAD" | b"AKHMAD" | b"AHMD" | b"ACHMAT" | b"AKHMAT" | b"AHMAT" | b"AHMED" => "AHMAD",
         _ => return None,
     })
 }
@@ -788,10 +825,7 @@ fn key_into<'a>(words: impl Iterator<Item = &'a str>, folds: &mut FoldCache, key
     fold(&joined, &mut cur, &mut next);
     // A variant maps to MUHAMMAD, ABDUL or AHMAD, whose folds are fixed: two rounds at most.
     for _ in 0..4 {
-        let Some(v) = std::str::from_utf8(&cur)
-            .ok()
-            .and_then(|k| variant(k, true, false))
-        else {
+        let Some(v) = variant(&cur, true, false) else {
             break;
         };
         fold(v.as_bytes(), &mut joined, &mut next);
@@ -1524,7 +1558,62 @@ mod tests {
         Ok(())
     }
 
+    /// Everything of the words `Tokens` holds.
+    type Cut = (
+        String,
+        Vec<(usize, usize, bool, usize, bool, Option<&'static str>)>,
+        bool,
+    );
+
+    fn cut(t: Tokens) -> Cut {
+        let pieces = t
+            .pieces
+            .iter()
+            .map(|p| (p.start, p.end, p.dot, p.seg, p.kept, p.repl))
+            .collect();
+        (t.text, pieces, t.deceased)
+    }
+
+    #[test]
+    fn plain_cells_take_the_plain_way() {
+        // The cells the fast way must agree on, and the ways `read_into` picks.
+        for raw in ["SITI AMINAH", " siti  Aminah ", "A", "", "  "] {
+            let plain = cut(Tokens::read_plain_into(raw, String::new(), Vec::new()));
+            assert_eq!(
+                plain,
+                cut(Tokens::read_chars_into(raw, String::new(), Vec::new()))
+            );
+            assert_eq!(
+                plain,
+                cut(Tokens::read_into(raw, String::new(), Vec::new()))
+            );
+        }
+        let (text, pieces, _) = cut(Tokens::read_into(
+            " siti  Aminah ",
+            String::new(),
+            Vec::new(),
+        ));
+        assert_eq!(text, "SITIAMINAH");
+        assert_eq!(pieces.len(), 2);
+        // Dots, commas, brackets and accents take the character way.
+        let (_, pieces, deceased) = cut(Tokens::read_into(
+            "H. ALI (ALM), S.PD",
+            String::new(),
+            Vec::new(),
+        ));
+        assert!(deceased);
+        assert!(pieces[0].2, "the dot after H");
+        assert_eq!(pieces.last().map(|p| p.3), Some(1), "after the comma");
+    }
+
     proptest! {
+        #[test]
+        fn plain_cells_are_cut_as_any_cell(s in "[A-Za-z ]{0,40}|[A-Z]{1,10}( [A-Z]{1,10}){0,4}") {
+            let plain = cut(Tokens::read_plain_into(&s, String::new(), Vec::new()));
+            let chars = cut(Tokens::read_chars_into(&s, String::new(), Vec::new()));
+            prop_assert_eq!(plain, chars);
+        }
+
         #[test]
         fn is_folded_is_exactly_an_unchanging_pass(s in "[A-Z]{0,12}|[ABDEGHJKLNOPQRSTUVYZ]{0,12}") {
             let mut out = Vec::new();

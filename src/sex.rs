@@ -48,8 +48,8 @@ pub fn parse_sex(raw: &str) -> Result<Option<Sex>, ()> {
             pending_space = true;
         }
     }
-    // Only ASCII bytes were written, so this cannot fail.
-    let s = std::str::from_utf8(&buf[..len]).map_err(|_| ())?;
+    // Upper-case ASCII letters, digits and single spaces.
+    let s = &buf[..len];
     if s.is_empty() {
         // No letter or digit at all: "", "-", "." ...
         return Ok(None);
@@ -58,8 +58,9 @@ pub fn parse_sex(raw: &str) -> Result<Option<Sex>, ()> {
         return r;
     }
     // A number exported as a float: "1.0", "2.00".
-    if let Some((left, right)) = s.split_once(' ') {
-        if !right.is_empty() && right.bytes().all(|b| b == b'0') {
+    if let Some(i) = s.iter().position(|&b| b == b' ') {
+        let (left, right) = (&s[..i], &s[i + 1..]);
+        if !right.is_empty() && right.iter().all(|&b| b == b'0') {
             if let Some(Ok(Some(sex))) = word(left) {
                 return Ok(Some(sex));
             }
@@ -67,7 +68,7 @@ pub fn parse_sex(raw: &str) -> Result<Option<Sex>, ()> {
     }
     // A labelled code: "1 LAKI LAKI", "P PEREMPUAN", "LAKI LAKI L": every split point where
     // both sides name the same sex.
-    for (i, b) in s.bytes().enumerate() {
+    for (i, &b) in s.iter().enumerate() {
         if b != b' ' {
             continue;
         }
@@ -85,14 +86,14 @@ pub fn parse_sex(raw: &str) -> Result<Option<Sex>, ()> {
 const MAX_LEN: usize = 32;
 
 /// One normalized value: `None` when it is not a known word.
-fn word(s: &str) -> Option<Result<Option<Sex>, ()>> {
+fn word(s: &[u8]) -> Option<Result<Option<Sex>, ()>> {
     Some(Ok(match s {
-        "L" | "LK" | "LAKI" | "LAKI LAKI" | "LAKILAKI" | "LAKI2" | "LAKI 2" | "PRIA" | "M"
-        | "MALE" | "1" | "01" => Some(Sex::Male),
-        "P" | "PR" | "PRP" | "PEREMPUAN" | "WANITA" | "W" | "F" | "FEMALE" | "2" | "02" => {
-            Some(Sex::Female)
-        }
-        "NULL" | "NA" | "N A" | "TIDAK ADA" | "TDK ADA" | "TIDAK DIKETAHUI" | "TIDAK TAHU" => None,
+        b"L" | b"LK" | b"LAKI" | b"LAKI LAKI" | b"LAKILAKI" | b"LAKI2" | b"LAKI 2" | b"PRIA"
+        | b"M" | b"MALE" | b"1" | b"01" => Some(Sex::Male),
+        b"P" | b"PR" | b"PRP" | b"PEREMPUAN" | b"WANITA" | b"W" | b"F" | b"FEMALE" | b"2"
+        | b"02" => Some(Sex::Female),
+        b"NULL" | b"NA" | b"N A" | b"TIDAK ADA" | b"TDK ADA" | b"TIDAK DIKETAHUI"
+        | b"TIDAK TAHU" => None,
         _ => return None,
     }))
 }
