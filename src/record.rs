@@ -186,8 +186,10 @@ pub struct Normalizer {
     pub header_len: usize,
     /// Resolves two-digit years (the year the job runs).
     pub reference_year: u16,
-    /// The column of each field (`Field as usize`), from `mapping`.
+    /// The column of each field (`Field as usize`) that is read, from `mapping`.
     cols: [Option<usize>; 8],
+    /// Lists the empty fields of each row (`NormalRow::empty`, for the check report).
+    list_empty: bool,
     /// Region cells repeat endlessly: their normalized forms are remembered (bounded).
     regions: [RegionMemo; 2],
     /// Name words repeat endlessly too: their folded key forms are remembered (bounded).
@@ -212,6 +214,7 @@ impl Normalizer {
         let cols = Field::ALL.map(|f| mapping.get(f));
         Normalizer {
             cols,
+            list_empty: true,
             mapping,
             header_len,
             reference_year,
@@ -238,6 +241,25 @@ impl Normalizer {
         v
     }
 
+    /// Reads only the fields `read` accepts, the others as if the list had no such
+    /// column, and lists no empty fields: for the token path, which needs only what its
+    /// match keys (and fuzzy part) use and what decides them (NIK, KK, name, birth
+    /// date), not the report's cross-checks.
+    pub fn for_tokens(mut self, read: impl Fn(Field) -> bool) -> Normalizer {
+        for (f, c) in Field::ALL.into_iter().zip(&mut self.cols) {
+            if !read(f) {
+                *c = None;
+            }
+        }
+        self.list_empty = false;
+        self
+    }
+
+    /// The columns read, in field order.
+    pub fn columns_read(&self) -> Vec<usize> {
+        self.cols.iter().flatten().copied().collect()
+    }
+
     pub fn normalize(&mut self, fields: &[String]) -> NormalRow {
         let mut r = NormalRow::default();
         self.normalize_into(fields, &mut r);
@@ -257,7 +279,7 @@ impl Normalizer {
         if fields.len() != self.header_len {
             r.issues.push(RowIssue::Ragged);
         }
-        for (f, col) in Field::ALL.into_iter().zip(m) {
+        for (f, col) in Field::ALL.into_iter().zip(m).filter(|_| self.list_empty) {
             if let Some(v) = cell(fields, col) {
                 if is_blank(v) {
                     r.empty.push(f);

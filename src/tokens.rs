@@ -922,6 +922,19 @@ impl<'a> Tokenizer<'a> {
         let mapping = crate::columns::Mapping::build(&header, &opts.columns, file_name)?;
         let normalizer = Normalizer::new(mapping, header.len(), ctx.today.year);
         let avail = key_availability(wf, &normalizer);
+        // Sex and desa feed only the check report's cross-checks, unless a match key or
+        // the fuzzy part uses them.
+        let uses = |name: &str| {
+            wf.match_keys
+                .iter()
+                .any(|k| k.fields.iter().any(|f| f == name))
+                || wf.fuzzy.as_ref().is_some_and(|c| c.uses(name))
+        };
+        let normalizer = normalizer.for_tokens(|f| match f {
+            Field::Sex => uses("sex"),
+            Field::Desa => uses("desa"),
+            _ => true,
+        });
         if avail.iter().all(|a| a.is_err()) {
             let missing: Vec<String> = avail.iter().filter_map(|a| a.clone().err()).collect();
             return Err(Error::invalid(
@@ -950,7 +963,7 @@ impl<'a> Tokenizer<'a> {
                 .collect(),
             ref_key: secret.ref_key(&digest, party),
             has_nik_col: normalizer.mapping.get(Field::Nik).is_some(),
-            decode: normalizer.mapping.columns.values().copied().collect(),
+            decode: normalizer.columns_read(),
             normalizer,
             avail,
             nik_keys: wf.nik_key_mask(),
@@ -1783,6 +1796,67 @@ mod tests {
                     serde_json::to_value(&want).unwrap()
                 );
             }
+        }
+    }
+
+    /// The token path reads sex and desa only when a match key (or the fuzzy part) uses
+    /// them, and every value it does read is the one the check report's normalizer gives.
+    #[test]
+    fn the_token_path_reads_what_its_keys_use() {
+        use crate::record::KeyField;
+        let data = "NIK,NAMA,TGL_LAHIR,JENIS_KELAMIN,KECAMATAN,DESA,NO_KK\n\
+            3209014505800003,Siti Aminah,05-05-1980,P,Sumber,Babakan,3209010101100001\n\
+            3209011505800004,H. Ali bin Umar,,L,sumber,Babakan,\n\
+            3209014505800005,Ali,05-05-1981,L,,Kaliwulu,\n\
+            3209014505800006,,,X,Plered,,3209014505800006\n\
+            ,Nur Hayati,1980-05-05,P,Plered,Kaliwulu,\n";
+        let fields: Vec<Vec<String>> = data
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').map(str::to_string).collect())
+            .collect();
+        let secret = Secret::from_bytes([7; 32]);
+        let opts = InputOptions::default();
+        let mut wf =
+            crate::workflow::demo_workflow(&[("dtks", "DTKS")], "2025-01-01", "2030-12-31");
+        for with_sex in [false, true] {
+            if with_sex {
+                wf.match_keys.push(crate::workflow::MatchKey {
+                    name: "name_dob_sex".into(),
+                    fields: vec!["name".into(), "birth_date".into(), "sex".into()],
+                });
+            }
+            let ctx = crate::compare::test_support::context(&wf);
+            let t = Tokenizer::new(&ctx, &secret, "dtks", data.as_bytes(), "l.csv", &opts).unwrap();
+            let mut tokens = t.normalizer.clone();
+            let mut full = Normalizer::new(t.normalizer.mapping.clone(), 7, 2026);
+            assert_eq!(tokens.columns_read().len(), if with_sex { 6 } else { 5 });
+            for f in &fields {
+                let (a, b) = (full.normalize(f), tokens.normalize(f));
+                for k in [
+                    KeyField::Nik,
+                    KeyField::Name,
+                    KeyField::BirthDate,
+                    KeyField::Kecamatan,
+                ] {
+                    assert_eq!(a.field_value(k), b.field_value(k), "{f:?}");
+                }
+                assert_eq!(reject_reason(&a, true), reject_reason(&b, true), "{f:?}");
+                assert_eq!(
+                    a.issues.contains(&RowIssue::Ragged),
+                    b.issues.contains(&RowIssue::Ragged)
+                );
+                // Sex is read when a key uses it; desa never (no key here uses it).
+                let sex = if with_sex { a.sex } else { None };
+                assert_eq!(
+                    b.field_value(KeyField::Sex),
+                    sex.map(|s| KeyValue::Str(s.code()))
+                );
+                assert_eq!(b.desa, None);
+                assert!(b.empty.is_empty());
+            }
+            assert!(full.normalize(&fields[0]).sex.is_some());
+            assert!(full.normalize(&fields[0]).desa.is_some());
         }
     }
 }

@@ -86,6 +86,15 @@ pub struct FuzzyConfig {
 }
 
 impl FuzzyConfig {
+    /// Whether the section uses the normalized field `name` (in a filter, as a salt or in
+    /// a block).
+    pub fn uses(&self, name: &str) -> bool {
+        self.fields
+            .iter()
+            .any(|f| f.field == name || f.salt.as_deref() == Some(name))
+            || self.blocks.iter().flatten().any(|b| b == name)
+    }
+
     /// The recommended section for Indonesian lists: name bigrams (k = 10), birth-date
     /// digits (k = 10), sex,
     /// kecamatan and desa; diffusion t = 3; two blocks (birth date and kecamatan; name and
