@@ -279,13 +279,15 @@ impl Normalizer {
         if fields.len() != self.header_len {
             r.issues.push(RowIssue::Ragged);
         }
-        for (f, col) in Field::ALL.into_iter().zip(m).filter(|_| self.list_empty) {
-            if let Some(v) = cell(fields, col) {
-                if is_blank(v) {
+        if self.list_empty {
+            for (f, col) in Field::ALL.into_iter().zip(m) {
+                if let Some(v) = cell(fields, col) {
+                    if is_blank(v) {
+                        r.empty.push(f);
+                    }
+                } else if col.is_some() {
                     r.empty.push(f);
                 }
-            } else if col.is_some() {
-                r.empty.push(f);
             }
         }
 
