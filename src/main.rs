@@ -1044,9 +1044,10 @@ fn run(cmd: Cmd) -> R {
 /// Tokenizes a file on every core: the core cuts it into parts (see
 /// `padan::tokens::Tokenizer::part_starts`, parts that shrink towards the end) that the
 /// threads take one after another from a queue, while one more thread hashes the whole
-/// file for the receipt (`digest_input`; a summary without it has an empty digest). When the parts do not meet (a quoted line break across a cut) or
-/// a part fails, the file is tokenized again in one pass, which also gives the
-/// authoritative error.
+/// file for the receipt (only with `digest_input`; without, the summary's digest is
+/// empty). When the parts do not meet (a quoted line break across a cut) or a part
+/// fails, the file is tokenized again in one pass, which also gives the authoritative
+/// error.
 #[allow(clippy::too_many_arguments)]
 fn tokenize_file(
     ctx: &Context,
