@@ -212,9 +212,7 @@ impl UnionFind {
         let parent = &self.parent;
         let short = crate::par::map_chunks(par, &mut root, chunk_len(n, par), |start, out| {
             for (i, r) in out.iter_mut().enumerate() {
-                if let Some(&ahead) = parent.get(start + i + AHEAD) {
-                    crate::runs::prefetch(parent, ahead as usize);
-                }
+                crate::runs::prefetch_via(parent, parent, start + i + AHEAD);
                 let mut x = (start + i) as u32;
                 let mut steps = 0;
                 while parent[x as usize] != x {
@@ -1307,9 +1305,7 @@ fn link(
         let mut cluster: Vec<[u64; 2]> = vec![[0, 0]; n];
         let mut records_per_list = vec![0u64; np];
         for x in 0..n {
-            if let Some(&ahead) = root.get(x + AHEAD) {
-                crate::runs::prefetch(&cluster, ahead as usize);
-            }
+            crate::runs::prefetch_via(&cluster, root, x + AHEAD);
             let (bit, c) = (1u64 << l_party[x], &mut cluster[root[x] as usize]);
             records_per_list[l_party[x] as usize] += 1;
             c[1] |= c[0] & bit;
@@ -1453,9 +1449,7 @@ fn link(
         let mut duplicates = vec![0u64; np];
         for (i, flag) in flags.iter_mut().enumerate() {
             let x = start + i;
-            if let Some(&ahead) = root.get(x + AHEAD) {
-                crate::runs::prefetch(&cluster, ahead as usize);
-            }
+            crate::runs::prefetch_via(&cluster, &root, x + AHEAD);
             let p = l.party[x];
             let [m, d] = cluster[root[x] as usize];
             let mut status = if *flag & CONFLICT != 0 {

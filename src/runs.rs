@@ -246,6 +246,15 @@ pub(crate) fn prefetch<T>(v: &[T], i: usize) {
     let _ = (v, i);
 }
 
+/// [`prefetch`] of `v[index[i]]`, when `index[i]` exists: for loops that go through
+/// `index` in order and look each of its entries up in `v`.
+#[inline(always)]
+pub(crate) fn prefetch_via<T>(v: &[T], index: &[u32], i: usize) {
+    if let Some(&j) = index.get(i) {
+        prefetch(v, j as usize);
+    }
+}
+
 /// Below this many entries a sort is not split into tasks (tests split small ones too).
 const PARALLEL_MIN: usize = if cfg!(test) { 64 } else { 1 << 16 };
 
