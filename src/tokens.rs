@@ -718,6 +718,11 @@ pub struct PartOutput {
     /// (record index in `records`, local row, local line) of records whose NIK ends in 0.
     zero_ending: Vec<(u32, u64, u64)>,
     stats: NikColumnStats,
+    /// Records holding a token of each match key, counted as they are made (so that
+    /// `finish` need not read the records again to count them).
+    per_key: Vec<u64>,
+    /// Records whose fuzzy part holds a name filter.
+    filters: u64,
 }
 
 /// The order of the `rec_size`-byte records in `records` by reference (their first
@@ -814,6 +819,7 @@ impl PartOutput {
             "rejected": self.rejected.iter().map(|r| (r.row, r.line, r.reason.clone())).collect::<Vec<_>>(),
             "zero_ending": self.zero_ending,
             "stats": [self.stats.valid, self.stats.ending_in_zero],
+            "per_key": self.per_key, "filters": self.filters,
         });
         let meta = serde_json::to_vec(&meta).expect("serializable");
         let mut out = self.records;
@@ -835,6 +841,8 @@ impl PartOutput {
             rejected: Vec<(u64, u64, String)>,
             zero_ending: Vec<(u32, u64, u64)>,
             stats: (u64, u64),
+            per_key: Vec<u64>,
+            filters: u64,
         }
         let tail = bytes.len().checked_sub(8).ok_or_else(bad)?;
         let len = u64::from_le_bytes(bytes[tail..].try_into().expect("8 bytes"));
@@ -860,6 +868,8 @@ impl PartOutput {
                 valid: m.stats.0,
                 ending_in_zero: m.stats.1,
             },
+            per_key: m.per_key,
+            filters: m.filters,
         })
     }
 }
@@ -1075,6 +1085,7 @@ impl<'a> Tokenizer<'a> {
         let rec_size = self.rec_size;
         let mut out = PartOutput {
             first,
+            per_key: vec![0; wf.match_keys.len()],
             ..Default::default()
         };
         let mut next = None;
@@ -1130,6 +1141,7 @@ impl<'a> Tokenizer<'a> {
                         });
                 if complete {
                     mask |= 1 << i;
+                    out.per_key[i] += 1;
                     hashes.token(buf.len(), i, &values[..fields.len()]);
                     buf.extend_from_slice(&[0u8; TOKEN_LEN]);
                 } else {
@@ -1147,7 +1159,9 @@ impl<'a> Tokenizer<'a> {
                 hashes.reference(at, row.offset, row.raw.iter());
                 buf[at + TOKEN_LEN] = mask;
                 if let Some(f) = &mut fuzzy {
+                    let exact = buf.len();
                     f.append(&n, buf);
+                    out.filters += u64::from(buf[exact] & 1);
                 }
                 if n.nik.as_ref().is_some_and(|x| x.nik.ends_with('0')) {
                     out.zero_ending
@@ -1243,13 +1257,12 @@ impl<'a> Tokenizer<'a> {
         chunk_bytes: usize,
         seal: bool,
     ) -> Result<TokenizeSummary> {
-        for w in parts.windows(2) {
-            if w[0].next != w[1].first {
-                return Err(Error::PartsMismatch);
-            }
-        }
         let wf = self.ctx.workflow;
         let (rec_size, nk) = (self.rec_size, wf.match_keys.len());
+        let meet = parts.windows(2).all(|w| w[0].next == w[1].first);
+        if !meet || parts.iter().any(|p| p.per_key.len() != nk) {
+            return Err(Error::PartsMismatch);
+        }
         let mut rejected = Vec::new();
         let mut stats = NikColumnStats::default();
         let (mut rows_before, mut lines_before) = (0u64, self.header_lines);
@@ -1287,6 +1300,22 @@ impl<'a> Tokenizer<'a> {
             ));
         }
         let damaged = self.has_nik_col && stats.damaged();
+        // Records and tokens per key, as the parts counted them; a damaged NIK column takes
+        // its tokens (and the records left without any) off below.
+        let exact = TOKEN_LEN + 1 + nk * TOKEN_LEN;
+        let has_fuzzy = self.fuzzy.is_some();
+        let mut records = parts
+            .iter()
+            .map(|p| (p.records.len() / rec_size) as u64)
+            .sum::<u64>();
+        let mut per_key = vec![0u64; nk];
+        let mut filters = 0u64;
+        for p in &parts {
+            for (a, b) in per_key.iter_mut().zip(&p.per_key) {
+                *a += b;
+            }
+            filters += p.filters;
+        }
         let mut dropped: Vec<Vec<bool>> = parts
             .iter()
             .map(|p| vec![false; p.records.len() / rec_size])
@@ -1295,6 +1324,11 @@ impl<'a> Tokenizer<'a> {
             for &(part, idx, row, line) in &zero_ending {
                 let rec = &mut parts[part].records
                     [idx as usize * rec_size..(idx as usize + 1) * rec_size];
+                for (i, c) in per_key.iter_mut().enumerate() {
+                    if self.nik_keys & rec[TOKEN_LEN] & (1 << i) != 0 {
+                        *c -= 1;
+                    }
+                }
                 rec[TOKEN_LEN] &= !self.nik_keys;
                 for i in 0..nk {
                     if self.nik_keys & (1 << i) != 0 {
@@ -1303,11 +1337,14 @@ impl<'a> Tokenizer<'a> {
                     }
                 }
                 if let Some(l) = self.fuzzy.as_ref().map(|f| f.layout()) {
-                    let exact = TOKEN_LEN + 1 + nk * TOKEN_LEN;
                     l.clear_typo(&mut rec[exact..]);
                 }
                 if rec[TOKEN_LEN] == 0 {
                     dropped[part][idx as usize] = true;
+                    records -= 1;
+                    if has_fuzzy {
+                        filters -= u64::from(rec[exact] & 1);
+                    }
                     rejected.push(Rejected {
                         row,
                         line,
@@ -1316,41 +1353,6 @@ impl<'a> Tokenizer<'a> {
                 }
             }
             rejected.sort_by_key(|r| r.row);
-        }
-        // Records and tokens per key, counted part by part (side by side when `par` can).
-        let exact = TOKEN_LEN + 1 + nk * TOKEN_LEN;
-        let has_fuzzy = self.fuzzy.is_some();
-        let counts = crate::par::map(
-            par,
-            &parts.iter().zip(&dropped).collect::<Vec<_>>(),
-            |(p, _)| p.records.len() as u64,
-            |(p, d)| {
-                let (mut records, mut per_key, mut filters) = (0u64, vec![0u64; nk], 0u64);
-                for (rec, _) in p
-                    .records
-                    .chunks_exact(rec_size)
-                    .zip(d.iter())
-                    .filter(|(_, d)| !**d)
-                {
-                    records += 1;
-                    let mask = rec[TOKEN_LEN];
-                    for (k, c) in per_key.iter_mut().enumerate() {
-                        *c += u64::from(mask >> k & 1);
-                    }
-                    if has_fuzzy && rec[exact] & 1 != 0 {
-                        filters += 1;
-                    }
-                }
-                (records, per_key, filters)
-            },
-        );
-        let (mut records, mut per_key, mut filters) = (0u64, vec![0u64; nk], 0u64);
-        for (r, k, f) in counts {
-            records += r;
-            filters += f;
-            for (a, b) in per_key.iter_mut().zip(k) {
-                *a += b;
-            }
         }
         let tokens_per_key: BTreeMap<String, u64> = wf
             .match_keys
@@ -1631,6 +1633,8 @@ mod tests {
                 valid: 2,
                 ending_in_zero: 1,
             },
+            per_key: vec![3, 1, 2],
+            filters: 2,
         };
         let bytes = part.clone().into_bytes();
         let back = PartOutput::from_bytes(bytes.clone()).unwrap();
@@ -1705,17 +1709,26 @@ mod tests {
     /// Merging in chunks of a few records beside the hashing, on real threads, writes the
     /// bytes of the serial merge and of one pass over the whole list, from more parts than
     /// threads, some tiny (also with a damaged NIK column, whose rows are dropped in the
-    /// middle of the parts).
+    /// middle of the parts, and with fuzzy parts). The header's counts, which the parts
+    /// count as they go, are those of the records in the file.
     #[test]
     fn finish_in_small_chunks_on_threads_is_the_same_file() {
-        let wf = crate::workflow::demo_workflow(
+        let mut wf = crate::workflow::demo_workflow(
             &[("dtks", "DTKS"), ("dinkes", "Dinkes")],
             "2025-01-01",
             "2030-12-31",
         );
-        let ctx = crate::compare::test_support::context(&wf);
+        let plain = wf.clone();
+        wf.fuzzy = Some(crate::fuzzy::config::FuzzyConfig::recommended(&wf.fields));
+        let fuzzy = wf;
         let secret = Secret::from_bytes([7; 32]);
-        for damaged in [false, true] {
+        for (wf, damaged) in [
+            (&plain, false),
+            (&plain, true),
+            (&fuzzy, false),
+            (&fuzzy, true),
+        ] {
+            let ctx = crate::compare::test_support::context(wf);
             let mut data = b"NIK,NAMA,TGL_LAHIR\n".to_vec();
             for i in 0..600u32 {
                 let serial = if damaged && i % 2 == 0 {
@@ -1724,8 +1737,16 @@ mod tests {
                     i * 10 + 3
                 };
                 let name = if i % 3 == 0 { "" } else { "SITI AMINAH" };
+                // Some rows with a name but a bad birth date (not replaced by the NIK's): a
+                // damaged NIK leaves them only the fuzzy part's name filter, and they are
+                // dropped with it.
+                let born = if i % 5 == 1 {
+                    "31-02-1980"
+                } else {
+                    "05-05-1980"
+                };
                 data.extend_from_slice(
-                    format!("320901450580{:04},{name} {i},05-05-1980\n", serial % 10000).as_bytes(),
+                    format!("320901450580{:04},{name} {i},{born}\n", serial % 10000).as_bytes(),
                 );
             }
             let opts = InputOptions::default();
@@ -1774,6 +1795,29 @@ mod tests {
             )
             .unwrap();
             assert!(one_pass == serial, "damaged {damaged}");
+            let file = read_token_file(&serial, "dtks.tokens").unwrap();
+            let h = &file.header;
+            assert_eq!(h.records, file.records.len() as u64);
+            for (k, key) in wf.match_keys.iter().enumerate() {
+                let n = file
+                    .records
+                    .iter()
+                    .filter(|r| r.tokens[k].is_some())
+                    .count();
+                assert_eq!(
+                    h.tokens[&key.name], n as u64,
+                    "{} damaged {damaged}",
+                    key.name
+                );
+            }
+            // The first byte of a fuzzy part is its mask; bit 0: a name filter.
+            let filters = file
+                .records
+                .iter()
+                .filter(|r| r.fuzzy.first().is_some_and(|m| m & 1 != 0))
+                .count();
+            assert_eq!(h.fuzzy.as_ref().map_or(0, |f| f.filters), filters as u64);
+            assert_eq!(h.fuzzy.is_some(), wf.fuzzy.is_some());
             assert_eq!(
                 serde_json::to_value(&whole).unwrap(),
                 serde_json::to_value(&want).unwrap()
