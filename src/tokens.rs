@@ -15,8 +15,7 @@
 //! nothing about the order of the input. A token file holds no row numbers, no names and no
 //! plain values.
 
-use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::BTreeMap;
 use std::io::{Read, Write};
 
 use serde::{Deserialize, Serialize};
@@ -1474,30 +1473,61 @@ impl<'a> Tokenizer<'a> {
 }
 
 /// The k-way merge of sorted parts in [`Tokenizer::finish_with`], a chunk at a time.
+///
+/// A tournament of losers: `tree[n]` (n >= 1) holds the part that lost the match at node
+/// `n` of a complete binary tree whose leaves are the parts (padded with empty ones), and
+/// `tree[0]` the overall winner, the part whose next record comes next. Taking a record
+/// replays only the matches on the winner's path: one comparison per level.
 struct Merge<'p> {
     parts: &'p [PartOutput],
     dropped: &'p [Vec<bool>],
     rec_size: usize,
-    /// Next kept record of each part that has one.
+    /// Next kept record of each part.
     at: Vec<usize>,
-    /// (reference of that record, part), smallest first: on equal references the
-    /// earlier part comes first.
-    heads: BinaryHeap<Reverse<(u128, usize)>>,
+    /// Per leaf: the reference of that record, or `None` when the part has no more (every
+    /// padding leaf too).
+    head: Vec<Option<u128>>,
+    tree: Vec<usize>,
 }
 
 impl<'p> Merge<'p> {
     fn new(parts: &'p [PartOutput], dropped: &'p [Vec<bool>], rec_size: usize) -> Merge<'p> {
+        let leaves = parts.len().next_power_of_two();
         let mut m = Merge {
             parts,
             dropped,
             rec_size,
             at: vec![0; parts.len()],
-            heads: BinaryHeap::with_capacity(parts.len()),
+            head: vec![None; leaves],
+            tree: vec![0; leaves],
         };
         for p in 0..parts.len() {
             m.advance(p, 0);
         }
+        // The winners of the subtrees, bottom up; each match leaves its loser at its node.
+        let mut winner = vec![0; 2 * leaves];
+        for (leaf, w) in winner[leaves..].iter_mut().enumerate() {
+            *w = leaf;
+        }
+        for n in (1..leaves).rev() {
+            let (a, b) = (winner[2 * n], winner[2 * n + 1]);
+            let (win, lose) = if m.before(b, a) { (b, a) } else { (a, b) };
+            winner[n] = win;
+            m.tree[n] = lose;
+        }
+        m.tree[0] = winner[1.min(2 * leaves - 1)];
         m
+    }
+
+    /// Whether leaf `a`'s next record comes before leaf `b`'s: the smaller reference, the
+    /// earlier part on equal references, an empty leaf never.
+    #[inline]
+    fn before(&self, a: usize, b: usize) -> bool {
+        match (self.head[a], self.head[b]) {
+            (Some(x), Some(y)) => (x, a) < (y, b),
+            (Some(_), None) => true,
+            (None, _) => false,
+        }
     }
 
     /// Moves part `p` to its first kept record at or after `i`.
@@ -1507,22 +1537,34 @@ impl<'p> Merge<'p> {
         }
         self.at[p] = i;
         let at = i * self.rec_size;
-        if let Some(r) = self.parts[p].records.get(at..at + TOKEN_LEN) {
-            let reference = u128::from_be_bytes(r.try_into().expect("16"));
-            self.heads.push(Reverse((reference, p)));
-        }
+        self.head[p] = self.parts[p]
+            .records
+            .get(at..at + TOKEN_LEN)
+            .map(|r| u128::from_be_bytes(r.try_into().expect("16")));
     }
 
     /// Appends records in reference order (the earlier part first on equal references)
     /// until `chunk` holds at least `len` bytes or all are merged.
     fn fill(&mut self, chunk: &mut Vec<u8>, len: usize) {
+        let leaves = self.head.len();
         while chunk.len() < len {
-            let Some(Reverse((_, p))) = self.heads.pop() else {
+            let p = self.tree[0];
+            if self.head[p].is_none() {
                 return;
-            };
+            }
             let at = self.at[p] * self.rec_size;
             chunk.extend_from_slice(&self.parts[p].records[at..at + self.rec_size]);
             self.advance(p, self.at[p] + 1);
+            // Replay the winner's path: at each node the loser stays, the winner goes up.
+            let mut win = p;
+            let mut n = (leaves + p) / 2;
+            while n >= 1 {
+                if self.before(self.tree[n], win) {
+                    std::mem::swap(&mut self.tree[n], &mut win);
+                }
+                n /= 2;
+            }
+            self.tree[0] = win;
         }
     }
 }
@@ -1577,6 +1619,70 @@ pub(crate) fn reader_hash<R: Read>(reader: &mut TableReader<HashingReader<R>>) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The merge gives the records of every part in (reference, part) order, skipping
+    /// dropped ones, for any number of parts (padding leaves included), with equal
+    /// references across parts and parts that run out early or hold nothing.
+    #[test]
+    fn merge_is_the_order_of_sorted_records() {
+        let rec_size = TOKEN_LEN + 2;
+        let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng
+        };
+        for k in [1usize, 2, 3, 5, 8, 17] {
+            let mut parts = Vec::new();
+            let mut dropped = Vec::new();
+            let mut want = Vec::new();
+            for p in 0..k {
+                let n = (next() % 40) as usize * usize::from(p % 4 != 3);
+                // Few distinct references, so that parts share some.
+                let mut refs: Vec<u128> = (0..n).map(|_| (next() % 50) as u128).collect();
+                refs.sort_unstable();
+                let mut records = Vec::new();
+                let mut d = Vec::new();
+                for (i, r) in refs.iter().enumerate() {
+                    records.extend_from_slice(&r.to_be_bytes());
+                    records.extend_from_slice(&[p as u8, i as u8]);
+                    let gone = next() % 5 == 0;
+                    d.push(gone);
+                    if !gone {
+                        want.push((*r, p, i));
+                    }
+                }
+                parts.push(PartOutput {
+                    records,
+                    ..Default::default()
+                });
+                dropped.push(d);
+            }
+            want.sort_unstable();
+            let want: Vec<u8> = want
+                .iter()
+                .flat_map(|&(r, p, i)| {
+                    let mut rec = r.to_be_bytes().to_vec();
+                    rec.extend_from_slice(&[p as u8, i as u8]);
+                    rec
+                })
+                .collect();
+            for chunk in [rec_size, 3 * rec_size, 1 << 20] {
+                let mut m = Merge::new(&parts, &dropped, rec_size);
+                let (mut got, mut buf) = (Vec::new(), Vec::new());
+                loop {
+                    buf.clear();
+                    m.fill(&mut buf, chunk);
+                    if buf.is_empty() {
+                        break;
+                    }
+                    got.extend_from_slice(&buf);
+                }
+                assert!(got == want, "{k} parts, chunks of {chunk}");
+            }
+        }
+    }
 
     #[test]
     fn reference_order_is_the_order_of_sorted_pairs() {
