@@ -132,9 +132,9 @@ impl BlobReader {
     }
 
     fn fill(&mut self) -> io::Result<()> {
-        self.buf.clear();
         self.at = 0;
         if self.pos >= self.size {
+            self.buf.clear();
             return Ok(());
         }
         let t0 = perf_now();
@@ -148,6 +148,7 @@ impl BlobReader {
             .read_as_array_buffer(&piece)
             .map_err(js_io_error)?;
         let arr = Uint8Array::new(&ab);
+        // The buffer keeps its length from chunk to chunk: zeroed only where it grows.
         self.buf.resize(arr.length() as usize, 0);
         arr.copy_to(&mut self.buf);
         READ_MS.with(|c| c.set(c.get() + perf_now() - t0));
@@ -205,11 +206,15 @@ fn read_all(blob: &Blob) -> Result<Vec<u8>, JsError> {
     Ok(v)
 }
 
-/// `std::io::Write` that moves its bytes out of wasm memory in 1 MiB pieces.
+/// `std::io::Write` that moves its bytes out of wasm memory in 4 MiB pieces, or straight
+/// into one array outside wasm memory when the caller knows about how many bytes come
+/// ([`JsSink::with_capacity`]).
 pub struct JsSink {
     parts: Array,
     buf: Vec<u8>,
     len: usize,
+    /// The array written in place, while everything fits in it.
+    whole: Option<Uint8Array>,
 }
 
 impl Default for JsSink {
@@ -224,7 +229,17 @@ impl JsSink {
             parts: Array::new(),
             buf: Vec::with_capacity(CHUNK),
             len: 0,
+            whole: None,
         }
+    }
+
+    /// A sink for about `n` bytes at most: they are copied once, into an array of `n`
+    /// bytes, instead of into pieces that `finish` then copies again. More bytes are
+    /// taken too (the pieces' way from there on).
+    pub fn with_capacity(n: usize) -> JsSink {
+        let mut s = JsSink::new();
+        s.whole = u32::try_from(n).ok().map(Uint8Array::new_with_length);
+        s
     }
 
     fn flush_part(&mut self) {
@@ -236,6 +251,9 @@ impl JsSink {
 
     /// Everything written, as one `Uint8Array` (outside wasm memory).
     pub fn finish(mut self) -> Uint8Array {
+        if let Some(w) = self.whole.take() {
+            return w.subarray(0, self.len as u32);
+        }
         self.flush_part();
         let all = Uint8Array::new_with_length(self.len as u32);
         let mut off = 0u32;
@@ -250,6 +268,17 @@ impl JsSink {
 
 impl Write for JsSink {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        if let Some(w) = &self.whole {
+            let end = self.len + data.len();
+            if end <= w.length() as usize {
+                w.subarray(self.len as u32, end as u32).copy_from(data);
+                self.len = end;
+                return Ok(data.len());
+            }
+            // More than expected: what came so far is the first piece.
+            self.parts.push(&w.subarray(0, self.len as u32));
+            self.whole = None;
+        }
         self.len += data.len();
         if self.buf.len() + data.len() > CHUNK {
             self.flush_part();
@@ -1302,11 +1331,14 @@ pub fn tokenize_finish(
         crate::tokens::Tokenizer::new(&ctx, &secret, &req.party, &head, file_name, &req.options)
             .map_err(core_err)?;
     let mut outputs = Vec::with_capacity(parts.length() as usize);
+    let mut bytes = 0;
     for p in parts.iter() {
         let raw = p.unchecked_into::<Uint8Array>().to_vec();
+        bytes += raw.len();
         outputs.push(crate::tokens::PartOutput::from_bytes(raw).map_err(core_err)?);
     }
-    let mut sink = JsSink::new();
+    // The token file: the parts' records (or fewer), its header and checksum.
+    let mut sink = JsSink::with_capacity(bytes + (64 << 10));
     let done = if unsealed {
         t.finish_unsealed(outputs, input_sha256, &mut sink)
             .and_then(|s| {

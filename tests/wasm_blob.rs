@@ -108,3 +108,47 @@ fn token_file_digests_split_body_and_checksum() {
         );
     }
 }
+
+/// `JsSink` gives back exactly the bytes written, whether they fit the capacity it was
+/// given (one copy, in place), overflow it (the pieces' way from there on), or it was
+/// given none, for writes of many sizes around its 4 MiB pieces.
+#[wasm_bindgen_test]
+fn js_sink_gives_back_what_was_written() {
+    use padan::wasm::{JsSink, CHUNK};
+    use std::io::Write;
+    let big: Vec<u8> = (0..3 * CHUNK + 12345)
+        .map(|i| (i * 7 % 251) as u8)
+        .collect();
+    let cases = [
+        (3000, 1),
+        (3000, 7),
+        (3000, 3000),
+        (big.len(), CHUNK - 1),
+        (big.len(), CHUNK),
+        (big.len(), CHUNK + 3),
+        (big.len(), 1 << 20),
+        (big.len(), big.len()),
+    ];
+    for (len, size) in cases {
+        let data = &big[..len];
+        for capacity in [
+            None,
+            Some(0),
+            Some(10),
+            Some(len / 2),
+            Some(len),
+            Some(len + 99),
+        ] {
+            let mut sink = capacity.map_or_else(JsSink::new, JsSink::with_capacity);
+            for piece in data.chunks(size) {
+                sink.write_all(piece).expect("write");
+            }
+            let got = sink.finish().to_vec();
+            assert!(
+                got == data,
+                "{len} bytes, capacity {capacity:?}, writes of {size}"
+            );
+        }
+    }
+    assert_eq!(JsSink::with_capacity(64).finish().length(), 0);
+}
