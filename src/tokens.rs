@@ -1212,9 +1212,8 @@ impl<'a> Tokenizer<'a> {
         self.finish_with(parts, input_sha256, out, &crate::par::Serial)
     }
 
-    /// [`Tokenizer::finish`] on the cores `par` lends: the parts are counted side by side,
-    /// and the merge runs beside the hashing and writing of what it merged before. The
-    /// file is the same byte for byte.
+    /// [`Tokenizer::finish`] on the cores `par` lends: the merge runs beside the hashing
+    /// and writing of what it merged before. The file is the same byte for byte.
     pub fn finish_with<W: Write>(
         &self,
         parts: Vec<PartOutput>,
@@ -1515,7 +1514,7 @@ impl<'p> Merge<'p> {
             winner[n] = win;
             m.tree[n] = lose;
         }
-        m.tree[0] = winner[1.min(2 * leaves - 1)];
+        m.tree[0] = winner[1];
         m
     }
 
