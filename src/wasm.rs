@@ -237,9 +237,13 @@ impl JsSink {
     /// bytes, instead of into pieces that `finish` then copies again. More bytes are
     /// taken too (the pieces' way from there on).
     pub fn with_capacity(n: usize) -> JsSink {
-        let mut s = JsSink::new();
-        s.whole = u32::try_from(n).ok().map(Uint8Array::new_with_length);
-        s
+        JsSink {
+            parts: Array::new(),
+            // The pieces' buffer grows only if more bytes come than expected.
+            buf: Vec::new(),
+            len: 0,
+            whole: u32::try_from(n).ok().map(Uint8Array::new_with_length),
+        }
     }
 
     fn flush_part(&mut self) {
