@@ -1600,7 +1600,10 @@ async fn parts_flow() {
         cli_tokenize(&files, &party, &demo.join(&file), &out);
         let big = std::fs::metadata(demo.join(&file)).unwrap().len() >= 3 << 20;
         let sha256 = sha256_hex(&std::fs::read(&out).unwrap());
-        want.push(json!({"party": party, "file": file, "big": big, "sha256": sha256}));
+        let input = sha256_hex(&std::fs::read(demo.join(&file)).unwrap());
+        want.push(
+            json!({"party": party, "file": file, "big": big, "sha256": sha256, "input": input}),
+        );
         cli_files.push(out);
     }
     let mut args = vec!["compare", "--workflow", p(&files.wf), "--out-dir"];
@@ -1652,11 +1655,23 @@ async fn parts_flow() {
             assert_eq!(helpers.len(), 2, "{}: not two helpers: {g}", w["file"]);
             let taken: u64 = helpers.iter().map(|h| h.as_u64().expect("count")).sum();
             assert_eq!(taken, parts, "{}: parts lost or run twice: {g}", w["file"]);
+            // The list's digest for the receipt came from the helper that ran out of parts
+            // first (while this worker merged), not from this worker.
+            assert!(
+                g["hash_ms"].is_number(),
+                "{}: no helper hashed the list: {g}",
+                w["file"]
+            );
             most_parts = most_parts.max(parts);
         }
         assert_eq!(
             g["sha256"], w["sha256"],
             "the token file of {} made in parts differs from the CLI's",
+            w["file"]
+        );
+        assert_eq!(
+            g["input_sha256"], w["input"],
+            "the receipt's digest of {} is not the list's SHA-256",
             w["file"]
         );
     }
@@ -1734,7 +1749,7 @@ const [lists, done] = arguments;
     const file = new File([await get(l.file)], l.file);
     const r = await call(w, Object.assign({ op: 'tokenize', file, key, key_name: 'demo.key', party: l.party, parts: 2 }, gate));
     w.terminate();
-    out.push({ parts: r.timings.parts, helper_parts: (r.timings.helpers || []).map((h) => h.parts), sha256: hex(await crypto.subtle.digest('SHA-256', r.token_file)) });
+    out.push({ parts: r.timings.parts, helper_parts: (r.timings.helpers || []).map((h) => h.parts), hash_ms: r.timings.hash_ms, input_sha256: r.summary.input_sha256, sha256: hex(await crypto.subtle.digest('SHA-256', r.token_file)) });
     files.push(new File([r.token_file], r.file_name));
   }
   const w = new Worker('worker.js', { type: 'module' });

@@ -281,46 +281,40 @@ async function tokenizeInPartsOrFail(id, file, r, workflow, key, workers) {
     const post = progressFor(id);
     const results = new Array(starts.length);
     let next = 0;
-    const started = [];
-    const running = helpers.map((helper) => {
-      let ran;
-      started.push(new Promise((resolve) => {
-        ran = resolve;
-      }));
-      const work = (async () => {
-        const done = { parts: 0, ms: 0, read_ms: 0, wasm_memory: 0 };
-        for (let i = next++; i < starts.length; i = next++) {
-          const start = starts[i];
-          const x = await helperCall(helper, {
-            id: i, op: 'tokenize_part', req: r, file, workflow, key, start,
-            next_start: i + 1 < starts.length ? starts[i + 1] : null,
-          }, (p) => {
-            ran();
-            seen[i] = [p.rows, Math.max(0, p.bytes - start)];
-            post(seen.reduce((a, y) => a + y[0], 0), seen.reduce((a, y) => a + y[1], 0), file.size);
-          });
-          results[i] = x.part;
-          done.parts += 1;
-          done.ms += x.timings.ms;
-          done.read_ms += x.timings.read_ms;
-          done.wasm_memory = Math.max(done.wasm_memory, x.wasm_memory);
-        }
-        return done;
-      })();
-      work.then(ran, ran);
-      return work;
-    });
-    // Messages to helpers are delivered only while this worker is free, so the hashing
-    // below (synchronous in wasm for files WebCrypto does not take) begins once every
-    // helper has said it runs (its first progress message, or its failure).
-    await Promise.all(started);
-    timings.helpers_started_ms = performance.now() - t0;
-    // Hash the whole input for the receipt while the helpers work.
-    let t = performance.now();
-    padan.take_read_ms();
-    const sha256 = await sha256File(file);
-    timings.hash_ms = performance.now() - t;
-    timings.hash_read_ms = padan.take_read_ms();
+    // The whole input's SHA-256 for the receipt: hashing it beside the helpers would take
+    // a core from them (reading the file once more costs about as much as the hash), so the
+    // first helper to run out of parts hashes it, beside the other helpers' last (small)
+    // parts and this worker's merge, when a core would otherwise sit idle.
+    let hashing = null;
+    const hashIn = (helper) => {
+      const t = performance.now();
+      hashing = helperCall(helper, { id: -1, op: 'sha256_file', file }, () => {})
+        .then((x) => {
+          timings.hash_ms = performance.now() - t;
+          return x.sha256;
+        })
+        .catch(() => null);
+    };
+    const running = helpers.map((helper) => (async () => {
+      const done = { parts: 0, ms: 0, read_ms: 0, wasm_memory: 0 };
+      for (let i = next++; i < starts.length; i = next++) {
+        const start = starts[i];
+        const x = await helperCall(helper, {
+          id: i, op: 'tokenize_part', req: r, file, workflow, key, start,
+          next_start: i + 1 < starts.length ? starts[i + 1] : null,
+        }, (p) => {
+          seen[i] = [p.rows, Math.max(0, p.bytes - start)];
+          post(seen.reduce((a, y) => a + y[0], 0), seen.reduce((a, y) => a + y[1], 0), file.size);
+        });
+        results[i] = x.part;
+        done.parts += 1;
+        done.ms += x.timings.ms;
+        done.read_ms += x.timings.read_ms;
+        done.wasm_memory = Math.max(done.wasm_memory, x.wasm_memory);
+      }
+      if (!hashing) hashIn(helper);
+      return done;
+    })());
     let done;
     try {
       done = await Promise.all(running);
@@ -330,17 +324,22 @@ async function tokenizeInPartsOrFail(id, file, r, workflow, key, workers) {
     timings.helpers = done.map(({ parts, ms, read_ms }) => ({ parts, ms, read_ms }));
     timings.parts_done_ms = performance.now() - t0;
     helperMemory = done.map((x) => x.wasm_memory);
-    t = performance.now();
+    const t = performance.now();
     // The token file's checksum by WebCrypto (wasm leaves its last 32 bytes to us).
     const subtle = self.crypto && self.crypto.subtle;
-    const res = padan.tokenize_finish(r, file, workflow, key, results, sha256, !!subtle) || null;
+    const res = padan.tokenize_finish(r, file, workflow, key, results, undefined, !!subtle) || null;
     timings.finish_merge_ms = performance.now() - t;
     if (res && subtle) {
       const tf = res.token_file;
       tf.set(new Uint8Array(await subtle.digest('SHA-256', tf.subarray(0, tf.length - 32))), tf.length - 32);
     }
     timings.finish_ms = performance.now() - t;
-    if (res) res.timings = timings;
+    if (res) {
+      // A helper that could not hash (it failed): here.
+      res.summary.input_sha256 = (hashing && (await hashing)) || (await sha256File(file));
+      timings.tail_ms = performance.now() - t;
+      res.timings = timings;
+    }
     return res;
   } finally {
     for (const h of helpers) h.terminate();
@@ -503,7 +502,7 @@ const OPS = {
   },
   // Internal: one part of a list, in a helper worker started by `tokenize`.
   tokenize_part(m) {
-    // Started: the list's worker may now hash the file (see tokenizeInPartsOrFail).
+    // Started (the progress bar moves from the part's first byte).
     self.postMessage({ id: m.id, type: 'progress', rows: 0, bytes: m.start, total: m.file.size });
     try {
       const t0 = performance.now();
@@ -515,6 +514,11 @@ const OPS = {
     } finally {
       m.key.fill(0);
     }
+  },
+  // Internal: the SHA-256 of a whole list for its receipt, in a helper worker (see
+  // tokenizeInPartsOrFail).
+  async sha256_file(m) {
+    return [{ sha256: await sha256File(m.file) }, []];
   },
   // Internal: the digests of token files (see tokenFileDigests), in a helper worker while
   // `compare` runs in this one: WebCrypto hashes on its own thread meanwhile, and one file
