@@ -109,7 +109,8 @@ impl BlobReader {
         BlobReader::with_chunk(blob, CHUNK)
     }
 
-    /// A reader with a given chunk size (tests use tiny chunks).
+    /// A reader with a given chunk size (`tokenize_part`'s [`PART_CHUNK`]; tests use tiny
+    /// chunks).
     pub fn with_chunk(blob: Blob, chunk: usize) -> Result<BlobReader, JsValue> {
         let reader = FileReaderSync::new()?;
         let size = blob.size();

@@ -109,9 +109,9 @@ function blobOf(x, what) {
 const nameOf = (x, fallback) => (x && typeof x.name === 'string' && x.name) || fallback;
 
 // The SHA-256 (hex) of a whole file, for receipts. Up to DIGEST_WHOLE_MAX bytes WebCrypto
-// does it: native code, several times faster than SHA-256 in wasm, so it takes little of
-// the CPU the helpers tokenize with; it needs the file whole in (non-wasm) memory for a
-// moment. Larger files, and browsers without WebCrypto here, stream through wasm.
+// does it: native code, several times faster than SHA-256 in wasm; it needs the file whole
+// in (non-wasm) memory for a moment. Larger files, and browsers without WebCrypto here,
+// stream through wasm.
 const DIGEST_WHOLE_MAX = 256 << 20;
 
 // A token file's digests for `compare`: 64 bytes, the SHA-256 of its body (all but the
@@ -144,9 +144,6 @@ const hexOf = (digest) => Array.from(new Uint8Array(digest), (b) => b.toString(1
 async function sha256File(file) {
   if (file.size <= DIGEST_WHOLE_MAX && self.crypto && self.crypto.subtle) {
     try {
-      // Read without blocking: messages this worker posts to its helpers (the parts of
-      // `tokenize`) are only delivered once it is free, so a synchronous read here would
-      // hold the helpers back for as long as it takes.
       return hexOf(await self.crypto.subtle.digest('SHA-256', await file.arrayBuffer()));
     } catch (_) {
       /* e.g. not a secure context: the wasm path below */
