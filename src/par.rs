@@ -13,7 +13,9 @@ pub trait Parallel: Sync {
     /// Runs every task and returns when all are done.
     fn run<'a>(&self, tasks: Vec<Box<dyn FnOnce() + Send + 'a>>);
     /// Runs `other`, perhaps on another thread, while running `here` on this one;
-    /// returns when both are done.
+    /// returns when both are done. When [`Parallel::width`] is above 1, the two run at
+    /// the same time: they may wait for each other (a pipeline passing work along).
+    /// This default runs one after the other, for implementations of width 1 only.
     fn join<'a>(&self, other: Box<dyn FnOnce() + Send + 'a>, here: &mut dyn FnMut()) {
         other();
         here();
@@ -161,6 +163,12 @@ mod tests {
             for t in tasks.into_iter().rev() {
                 t()
             }
+        }
+        fn join<'a>(&self, other: Box<dyn FnOnce() + Send + 'a>, here: &mut dyn FnMut()) {
+            std::thread::scope(|s| {
+                s.spawn(other);
+                here();
+            });
         }
     }
 

@@ -203,6 +203,8 @@ pub(crate) fn checksum_mismatch(file: &str) -> Error {
 const BATCH: usize = 4096;
 /// Rows whose references and tokens `Tokenizer::run_part` computes together (`RowHashes`).
 const HASH_BATCH_ROWS: usize = 256;
+/// Chunks of the token file passed between the threads of `finish_in` (4 MiB each).
+const CHUNKS: usize = 4;
 
 impl<R: Read> TokenReader<R> {
     pub fn new(mut input: R, file_name: &str) -> Result<TokenReader<R>> {
@@ -1393,32 +1395,89 @@ impl<'a> Tokenizer<'a> {
             hasher.update(&head);
         }
         out.write_all(&head).map_err(io)?;
-        // Each part is in reference order: one merge of the parts gives the file's order.
-        // Chunks of 4 MiB (a `BufWriter` of up to that size passes them on without a copy);
-        // with two cores the next chunk is merged while this one is hashed and written.
+        // Each part is in reference order: one merge of the parts gives the file's order,
+        // in chunks of 4 MiB (a `BufWriter` of up to that size passes them on without a
+        // copy).
         let chunk_len = rec_size * chunk_bytes.div_ceil(rec_size).max(1);
         let mut merge = Merge::new(&parts, &dropped, rec_size);
-        let mut chunk = Vec::with_capacity(chunk_len);
-        let mut next = Vec::with_capacity(chunk_len);
-        merge.fill(&mut chunk, chunk_len);
-        while !chunk.is_empty() {
-            next.clear();
+        if par.width() > 1 {
+            // Three stages, each on its own thread, passing chunks along: merge, hash,
+            // write; written chunks go back to the merge. The three cost about the same,
+            // and writing far more for some chunks than for others: the chunks in between
+            // let each stage go on meanwhile. The merge makes at most `CHUNKS` of them.
+            use std::sync::mpsc::sync_channel;
+            let (merged_tx, merged_rx) = sync_channel::<Vec<u8>>(CHUNKS);
+            let (hashed_tx, hashed_rx) = sync_channel::<Vec<u8>>(CHUNKS);
+            let (empty_tx, empty_rx) = sync_channel::<Vec<u8>>(CHUNKS);
+            let merging = move || {
+                let mut made = 0;
+                loop {
+                    let mut chunk = match empty_rx.try_recv() {
+                        Ok(c) => c,
+                        Err(_) if made < CHUNKS => {
+                            made += 1;
+                            Vec::with_capacity(chunk_len)
+                        }
+                        Err(_) => match empty_rx.recv() {
+                            Ok(c) => c,
+                            // A later stage stopped (a write failed): no use going on.
+                            Err(_) => return,
+                        },
+                    };
+                    chunk.clear();
+                    merge.fill(&mut chunk, chunk_len);
+                    if chunk.is_empty() || merged_tx.send(chunk).is_err() {
+                        return;
+                    }
+                }
+            };
+            let hasher = &mut hasher;
+            let mut hashing = Some(move || {
+                for chunk in merged_rx {
+                    if seal {
+                        hasher.update(&chunk);
+                    }
+                    if hashed_tx.send(chunk).is_err() {
+                        return;
+                    }
+                }
+            });
             let mut written = Ok(());
-            let mut write = || {
+            let mut ends = Some((hashed_rx, empty_tx));
+            let mut writing = || {
+                // Taken, so that they are dropped when this returns: after a failed write
+                // that stops the other stages at once, wherever they wait.
+                let Some((hashed_rx, empty_tx)) = ends.take() else {
+                    return;
+                };
+                for chunk in hashed_rx {
+                    written = out.write_all(&chunk);
+                    if written.is_err() {
+                        return;
+                    }
+                    let _ = empty_tx.send(chunk);
+                }
+            };
+            // `join` runs both sides at the same time when `par` is wider than one.
+            par.join(Box::new(merging), &mut || {
+                if let Some(h) = hashing.take() {
+                    par.join(Box::new(h), &mut writing);
+                }
+            });
+            written.map_err(io)?;
+        } else {
+            let mut chunk = Vec::with_capacity(chunk_len);
+            loop {
+                chunk.clear();
+                merge.fill(&mut chunk, chunk_len);
+                if chunk.is_empty() {
+                    break;
+                }
                 if seal {
                     hasher.update(&chunk);
                 }
-                written = out.write_all(&chunk);
-            };
-            if par.width() > 1 {
-                let (m, n) = (&mut merge, &mut next);
-                par.join(Box::new(move || m.fill(n, chunk_len)), &mut write);
-            } else {
-                write();
-                merge.fill(&mut next, chunk_len);
+                out.write_all(&chunk).map_err(io)?;
             }
-            written.map_err(io)?;
-            std::mem::swap(&mut chunk, &mut next);
         }
         let token_sha256 = if seal {
             // The whole file is everything written, then the checksum itself.
@@ -1618,6 +1677,21 @@ pub(crate) fn reader_hash<R: Read>(reader: &mut TableReader<HashingReader<R>>) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A writer that takes this many bytes, then fails.
+    struct FailsAfter(usize);
+    impl Write for FailsAfter {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            if b.len() > self.0 {
+                return Err(std::io::Error::other("disk full"));
+            }
+            self.0 -= b.len();
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
 
     /// The merge gives the records of every part in (reference, part) order, skipping
     /// dropped ones, for any number of parts (padding leaves included), with equal
@@ -1943,6 +2017,23 @@ mod tests {
                 assert_eq!(
                     serde_json::to_value(&got).unwrap(),
                     serde_json::to_value(&want).unwrap()
+                );
+                // A writer that fails part way: the error comes back (the merging and
+                // hashing threads stop, nothing hangs).
+                let mut broken = FailsAfter(serial.len() / 2);
+                let err = t
+                    .finish_in(
+                        parts.clone(),
+                        None,
+                        &mut broken,
+                        &crate::par::TestThreads(2),
+                        chunk,
+                        true,
+                    )
+                    .unwrap_err();
+                assert!(
+                    matches!(&err, Error::Io { loc, .. } if loc.file == "(berkas token)"),
+                    "chunk {chunk}: {err}"
                 );
             }
         }
