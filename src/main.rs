@@ -794,6 +794,8 @@ fn run(cmd: Cmd) -> R {
             memory,
             temp_dir,
         } => {
+            #[cfg(target_os = "linux")]
+            huge_alloc::start_prefaulting();
             let started = officer::now_rfc3339();
             let budget = parse_memory(&memory)?;
             let (wf, auth) = officer::authorize(&workflow, &approval)?;
@@ -1454,6 +1456,8 @@ fn bench_phase(phase: &str, dir: &Path) -> R {
             }
         }
         "compare" => {
+            #[cfg(target_os = "linux")]
+            huge_alloc::start_prefaulting();
             let mut inputs: Vec<(String, Box<dyn Read>)> = Vec::new();
             let mut ntokens = 0u64;
             for (party, _, _) in padan::demo::LISTS {
