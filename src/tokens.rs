@@ -1712,8 +1712,14 @@ mod tests {
             let mut want = Vec::new();
             for p in 0..k {
                 let n = (next() % 40) as usize * usize::from(p % 4 != 3);
-                // Few distinct references, so that parts share some.
-                let mut refs: Vec<u128> = (0..n).map(|_| (next() % 50) as u128).collect();
+                // Few distinct references, so that parts share some, among them the
+                // largest possible.
+                let mut refs: Vec<u128> = (0..n)
+                    .map(|_| match next() % 50 {
+                        49 => u128::MAX,
+                        r => r as u128,
+                    })
+                    .collect();
                 refs.sort_unstable();
                 let mut records = Vec::new();
                 let mut d = Vec::new();
