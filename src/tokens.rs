@@ -1214,8 +1214,9 @@ impl<'a> Tokenizer<'a> {
         self.finish_with(parts, input_sha256, out, &crate::par::Serial)
     }
 
-    /// [`Tokenizer::finish`] on the cores `par` lends: the merge runs beside the hashing
-    /// and writing of what it merged before. The file is the same byte for byte.
+    /// [`Tokenizer::finish`] on the cores `par` lends: merging, hashing and writing run
+    /// side by side, each on the chunks the one before it passed on. The file is the same
+    /// byte for byte.
     pub fn finish_with<W: Write>(
         &self,
         parts: Vec<PartOutput>,

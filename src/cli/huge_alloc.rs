@@ -129,11 +129,14 @@ fn prefault_blocks() {
     }
 }
 
-/// The bytes `from..end` of the block at `block` are new: prefault them if large.
-fn prefault(block: usize, end: usize, from: usize) {
-    if !PREFAULTING.load(Ordering::Relaxed) || end.saturating_sub(from) < PREFAULT {
+/// The block of `size` bytes at `ptr` (if any) is new from its byte `kept` on (0, or the
+/// bytes a reallocation kept): prefault that part if large, as [`advise`] takes null.
+fn prefault(ptr: *mut u8, size: usize, kept: usize) {
+    if ptr.is_null() || !PREFAULTING.load(Ordering::Relaxed) || size.saturating_sub(kept) < PREFAULT
+    {
         return;
     }
+    let (block, end, from) = (ptr as usize, ptr as usize + size, ptr as usize + kept);
     let mut p = pending();
     // With the list full, the block is left to fault as usual.
     if p.len < p.blocks.len() {
@@ -169,17 +172,13 @@ unsafe impl GlobalAlloc for HugeAlloc {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let p = unsafe { System.alloc(layout) };
         advise(p, layout.size());
-        if !p.is_null() {
-            prefault(p as usize, p as usize + layout.size(), p as usize);
-        }
+        prefault(p, layout.size(), 0);
         p
     }
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         let p = unsafe { System.alloc_zeroed(layout) };
         advise(p, layout.size());
-        if !p.is_null() {
-            prefault(p as usize, p as usize + layout.size(), p as usize);
-        }
+        prefault(p, layout.size(), 0);
         p
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
@@ -190,10 +189,7 @@ unsafe impl GlobalAlloc for HugeAlloc {
         forget(ptr as usize, layout.size());
         let p = unsafe { System.realloc(ptr, layout, new_size) };
         advise(p, new_size);
-        if !p.is_null() {
-            let old = layout.size().min(new_size);
-            prefault(p as usize, p as usize + new_size, p as usize + old);
-        }
+        prefault(p, new_size, layout.size().min(new_size));
         p
     }
 }
