@@ -69,12 +69,16 @@ pub fn normalize_name(raw: &str) -> Result<NormalName, NameError> {
     normalize_name_with(raw, &mut FoldCache::default())
 }
 
+/// A word's fold, and whether it is a fixpoint of [`fold_pass`].
+type Fold = (Box<[u8]>, bool);
+
 /// Remembers the key folds of words already seen (see [`fold`]); at most
 /// [`FoldCache::MAX`] words, then it only looks up.
 #[derive(Clone, Debug, Default)]
 pub struct FoldCache {
-    /// Words are the office's own cells: a fast non-keyed hash is fine.
-    words: std::collections::HashMap<Box<[u8]>, Box<[u8]>, rustc_hash::FxBuildHasher>,
+    /// Word -> its fold, and whether that fold is a fixpoint of [`fold_pass`]. Words are
+    /// the office's own cells: a fast non-keyed hash is fine.
+    words: std::collections::HashMap<Box<[u8]>, Fold, rustc_hash::FxBuildHasher>,
     /// Working space of [`key_into`], kept so that a name costs few allocations.
     scratch: [Vec<u8>; 3],
     /// The buffers of the last [`Tokens`], reused for the next name.
@@ -84,16 +88,23 @@ pub struct FoldCache {
 impl FoldCache {
     pub const MAX: usize = 1 << 16;
 
-    fn fold(&mut self, word: &[u8], out: &mut Vec<u8>, scratch: &mut Vec<u8>) {
-        if let Some(f) = self.words.get(word) {
-            out.clear();
-            out.extend_from_slice(f);
-            return;
+    /// Appends the fold of `word` to `joined` (`scratch` is working space). Returns
+    /// whether the fold is a fixpoint of [`fold_pass`] (always, unless [`fold`]'s bound
+    /// on its passes ever cut one short).
+    fn fold_onto(&mut self, word: &[u8], joined: &mut Vec<u8>, scratch: &mut [Vec<u8>; 2]) -> bool {
+        if let Some((f, fixed)) = self.words.get(word) {
+            joined.extend_from_slice(f);
+            return *fixed;
         }
-        fold(word, out, scratch);
+        let [out, s] = scratch;
+        fold(word, out, s);
+        let fixed = is_folded(out);
         if self.words.len() < Self::MAX {
-            self.words.insert(word.into(), out.as_slice().into());
+            self.words
+                .insert(word.into(), (out.as_slice().into(), fixed));
         }
+        joined.extend_from_slice(out);
+        fixed
     }
 }
 
@@ -818,11 +829,29 @@ fn variant(w: &[u8], first: bool, more: bool) -> Option<&'static str> {
 fn key_into<'a>(words: impl Iterator<Item = &'a str>, folds: &mut FoldCache, key: &mut String) {
     let [mut joined, mut cur, mut next] = std::mem::take(&mut folds.scratch);
     joined.clear();
+    // Whether `joined` is a fixpoint of `fold_pass` but for its final letter: then only
+    // that letter can make the whole fold differ (see `joins_folded`).
+    let mut fixed = true;
     for w in words {
-        folds.fold(w.as_bytes(), &mut cur, &mut next);
-        joined.extend_from_slice(&cur);
+        let at = joined.len();
+        let mut scratch = [cur, next];
+        fixed &= folds.fold_onto(w.as_bytes(), &mut joined, &mut scratch);
+        [cur, next] = scratch;
+        if fixed && at > 0 && joined.len() > at + 1 && joined[at] == joined[at - 1] {
+            // A letter doubled across the join (NUR RAHMA), the word longer than it. A
+            // pass over the joined words keeps one of the two, and reads each with its
+            // neighbour in its own word (a fixpoint) as a pair of no rule: it gives what it
+            // gives without the second one. (Alone, the letter could pair with the next
+            // word's: T T JA.)
+            joined.remove(at);
+        }
+        fixed = fixed && joins_folded(&joined[..at], &joined[at..]);
     }
-    fold(&joined, &mut cur, &mut next);
+    if fixed && ends_folded(&joined) {
+        std::mem::swap(&mut joined, &mut cur);
+    } else {
+        fold(&joined, &mut cur, &mut next);
+    }
     // A variant maps to MUHAMMAD, ABDUL or AHMAD, whose folds are fixed: two rounds at most.
     for _ in 0..4 {
         let Some(v) = variant(&cur, true, false) else {
@@ -935,13 +964,46 @@ fn is_folded(s: &[u8]) -> bool {
     let abdul = s
         .windows(6)
         .any(|w| &w[..5] == b"ABDUL" && matches!(w[5], b'T' | b'D' | b'R' | b'J' | b'S' | b'N'));
-    // A final Y becomes I; a final H goes (not from a one-letter word).
-    let last = match s.last() {
+    !abdul && ends_folded(s)
+}
+
+/// Whether `a` followed by `b` is a fixpoint of [`fold_pass`] but for its final letter,
+/// given that `a` is one but for its final letter and `b` is one: no rule of
+/// [`is_folded`] applies across the join. Its rules look at two neighbouring letters, or
+/// at six for `ABDUL` + sun letter, so only the letters around the join need a look.
+fn joins_folded(a: &[u8], b: &[u8]) -> bool {
+    let (Some(&x), Some(&y)) = (a.last(), b.first()) else {
+        return true;
+    };
+    if x == y
+        || matches!(
+            (x, y),
+            (b'D' | b'T' | b'N' | b'S', b'J')
+                | (b'C' | b'K' | b'D' | b'T' | b'S' | b'G' | b'P' | b'B', b'H')
+                | (b'O' | b'A', b'E')
+        )
+    {
+        return false;
+    }
+    // Every six letters across the join: five of `a` at most, then five of `b` at most.
+    let tail = &a[a.len().saturating_sub(5)..];
+    let head = &b[..b.len().min(5)];
+    let mut near = [0u8; 10];
+    near[..tail.len()].copy_from_slice(tail);
+    near[tail.len()..tail.len() + head.len()].copy_from_slice(head);
+    !near[..tail.len() + head.len()]
+        .windows(6)
+        .any(|w| &w[..5] == b"ABDUL" && matches!(w[5], b'T' | b'D' | b'R' | b'J' | b'S' | b'N'))
+}
+
+/// [`is_folded`]'s rule on the final letter: a final `Y` becomes `I`, a final `H` goes
+/// (not from a one-letter word).
+fn ends_folded(s: &[u8]) -> bool {
+    match s.last() {
         Some(b'Y') => false,
         Some(b'H') => s.len() == 1,
         _ => true,
-    };
-    !abdul && last
+    }
 }
 
 /// Appends a letter unless it doubles the last one.
@@ -1604,6 +1666,65 @@ mod tests {
         assert!(deceased);
         assert!(pieces[0].2, "the dot after H");
         assert_eq!(pieces.last().map(|p| p.3), Some(1), "after the comma");
+    }
+
+    /// The key of `words` by `key_into` (with the join check, the doubled-letter shortcut
+    /// and the cache given) and by folding the joined words in full, as it did before.
+    fn key_fast_and_full(words: &[&str], folds: &mut FoldCache) -> (String, String) {
+        let mut fast = String::new();
+        key_into(words.iter().copied(), folds, &mut fast);
+        let (mut joined, mut cur, mut next) = (Vec::new(), Vec::new(), Vec::new());
+        for w in words {
+            fold(w.as_bytes(), &mut cur, &mut next);
+            joined.extend_from_slice(&cur);
+        }
+        fold(&joined, &mut cur, &mut next);
+        let mut full = String::new();
+        let whole = std::str::from_utf8(&cur).expect("letters");
+        key_into(std::iter::once(whole), &mut FoldCache::default(), &mut full);
+        (fast, full)
+    }
+
+    #[test]
+    fn joined_words_fold_as_a_whole_at_every_kind_of_join() {
+        for words in [
+            &["NUR", "RAHMA"][..],
+            &["ABDUL", "RAHMAN"],
+            &["AB", "DUL", "SALAM"],
+            &["ANIS", "HASAN"],
+            &["RIZKY", "YANTI"],
+            &["SITI", "AMINAH"],
+            &["AHMAD", "D"],
+            // A pair of a rule meets a doubled letter: TJ J (the shortcut must not drop
+            // the second J, which the pair did not take).
+            &["AT", "J", "JA"],
+            // A doubled one-letter word pairs with the next word's letter: T TJ.
+            &["T", "T", "JA"],
+            &["ADI", "H"],
+            &["H"],
+        ] {
+            let (fast, full) = key_fast_and_full(words, &mut FoldCache::default());
+            assert_eq!(fast, full, "{words:?}");
+        }
+    }
+
+    proptest! {
+        // Many cases: the join check and the doubled-letter shortcut must give exactly the
+        // full fold, and words that meet at a rule are a small share of random ones.
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+
+        /// The same for random words, with one cache kept over all cases.
+        #[test]
+        fn joined_words_fold_as_a_whole(
+            words in proptest::collection::vec("[ADJNST]{1,2}|[ADEHJNOSTY]{1,3}|[ABDEHJKLNOSTUY]{1,7}|[A-Z]{1,6}|ABDUL|AB|DUL", 1..6)
+        ) {
+            thread_local! {
+                static FOLDS: std::cell::RefCell<FoldCache> = Default::default();
+            }
+            let words: Vec<&str> = words.iter().map(String::as_str).collect();
+            let (fast, full) = FOLDS.with(|f| key_fast_and_full(&words, &mut f.borrow_mut()));
+            prop_assert_eq!(fast, full, "{:?}", words);
+        }
     }
 
     proptest! {
