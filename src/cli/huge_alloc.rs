@@ -84,6 +84,9 @@ static PENDING: Mutex<Pending> = Mutex::new(Pending {
 });
 static WAKE: Condvar = Condvar::new();
 static PREFAULTING: AtomicBool = AtomicBool::new(false);
+/// Set by [`start_prefaulting`] and never cleared (a piece must always be recognized as
+/// one when it is freed, even if the prefaulting thread could not start).
+static RECYCLING: AtomicBool = AtomicBool::new(false);
 /// The start of the block being prefaulted now (0: none); freeing it stops the work.
 static CURRENT: AtomicUsize = AtomicUsize::new(0);
 
@@ -93,9 +96,10 @@ fn pending() -> std::sync::MutexGuard<'static, Pending> {
 }
 
 /// From now on, new blocks of [`PREFAULT`] bytes or more are prefaulted by a thread of
-/// their own (see the module's documentation). Harmless to call twice, and when the
-/// thread cannot be started (nothing is prefaulted then).
+/// their own, and large blocks are recycled (see the module's documentation). Harmless to
+/// call twice, and when the thread cannot be started (nothing is prefaulted then).
 pub fn start_prefaulting() {
+    RECYCLING.store(true, Ordering::SeqCst);
     if PREFAULTING.swap(true, Ordering::SeqCst) {
         return;
     }
@@ -201,7 +205,7 @@ fn kept() -> std::sync::MutexGuard<'static, Option<Kept>> {
 
 /// A piece of the kept block for `layout`, if it has room (null otherwise).
 fn cut(layout: Layout) -> *mut u8 {
-    if !PREFAULTING.load(Ordering::Relaxed) || layout.size() < LARGE {
+    if !RECYCLING.load(Ordering::Relaxed) || layout.size() < LARGE {
         return std::ptr::null_mut();
     }
     let mut k = kept();
@@ -223,7 +227,7 @@ fn cut(layout: Layout) -> *mut u8 {
 /// Takes back `ptr` if it is a piece of the kept block, or keeps it as that block if
 /// there is none yet and it is large enough; false when it is not the allocator's own.
 fn take_back(ptr: *mut u8, layout: Layout) -> bool {
-    if !PREFAULTING.load(Ordering::Relaxed) || layout.size() < LARGE {
+    if !RECYCLING.load(Ordering::Relaxed) || layout.size() < LARGE {
         return false;
     }
     let mut guard = kept();
@@ -312,7 +316,7 @@ unsafe impl GlobalAlloc for HugeAlloc {
 
 /// Whether `ptr` lies in the kept block.
 fn is_piece(ptr: *mut u8) -> bool {
-    if !PREFAULTING.load(Ordering::Relaxed) {
+    if !RECYCLING.load(Ordering::Relaxed) {
         return false;
     }
     let addr = ptr as usize;
