@@ -926,10 +926,7 @@ fn fold_pass(s: &[u8], out: &mut Vec<u8>) {
     // ABDUL + sun letter: the L assimilates (ABDURRAHMAN, ABDUSSALAM, ABDUNNASIR).
     let mut k = 0;
     while k + 5 < out.len() {
-        if out[k] == b'A'
-            && &out[k + 1..k + 5] == b"BDUL"
-            && matches!(out[k + 5], b'T' | b'D' | b'R' | b'J' | b'S' | b'N')
-        {
+        if assimilates(&out[k..k + 6]) {
             out.remove(k + 4);
         }
         k += 1;
@@ -953,18 +950,31 @@ fn is_folded(s: &[u8]) -> bool {
         if i > 0 && s[i - 1] == c {
             return false;
         }
-        match (c, s.get(i + 1).copied()) {
-            (b'D' | b'T' | b'N' | b'S', Some(b'J'))
-            | (b'C' | b'K' | b'D' | b'T' | b'S' | b'G' | b'P' | b'B', Some(b'H'))
-            | (b'O' | b'A', Some(b'E'))
-            | (b'F' | b'V' | b'Z' | b'Q', _) => return false,
-            _ => {}
+        if starts_rule(c, s.get(i + 1).copied()) {
+            return false;
         }
     }
-    let abdul = s
-        .windows(6)
-        .any(|w| &w[..5] == b"ABDUL" && matches!(w[5], b'T' | b'D' | b'R' | b'J' | b'S' | b'N'));
-    !abdul && ends_folded(s)
+    !s.windows(6).any(assimilates) && ends_folded(s)
+}
+
+/// Whether [`fold_pass`] changes the letter `c` (followed by `next`) by a rule of one or
+/// two letters.
+fn starts_rule(c: u8, next: Option<u8>) -> bool {
+    matches!(
+        (c, next),
+        (b'D' | b'T' | b'N' | b'S', Some(b'J'))
+            | (
+                b'C' | b'K' | b'D' | b'T' | b'S' | b'G' | b'P' | b'B',
+                Some(b'H')
+            )
+            | (b'O' | b'A', Some(b'E'))
+            | (b'F' | b'V' | b'Z' | b'Q', _)
+    )
+}
+
+/// Whether six letters are `ABDUL` + a sun letter, whose L [`fold_pass`] assimilates.
+fn assimilates(w: &[u8]) -> bool {
+    &w[..5] == b"ABDUL" && matches!(w[5], b'T' | b'D' | b'R' | b'J' | b'S' | b'N')
 }
 
 /// Whether `a` followed by `b` is a fixpoint of [`fold_pass`] but for its final letter,
@@ -975,14 +985,7 @@ fn joins_folded(a: &[u8], b: &[u8]) -> bool {
     let (Some(&x), Some(&y)) = (a.last(), b.first()) else {
         return true;
     };
-    if x == y
-        || matches!(
-            (x, y),
-            (b'D' | b'T' | b'N' | b'S', b'J')
-                | (b'C' | b'K' | b'D' | b'T' | b'S' | b'G' | b'P' | b'B', b'H')
-                | (b'O' | b'A', b'E')
-        )
-    {
+    if x == y || starts_rule(x, Some(y)) {
         return false;
     }
     // Every six letters across the join: five of `a` at most, then five of `b` at most.
@@ -991,9 +994,7 @@ fn joins_folded(a: &[u8], b: &[u8]) -> bool {
     let mut near = [0u8; 10];
     near[..tail.len()].copy_from_slice(tail);
     near[tail.len()..tail.len() + head.len()].copy_from_slice(head);
-    !near[..tail.len() + head.len()]
-        .windows(6)
-        .any(|w| &w[..5] == b"ABDUL" && matches!(w[5], b'T' | b'D' | b'R' | b'J' | b'S' | b'N'))
+    !near[..tail.len() + head.len()].windows(6).any(assimilates)
 }
 
 /// [`is_folded`]'s rule on the final letter: a final `Y` becomes `I`, a final `H` goes

@@ -197,6 +197,12 @@ struct Kept {
     len: usize,
 }
 
+impl Kept {
+    fn holds(&self, addr: usize) -> bool {
+        addr >= self.start && addr < self.start + self.size
+    }
+}
+
 static KEPT: Mutex<Option<Kept>> = Mutex::new(None);
 
 fn kept() -> std::sync::MutexGuard<'static, Option<Kept>> {
@@ -233,7 +239,7 @@ fn take_back(ptr: *mut u8, layout: Layout) -> bool {
     let mut guard = kept();
     let addr = ptr as usize;
     match guard.as_mut() {
-        Some(k) if addr >= k.start && addr < k.start + k.size => {
+        Some(k) if k.holds(addr) => {
             if let Some(i) = k.pieces[..k.len].iter().position(|p| p.0 == addr) {
                 k.pieces.swap(i, k.len - 1);
                 k.len -= 1;
@@ -319,10 +325,7 @@ fn is_piece(ptr: *mut u8) -> bool {
     if !RECYCLING.load(Ordering::Relaxed) {
         return false;
     }
-    let addr = ptr as usize;
-    kept()
-        .as_ref()
-        .is_some_and(|k| addr >= k.start && addr < k.start + k.size)
+    kept().as_ref().is_some_and(|k| k.holds(ptr as usize))
 }
 
 #[cfg(test)]
