@@ -20,12 +20,12 @@ use padan::workflow::Workflow;
 mod officer;
 
 #[cfg(target_os = "linux")]
-#[path = "cli/huge_alloc.rs"]
-mod huge_alloc;
+#[path = "cli/big_alloc.rs"]
+mod big_alloc;
 
 #[cfg(target_os = "linux")]
 #[global_allocator]
-static ALLOC: huge_alloc::HugeAlloc = huge_alloc::HugeAlloc;
+static ALLOC: big_alloc::BigAlloc = big_alloc::BigAlloc;
 
 #[derive(Parser)]
 #[command(
@@ -795,7 +795,7 @@ fn run(cmd: Cmd) -> R {
             temp_dir,
         } => {
             #[cfg(target_os = "linux")]
-            huge_alloc::start_prefaulting();
+            big_alloc::start_prefaulting();
             let started = officer::now_rfc3339();
             let budget = parse_memory(&memory)?;
             let (wf, auth) = officer::authorize(&workflow, &approval)?;
@@ -1457,7 +1457,7 @@ fn bench_phase(phase: &str, dir: &Path) -> R {
         }
         "compare" => {
             #[cfg(target_os = "linux")]
-            huge_alloc::start_prefaulting();
+            big_alloc::start_prefaulting();
             let mut inputs: Vec<(String, Box<dyn Read>)> = Vec::new();
             let mut ntokens = 0u64;
             for (party, _, _) in padan::demo::LISTS {
@@ -1497,8 +1497,7 @@ fn bench_phase(phase: &str, dir: &Path) -> R {
 
 /// The machine's own speed, by work that does not depend on padan's code: SHA-256 of
 /// 64 MiB on one core and on every core at once (the `sha2` crate, SHA-NI where the CPU
-/// has it), and dependent reads at random places in 64 MiB (memory latency; on huge pages
-/// where the kernel gives them, see `huge_alloc`). This shared machine's speed changes
+/// has it), and dependent reads at random places in 64 MiB (memory latency). This shared machine's speed changes
 /// from day to day (up to 2.4 times slower); these numbers say how fast it was during a
 /// run, so that runs of different days can be compared.
 fn calibrate() {

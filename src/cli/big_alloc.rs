@@ -1,23 +1,29 @@
-//! The CLI's allocator: the system's, with large blocks marked for transparent huge pages.
+//! The CLI's allocator: the system's, with prefaulting and recycling of large blocks for
+//! `compare`. The core knows nothing of this: only the `padan` binary uses this
+//! allocator, and every byte it writes is the same.
 //!
-//! Many Linux systems (this one too) give huge pages only to memory that asks for them
-//! (`/sys/kernel/mm/transparent_hugepage/enabled` = `madvise`). The comparison's large
-//! arrays (the sort buffer, the union-find and cluster arrays) are read at random places
-//! and are first written in one go; on 2 MiB pages they cost far fewer page faults and TLB
-//! misses (`bench-phase compare`, alternately: 1.24-1.79 s -> 1.04-1.38 s, system time
-//! 0.39-0.43 s -> 0.16-0.21 s). The core knows nothing of this: only the `padan` binary
-//! uses this allocator, and every byte it writes is the same.
+//! **No huge pages.** Until the twelfth session this allocator asked for transparent huge
+//! pages (`MADV_HUGEPAGE`) on blocks of 4 MiB or more, for fewer page faults and TLB
+//! misses. On this virtual machine (Firecracker with `page_reporting`: the guest hands
+//! free 2 MiB blocks back to the host) a fresh huge page is exactly such a block, and the
+//! host maps it again 4 KiB at a time: writing 256 MiB of fresh memory for the first time
+//! took 660-700 ms on huge pages and 137-162 ms on 4 KiB pages, measured a few seconds
+//! after the last run (a throwaway C program). Without the advice, cold `bench-phase
+//! compare`, alternately, four runs each: 0.99-1.01 s (system time 0.68-0.81 s) ->
+//! 0.78-0.82 s (0.20-0.25 s); `padan tokenize` of the DTKS list 1.62-1.73 s -> 1.50-1.59 s.
 //!
 //! **Prefaulting.** The first write to fresh memory costs a page fault and the zeroing of
 //! the page, and on a virtual machine that hands freed memory back to its host (this one:
 //! Firecracker, `page_reporting`) far more: a cold `bench-phase compare` spent 38% of its
-//! time in `clear_page_erms`, one core filling its buffers while the other mostly waited.
-//! After [`start_prefaulting`] (the CLI calls it for `compare`, whose large buffers are
-//! reserved at their final size and filled from the front while the other core only
-//! hashes), a thread asks the kernel to map each new block of [`PREFAULT`] bytes or more
+//! time in `clear_page_erms` (then on huge pages), one core filling its buffers while the
+//! other mostly waited. After [`start_prefaulting`] (the CLI calls it for `compare`,
+//! whose large buffers are reserved at their final size and filled from the front while
+//! the other core only hashes), a thread asks the kernel to map each new block of [`PREFAULT`] bytes or more
 //! from its end backwards (`MADV_POPULATE_WRITE`, which leaves contents as they are), so
 //! that the two cores share the faults. A block freed or moved meanwhile is dropped from
-//! the work. Cold `bench-phase compare`, alternately: 1.27-1.56 s -> 1.19-1.24 s.
+//! the work. Cold `bench-phase compare`, alternately: 1.27-1.56 s -> 1.19-1.24 s on huge
+//! pages; on 4 KiB pages a smaller gain (six runs each: 8.7-11.8M tokens/s, mean 10.9M,
+//! against 8.9-12.1M, mean 10.4M, without the thread).
 //!
 //! **Recycling.** Fresh memory is what costs, and `compare` asks for about 500 MB of it
 //! while it never holds more than about 310 MB: once its 205 MB sort buffer is freed, the
@@ -28,42 +34,20 @@
 //! is cut from its start again once none of its pieces is in use. It is never given back
 //! (the command ends soon after). Cold `bench-phase compare`, alternately, six runs each:
 //! 1.01-1.37 s (mean 1.197 s, system time 0.865 s) -> 1.01-1.14 s (mean 1.068 s, 0.717 s),
-//! with the same peak and the same result files.
+//! with the same peak and the same result files. On 4 KiB pages, three runs each:
+//! 8.8-10.2M tokens/s without recycling, 7.9-9.2M without it and without prefaulting,
+//! 10.4-11.5M with both.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
 
-/// [`System`], advising huge pages for blocks of [`LARGE`] bytes or more.
-pub struct HugeAlloc;
+/// [`System`], with prefaulting and recycling of large blocks once [`start_prefaulting`]
+/// was called.
+pub struct BigAlloc;
 
-/// Blocks from this size on are advised.
+/// Blocks from this size on are recycled (cut from the kept block).
 const LARGE: usize = 4 << 20;
-/// The size of a huge page on x86-64 and most arm64 kernels.
-const HUGE_PAGE: usize = 2 << 20;
-
-/// The whole huge pages inside the block `addr..addr + size` (start, length), if any.
-fn huge_pages_within(addr: usize, size: usize) -> Option<(usize, usize)> {
-    if size < LARGE {
-        return None;
-    }
-    let start = addr.checked_next_multiple_of(HUGE_PAGE)?;
-    let end = addr.checked_add(size)? & !(HUGE_PAGE - 1);
-    (end > start).then(|| (start, end - start))
-}
-
-fn advise(ptr: *mut u8, size: usize) {
-    if ptr.is_null() {
-        return;
-    }
-    if let Some((start, len)) = huge_pages_within(ptr as usize, size) {
-        // SAFETY: advice on whole pages inside a block just allocated to us; it changes
-        // no contents, and a refusal (huge pages off, an old kernel) is harmless.
-        unsafe {
-            libc::madvise(start as *mut libc::c_void, len, libc::MADV_HUGEPAGE);
-        }
-    }
-}
 
 /// Blocks from this size on are prefaulted, once [`start_prefaulting`] was called.
 const PREFAULT: usize = 32 << 20;
@@ -145,7 +129,7 @@ fn prefault_blocks() {
 }
 
 /// The block of `size` bytes at `ptr` (if any) is new from its byte `kept` on (0, or the
-/// bytes a reallocation kept): prefault that part if large, as [`advise`] takes null.
+/// bytes a reallocation kept): prefault that part if large.
 fn prefault(ptr: *mut u8, size: usize, kept: usize) {
     if ptr.is_null() || !PREFAULTING.load(Ordering::Relaxed) || size.saturating_sub(kept) < PREFAULT
     {
@@ -266,16 +250,15 @@ fn take_back(ptr: *mut u8, layout: Layout) -> bool {
 // SAFETY: every call is passed to `System` unchanged, except with recycling: a block
 // that is kept is never given back to `System` (nor used twice: its pieces do not
 // overlap, and it is only cut again from its start once no piece is in use), and a piece
-// is only ever freed or moved by these functions. `advise` and `prefault` only add advice
-// and page mappings, `forget` only drops work.
-unsafe impl GlobalAlloc for HugeAlloc {
+// is only ever freed or moved by these functions. `prefault` only adds page mappings,
+// `forget` only drops work.
+unsafe impl GlobalAlloc for BigAlloc {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let p = cut(layout);
         if !p.is_null() {
             return p;
         }
         let p = unsafe { System.alloc(layout) };
-        advise(p, layout.size());
         prefault(p, layout.size(), 0);
         p
     }
@@ -287,7 +270,6 @@ unsafe impl GlobalAlloc for HugeAlloc {
             return p;
         }
         let p = unsafe { System.alloc_zeroed(layout) };
-        advise(p, layout.size());
         prefault(p, layout.size(), 0);
         p
     }
@@ -314,7 +296,6 @@ unsafe impl GlobalAlloc for HugeAlloc {
             return p;
         }
         let p = unsafe { System.realloc(ptr, layout, new_size) };
-        advise(p, new_size);
         prefault(p, new_size, layout.size().min(new_size));
         p
     }
@@ -332,31 +313,6 @@ fn is_piece(ptr: *mut u8) -> bool {
 mod tests {
     use super::*;
 
-    /// Only whole huge pages inside the block are advised, and only for large blocks.
-    #[test]
-    fn advice_stays_inside_the_block() {
-        const MIB: usize = 1 << 20;
-        assert_eq!(huge_pages_within(0x1000, LARGE - 1), None);
-        // 4 MiB at 4 KiB past a huge-page boundary: one whole huge page inside.
-        let a = 64 * MIB + 0x1000;
-        assert_eq!(huge_pages_within(a, 4 * MIB), Some((66 * MIB, 2 * MIB)));
-        // Aligned: both pages.
-        assert_eq!(
-            huge_pages_within(64 * MIB, 4 * MIB),
-            Some((64 * MIB, 4 * MIB))
-        );
-        for (addr, size) in [(a, 4 * MIB), (a, 9 * MIB + 7), (64 * MIB, 5 * MIB)] {
-            let (start, len) = huge_pages_within(addr, size).unwrap();
-            assert!(start >= addr && start + len <= addr + size);
-            assert_eq!((start % HUGE_PAGE, len % HUGE_PAGE), (0, 0));
-        }
-        // No overflow at the top of the address space.
-        assert_eq!(huge_pages_within(usize::MAX - MIB, 5 * MIB), None);
-        assert_eq!(huge_pages_within(usize::MAX - 100, LARGE), None);
-    }
-
-    /// Memory from the allocator, large and small, holds what is written to it, also
-    /// across a reallocation (the advice changes nothing the program can see).
     #[test]
     fn large_blocks_work_as_usual() {
         let mut v: Vec<u64> = (0..(LARGE as u64 / 8) * 3).collect();
