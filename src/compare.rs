@@ -275,14 +275,17 @@ impl UnionFind {
 }
 
 /// How many records ahead the loops over records ask for a record's parent or cluster
-/// (they go through the records in order; parents and clusters are all over memory).
+/// (they go through the records in order; parents and clusters are all over memory), and
+/// the passes over the groups for a later group member's parent or root.
 const AHEAD: usize = 16;
 
 /// Where `link` gets the groups of equal tokens of each match key from.
 trait GroupSource {
     /// Calls `f` with every group of key `key` (records sharing one token, two or more),
-    /// in token order, the records of a group in record order. Called twice per key.
-    fn groups(&mut self, key: usize, f: &mut dyn FnMut(&[u32])) -> Result<()>;
+    /// in token order, the records of a group in record order, and the records of the
+    /// groups after it as far as the source knows them (possibly none): `link` asks for
+    /// their data ahead. Called twice per key.
+    fn groups(&mut self, key: usize, f: &mut dyn FnMut(&[u32], &[u32])) -> Result<()>;
     /// The groups of key `key` are no longer needed.
     fn done(&mut self, key: usize) -> Result<()>;
 }
@@ -290,8 +293,8 @@ trait GroupSource {
 /// Groups held in memory (the tests' reference).
 #[cfg(test)]
 impl GroupSource for Vec<Groups> {
-    fn groups(&mut self, key: usize, f: &mut dyn FnMut(&[u32])) -> Result<()> {
-        self[key].iter().for_each(f);
+    fn groups(&mut self, key: usize, f: &mut dyn FnMut(&[u32], &[u32])) -> Result<()> {
+        self[key].each(f);
         Ok(())
     }
     fn done(&mut self, key: usize) -> Result<()> {
@@ -302,7 +305,7 @@ impl GroupSource for Vec<Groups> {
 
 /// Groups from the external sort (the native comparison).
 impl GroupSource for Sorted<'_> {
-    fn groups(&mut self, key: usize, f: &mut dyn FnMut(&[u32])) -> Result<()> {
+    fn groups(&mut self, key: usize, f: &mut dyn FnMut(&[u32], &[u32])) -> Result<()> {
         Sorted::groups(self, key, f)
     }
     fn done(&mut self, key: usize) -> Result<()> {
@@ -1147,16 +1150,16 @@ struct JoinedGroups<'s> {
 }
 
 impl GroupSource for JoinedGroups<'_> {
-    fn groups(&mut self, key: usize, f: &mut dyn FnMut(&[u32])) -> Result<()> {
+    fn groups(&mut self, key: usize, f: &mut dyn FnMut(&[u32], &[u32])) -> Result<()> {
         // Counted on the first pass: `link` throws its state away on an error, so a
         // merged group it has already seen does no harm.
         if self.checked[key] {
             return self.sorted.groups(key, f);
         }
         let mut n = 0u64;
-        self.sorted.groups(key, &mut |g| {
+        self.sorted.groups(key, &mut |g, rest| {
             n += 1;
-            f(g)
+            f(g, rest)
         })?;
         if n != self.lines[key] {
             return Err(Error::mismatch(
@@ -1279,7 +1282,10 @@ fn link(
     for i in 0..nk {
         let stronger: u8 = (1u8 << i) - 1;
         let (mut a, mut b) = (0, 0);
-        groups.groups(i, &mut |group| {
+        groups.groups(i, &mut |group, rest| {
+            if let Some(&y) = rest.get(AHEAD) {
+                crate::runs::prefetch(&uf.parent, y as usize);
+            }
             let (x, y) = uf.link_group(group, stronger, &mut roots);
             a += x;
             b += y;
@@ -1370,7 +1376,11 @@ fn link(
     par.join(Box::new(|| counted = Some(per_cluster())), &mut || {
         flagged = (|| -> Result<()> {
             for i in 0..nk {
-                groups.groups(i, &mut |group| {
+                groups.groups(i, &mut |group, rest| {
+                    if let Some(&y) = rest.get(AHEAD) {
+                        crate::runs::prefetch(&root, y as usize);
+                        crate::runs::prefetch(&flags, y as usize);
+                    }
                     let r0 = root[group[0] as usize];
                     if group.iter().any(|&x| root[x as usize] != r0) {
                         for &x in group {

@@ -437,6 +437,17 @@ impl Groups {
         self.ends.push(self.members.len() as u32);
     }
 
+    /// Calls `f` with every group and the members of the groups after it.
+    pub(crate) fn each(&self, f: &mut dyn FnMut(&[u32], &[u32])) {
+        let mut start = 0;
+        for &e in &self.ends {
+            let (group, rest) = self.members[start..].split_at(e as usize - start);
+            f(group, rest);
+            start = e as usize;
+        }
+    }
+
+    #[cfg(test)]
     pub(crate) fn iter(&self) -> impl Iterator<Item = &[u32]> + '_ {
         let mut start = 0;
         self.ends.iter().map(move |&e| {
@@ -684,11 +695,13 @@ pub struct Sorted<'s> {
 
 impl Sorted<'_> {
     /// Calls `f` with every group of key `key` (records sharing one token, two or more),
-    /// in token order, the records of a group in record order. May be called again.
-    pub fn groups(&mut self, key: usize, f: &mut dyn FnMut(&[u32])) -> Result<()> {
+    /// in token order, the records of a group in record order, and the records of the
+    /// groups that follow it as far as they are known (to ask for their data ahead; empty
+    /// when read from runs). May be called again.
+    pub fn groups(&mut self, key: usize, f: &mut dyn FnMut(&[u32], &[u32])) -> Result<()> {
         if let Source::Memory = self.keys[key] {
-            for g in self.memory[key].iter().flat_map(Groups::iter) {
-                f(g);
+            for groups in &self.memory[key] {
+                groups.each(&mut *f);
             }
             return Ok(());
         }
@@ -698,7 +711,7 @@ impl Sorted<'_> {
             let t = e.token();
             if group.is_empty() || t != token {
                 if group.len() >= 2 {
-                    f(group);
+                    f(group, &[]);
                 }
                 group.clear();
                 token = t;
@@ -716,7 +729,7 @@ impl Sorted<'_> {
             Source::Done => panic!("groups of key {key} read after done"),
         }
         if group.len() >= 2 {
-            f(&group);
+            f(&group, &[]);
         }
         Ok(())
     }
@@ -831,6 +844,25 @@ mod tests {
         out
     }
 
+    /// `each` gives every group with the members of all the groups after it.
+    #[test]
+    fn each_group_comes_with_the_members_after_it() {
+        let mut g = Groups::default();
+        g.push([4, 9]);
+        g.push([1, 2, 7]);
+        g.push([3, 5]);
+        let mut seen: Vec<(Vec<u32>, Vec<u32>)> = Vec::new();
+        g.each(&mut |group, rest| seen.push((group.to_vec(), rest.to_vec())));
+        assert_eq!(
+            seen,
+            vec![
+                (vec![4, 9], vec![1, 2, 7, 3, 5]),
+                (vec![1, 2, 7], vec![3, 5]),
+                (vec![3, 5], vec![]),
+            ]
+        );
+    }
+
     /// With any budget and fan-in, the groups are those of one full sort, in its order;
     /// every spilled run is removed at the end.
     #[test]
@@ -881,7 +913,7 @@ mod tests {
                 assert!(want.len() > 50);
                 for _ in 0..2 {
                     let mut got: Vec<Vec<u32>> = Vec::new();
-                    sorted.groups(k, &mut |g| got.push(g.to_vec())).unwrap();
+                    sorted.groups(k, &mut |g, _| got.push(g.to_vec())).unwrap();
                     assert_eq!(got, want, "budget {budget}, key {k}");
                 }
                 sorted.done(k).unwrap();
