@@ -1400,46 +1400,71 @@ impl<'a> Tokenizer<'a> {
         // in chunks of 4 MiB (a `BufWriter` of up to that size passes them on without a
         // copy).
         let chunk_len = rec_size * chunk_bytes.div_ceil(rec_size).max(1);
-        let mut merge = Merge::new(&parts, &dropped, rec_size);
         if par.width() > 1 {
-            // Three stages, each on its own thread, passing chunks along: merge, hash,
-            // write; written chunks go back to the merge. The three cost about the same,
-            // and writing far more for some chunks than for others: the chunks in between
-            // let each stage go on meanwhile. The merge makes at most `CHUNKS` of them.
+            // Four stages on threads of their own, passing chunks along: two that merge,
+            // one that hashes, one that writes; written chunks go back to the merging
+            // ones. The merge, the longest stage, is split by reference: chunk `j` holds
+            // the records whose references fall in the `j`-th of `ranges` equal ranges of
+            // values (uniformly random, so about `chunk_len` bytes each), and the two
+            // merging threads take the chunks in turn. The hashing stage puts them back in
+            // order. At most `CHUNKS + 2` chunks exist at once.
+            use std::sync::atomic::{AtomicUsize, Ordering};
             use std::sync::mpsc::sync_channel;
-            let (merged_tx, merged_rx) = sync_channel::<Vec<u8>>(CHUNKS);
-            let (hashed_tx, hashed_rx) = sync_channel::<Vec<u8>>(CHUNKS);
-            let (empty_tx, empty_rx) = sync_channel::<Vec<u8>>(CHUNKS);
-            let merging = move || {
-                let mut made = 0;
-                loop {
-                    let mut chunk = match empty_rx.try_recv() {
-                        Ok(c) => c,
-                        Err(_) if made < CHUNKS => {
-                            made += 1;
-                            Vec::with_capacity(chunk_len)
-                        }
-                        Err(_) => match empty_rx.recv() {
-                            Ok(c) => c,
-                            // A later stage stopped (a write failed): no use going on.
-                            Err(_) => return,
-                        },
+            use std::sync::Mutex;
+            let total: usize = parts.iter().map(|p| p.records.len()).sum();
+            let ranges = total
+                .div_ceil(chunk_len)
+                .clamp(2, MAX_RANGES)
+                .next_power_of_two();
+            let bounds = range_bounds(&parts, rec_size, ranges);
+            let pool = CHUNKS + 2;
+            let (merged_tx, merged_rx) = sync_channel::<(usize, Vec<u8>)>(pool);
+            let (hashed_tx, hashed_rx) = sync_channel::<Vec<u8>>(pool);
+            let (empty_tx, empty_rx) = sync_channel::<Vec<u8>>(pool);
+            for _ in 0..pool {
+                empty_tx.send(Vec::new()).expect("room for the pool");
+            }
+            let empty_rx = Mutex::new(empty_rx);
+            let next = AtomicUsize::new(0);
+            let (parts, dropped) = (&parts, &dropped);
+            let merging = |merged_tx: std::sync::mpsc::SyncSender<(usize, Vec<u8>)>| {
+                let (empty_rx, next, bounds) = (&empty_rx, &next, &bounds);
+                move || loop {
+                    // A chunk first, then its range: ranges are taken in order, so the one
+                    // the hashing stage waits for always has its chunk.
+                    let got = empty_rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                    let Ok(mut chunk) = got else {
+                        // A later stage stopped (a write failed): no use going on.
+                        return;
                     };
+                    let j = next.fetch_add(1, Ordering::SeqCst);
+                    if j >= ranges {
+                        return;
+                    }
                     chunk.clear();
-                    merge.fill(&mut chunk, chunk_len);
-                    if chunk.is_empty() || merged_tx.send(chunk).is_err() {
+                    Merge::range(parts, dropped, rec_size, &bounds[j], &bounds[j + 1])
+                        .fill(&mut chunk, usize::MAX);
+                    if merged_tx.send((j, chunk)).is_err() {
                         return;
                     }
                 }
             };
+            let (first, second) = (merging(merged_tx.clone()), merging(merged_tx));
             let hasher = &mut hasher;
             let mut hashing = Some(move || {
-                for chunk in merged_rx {
-                    if seal {
-                        hasher.update(&chunk);
-                    }
-                    if hashed_tx.send(chunk).is_err() {
-                        return;
+                // Chunks that came before their turn, by range.
+                let mut early: BTreeMap<usize, Vec<u8>> = BTreeMap::new();
+                let mut want = 0;
+                for (j, chunk) in merged_rx {
+                    early.insert(j, chunk);
+                    while let Some(chunk) = early.remove(&want) {
+                        want += 1;
+                        if seal {
+                            hasher.update(&chunk);
+                        }
+                        if hashed_tx.send(chunk).is_err() {
+                            return;
+                        }
                     }
                 }
             });
@@ -1460,13 +1485,19 @@ impl<'a> Tokenizer<'a> {
                 }
             };
             // `join` runs both sides at the same time when `par` is wider than one.
-            par.join(Box::new(merging), &mut || {
-                if let Some(h) = hashing.take() {
-                    par.join(Box::new(h), &mut writing);
+            let mut second = Some(second);
+            par.join(Box::new(first), &mut || {
+                if let Some(m) = second.take() {
+                    par.join(Box::new(m), &mut || {
+                        if let Some(h) = hashing.take() {
+                            par.join(Box::new(h), &mut writing);
+                        }
+                    });
                 }
             });
             written.map_err(io)?;
         } else {
+            let mut merge = Merge::new(&parts, &dropped, rec_size);
             let mut chunk = Vec::with_capacity(chunk_len);
             loop {
                 chunk.clear();
@@ -1531,6 +1562,54 @@ impl<'a> Tokenizer<'a> {
     }
 }
 
+/// `finish_in` splits the merge in at most this many ranges of references.
+const MAX_RANGES: usize = 1 << 12;
+
+/// The reference of record `i` of `part`, as a number (numeric order is byte order).
+fn reference_at(part: &PartOutput, rec_size: usize, i: usize) -> u128 {
+    let at = i * rec_size;
+    u128::from_be_bytes(part.records[at..at + TOKEN_LEN].try_into().expect("16"))
+}
+
+/// For `ranges` (a power of two) equal ranges of reference values: `bounds[j][p]` is the
+/// first record of part `p` (sorted by reference) whose reference is in range `j` or
+/// later; `bounds[ranges][p]` is the part's end. Range `j` of part `p` is
+/// `bounds[j][p]..bounds[j + 1][p]`.
+fn range_bounds(parts: &[PartOutput], rec_size: usize, ranges: usize) -> Vec<Vec<usize>> {
+    debug_assert!(ranges.is_power_of_two());
+    let bits = ranges.trailing_zeros();
+    (0..=ranges)
+        .map(|j| {
+            parts
+                .iter()
+                .map(|part| {
+                    let n = part.records.len() / rec_size;
+                    if j == ranges {
+                        return n;
+                    }
+                    // The range's first value (`bits` >= 1: two ranges at least).
+                    let low = (j as u128) << (128 - bits);
+                    partition_point(n, |i| reference_at(part, rec_size, i) < low)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The first `i` in `0..n` for which `before(i)` is false (`before` is true, then false).
+fn partition_point(n: usize, before: impl Fn(usize) -> bool) -> usize {
+    let (mut lo, mut hi) = (0, n);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if before(mid) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
 /// The k-way merge of sorted parts in [`Tokenizer::finish_with`], a chunk at a time.
 ///
 /// A tournament of losers: `tree[n]` (n >= 1) holds the part that lost the match at node
@@ -1543,6 +1622,8 @@ struct Merge<'p> {
     rec_size: usize,
     /// Next kept record of each part.
     at: Vec<usize>,
+    /// Where each part's records to merge end.
+    end: Vec<usize>,
     /// Per leaf: the reference of that record, or `None` when the part has no more (every
     /// padding leaf too).
     head: Vec<Option<u128>>,
@@ -1551,17 +1632,30 @@ struct Merge<'p> {
 
 impl<'p> Merge<'p> {
     fn new(parts: &'p [PartOutput], dropped: &'p [Vec<bool>], rec_size: usize) -> Merge<'p> {
+        let ends: Vec<usize> = parts.iter().map(|p| p.records.len() / rec_size).collect();
+        Merge::range(parts, dropped, rec_size, &vec![0; parts.len()], &ends)
+    }
+
+    /// The merge of records `from[p]..to[p]` of each part `p`.
+    fn range(
+        parts: &'p [PartOutput],
+        dropped: &'p [Vec<bool>],
+        rec_size: usize,
+        from: &[usize],
+        to: &[usize],
+    ) -> Merge<'p> {
         let leaves = parts.len().next_power_of_two();
         let mut m = Merge {
             parts,
             dropped,
             rec_size,
             at: vec![0; parts.len()],
+            end: to.to_vec(),
             head: vec![None; leaves],
             tree: vec![0; leaves],
         };
-        for p in 0..parts.len() {
-            m.advance(p, 0);
+        for (p, &i) in from.iter().enumerate() {
+            m.advance(p, i);
         }
         // The winners of the subtrees, bottom up; each match leaves its loser at its node.
         let mut winner = vec![0; 2 * leaves];
@@ -1591,15 +1685,11 @@ impl<'p> Merge<'p> {
 
     /// Moves part `p` to its first kept record at or after `i`.
     fn advance(&mut self, p: usize, mut i: usize) {
-        while self.dropped[p].get(i) == Some(&true) {
+        while i < self.end[p] && self.dropped[p][i] {
             i += 1;
         }
         self.at[p] = i;
-        let at = i * self.rec_size;
-        self.head[p] = self.parts[p]
-            .records
-            .get(at..at + TOKEN_LEN)
-            .map(|r| u128::from_be_bytes(r.try_into().expect("16")));
+        self.head[p] = (i < self.end[p]).then(|| reference_at(&self.parts[p], self.rec_size, i));
     }
 
     /// Appends records in reference order (the earlier part first on equal references)
@@ -1696,7 +1786,9 @@ mod tests {
 
     /// The merge gives the records of every part in (reference, part) order, skipping
     /// dropped ones, for any number of parts (padding leaves included), with equal
-    /// references across parts and parts that run out early or hold nothing.
+    /// references across parts and parts that run out early or hold nothing; so do the
+    /// merges of the ranges of `range_bounds` one after the other, with references on
+    /// and next to the ranges' bounds.
     #[test]
     fn merge_is_the_order_of_sorted_records() {
         let rec_size = TOKEN_LEN + 2;
@@ -1718,6 +1810,10 @@ mod tests {
                 let mut refs: Vec<u128> = (0..n)
                     .map(|_| match next() % 50 {
                         49 => u128::MAX,
+                        48 => 1 << 127,
+                        47 => (1 << 127) - 1,
+                        46 => 3 << 126,
+                        45 => (1 << 126) + 1,
                         r => r as u128,
                     })
                     .collect();
@@ -1760,6 +1856,15 @@ mod tests {
                     got.extend_from_slice(&buf);
                 }
                 assert!(got == want, "{k} parts, chunks of {chunk}");
+            }
+            for ranges in [2usize, 4, 64] {
+                let bounds = range_bounds(&parts, rec_size, ranges);
+                let mut got = Vec::new();
+                for j in 0..ranges {
+                    Merge::range(&parts, &dropped, rec_size, &bounds[j], &bounds[j + 1])
+                        .fill(&mut got, usize::MAX);
+                }
+                assert!(got == want, "{k} parts, {ranges} ranges");
             }
         }
     }
