@@ -1497,9 +1497,9 @@ fn bench_phase(phase: &str, dir: &Path) -> R {
 
 /// The machine's own speed, by work that does not depend on padan's code: SHA-256 of
 /// 64 MiB on one core and on every core at once (the `sha2` crate, SHA-NI where the CPU
-/// has it), and dependent reads at random places in 64 MiB (memory latency). This shared machine's speed changes
-/// from day to day (up to 2.4 times slower); these numbers say how fast it was during a
-/// run, so that runs of different days can be compared.
+/// has it), and dependent reads at random places in 64 MiB (memory latency). This shared
+/// machine's speed changes from day to day (up to 2.4 times slower); these numbers say
+/// how fast it was during a run, so that runs of different days can be compared.
 fn calibrate() {
     use sha2::{Digest, Sha256};
     let buf = vec![0x5au8; 64 << 20];

@@ -18,9 +18,9 @@
 //! time in `clear_page_erms` (then on huge pages), one core filling its buffers while the
 //! other mostly waited. After [`start_prefaulting`] (the CLI calls it for `compare`,
 //! whose large buffers are reserved at their final size and filled from the front while
-//! the other core only hashes), a thread asks the kernel to map each new block of [`PREFAULT`] bytes or more
-//! from its end backwards (`MADV_POPULATE_WRITE`, which leaves contents as they are), so
-//! that the two cores share the faults. A block freed or moved meanwhile is dropped from
+//! the other core only hashes), a thread asks the kernel to map each new block of
+//! [`PREFAULT`] bytes or more from its end backwards (`MADV_POPULATE_WRITE`, which leaves
+//! contents as they are), so that the two cores share the faults. A block freed or moved meanwhile is dropped from
 //! the work. Cold `bench-phase compare`, alternately: 1.27-1.56 s -> 1.19-1.24 s on huge
 //! pages; on 4 KiB pages a smaller gain (six runs each: 8.7-11.8M tokens/s, mean 10.9M,
 //! against 8.9-12.1M, mean 10.4M, without the thread).
