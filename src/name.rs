@@ -88,15 +88,20 @@ pub struct FoldCache {
 impl FoldCache {
     pub const MAX: usize = 1 << 16;
 
-    /// Appends the fold of `word` to `joined` (`scratch` is working space). Returns
+    /// Appends the fold of `word` to `joined` (`out` and `s` are working space). Returns
     /// whether the fold is a fixpoint of [`fold_pass`] (always, unless [`fold`]'s bound
     /// on its passes ever cut one short).
-    fn fold_onto(&mut self, word: &[u8], joined: &mut Vec<u8>, scratch: &mut [Vec<u8>; 2]) -> bool {
+    fn fold_onto(
+        &mut self,
+        word: &[u8],
+        joined: &mut Vec<u8>,
+        out: &mut Vec<u8>,
+        s: &mut Vec<u8>,
+    ) -> bool {
         if let Some((f, fixed)) = self.words.get(word) {
             joined.extend_from_slice(f);
             return *fixed;
         }
-        let [out, s] = scratch;
         fold(word, out, s);
         let fixed = is_folded(out);
         if self.words.len() < Self::MAX {
@@ -834,9 +839,7 @@ fn key_into<'a>(words: impl Iterator<Item = &'a str>, folds: &mut FoldCache, key
     let mut fixed = true;
     for w in words {
         let at = joined.len();
-        let mut scratch = [cur, next];
-        fixed &= folds.fold_onto(w.as_bytes(), &mut joined, &mut scratch);
-        [cur, next] = scratch;
+        fixed &= folds.fold_onto(w.as_bytes(), &mut joined, &mut cur, &mut next);
         if fixed && at > 0 && joined.len() > at + 1 && joined[at] == joined[at - 1] {
             // A letter doubled across the join (NUR RAHMA), the word longer than it. A
             // pass over the joined words keeps one of the two, and reads each with its

@@ -733,10 +733,7 @@ pub struct PartOutput {
 /// small bucket is sorted on its own.
 fn reference_order(records: &[u8], rec_size: usize) -> Vec<u32> {
     let n = records.len() / rec_size;
-    let full = |i: u32| {
-        let at = i as usize * rec_size;
-        u128::from_be_bytes(records[at..at + TOKEN_LEN].try_into().expect("16"))
-    };
+    let full = |i: u32| reference_at(records, rec_size, i as usize);
     // The reference's top 64 bits decide all but (almost) never.
     let hi: Vec<u64> = records
         .chunks_exact(rec_size)
@@ -1565,10 +1562,11 @@ impl<'a> Tokenizer<'a> {
 /// `finish_in` splits the merge in at most this many ranges of references.
 const MAX_RANGES: usize = 1 << 12;
 
-/// The reference of record `i` of `part`, as a number (numeric order is byte order).
-fn reference_at(part: &PartOutput, rec_size: usize, i: usize) -> u128 {
+/// The reference of record `i` of the `rec_size`-byte `records`, as a number (numeric
+/// order is byte order).
+fn reference_at(records: &[u8], rec_size: usize, i: usize) -> u128 {
     let at = i * rec_size;
-    u128::from_be_bytes(part.records[at..at + TOKEN_LEN].try_into().expect("16"))
+    u128::from_be_bytes(records[at..at + TOKEN_LEN].try_into().expect("16"))
 }
 
 /// For `ranges` (a power of two) equal ranges of reference values: `bounds[j][p]` is the
@@ -1589,7 +1587,7 @@ fn range_bounds(parts: &[PartOutput], rec_size: usize, ranges: usize) -> Vec<Vec
                     }
                     // The range's first value (`bits` >= 1: two ranges at least).
                     let low = (j as u128) << (128 - bits);
-                    partition_point(n, |i| reference_at(part, rec_size, i) < low)
+                    partition_point(n, |i| reference_at(&part.records, rec_size, i) < low)
                 })
                 .collect()
         })
@@ -1689,7 +1687,8 @@ impl<'p> Merge<'p> {
             i += 1;
         }
         self.at[p] = i;
-        self.head[p] = (i < self.end[p]).then(|| reference_at(&self.parts[p], self.rec_size, i));
+        self.head[p] =
+            (i < self.end[p]).then(|| reference_at(&self.parts[p].records, self.rec_size, i));
     }
 
     /// Appends records in reference order (the earlier part first on equal references)
