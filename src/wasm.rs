@@ -102,6 +102,9 @@ pub struct BlobReader {
     chunk: usize,
     buf: Vec<u8>,
     at: usize,
+    /// Called with each chunk's `ArrayBuffer` once it is copied in, and the chunk's offset
+    /// in the blob plus a base (see [`BlobReader::passing_chunks_to`]).
+    pass_on: Option<(Function, f64)>,
 }
 
 impl BlobReader {
@@ -122,7 +125,19 @@ impl BlobReader {
             chunk: chunk.max(1),
             buf: Vec::new(),
             at: 0,
+            pass_on: None,
         })
+    }
+
+    /// Hands each chunk read, once copied into wasm memory, to `f(array_buffer, offset)`,
+    /// `offset` being `base` plus the chunk's place in the blob (`base`: where the blob
+    /// starts in the file it was sliced from). The buffer is of no more use here, so `f`
+    /// may transfer it to another worker: a helper's part passes the bytes it read to the
+    /// worker that hashes the whole list, which then need not read them again. An
+    /// exception in `f` fails the read.
+    pub fn passing_chunks_to(mut self, f: Function, base: f64) -> BlobReader {
+        self.pass_on = Some((f, base));
+        self
     }
 
     /// Total size of the blob in bytes.
@@ -163,6 +178,10 @@ impl BlobReader {
                 io::ErrorKind::UnexpectedEof,
                 "berkas berubah atau terpotong saat dibaca",
             ));
+        }
+        if let Some((f, base)) = &self.pass_on {
+            f.call2(&JsValue::NULL, &ab, &JsValue::from_f64(base + self.pos))
+                .map_err(js_io_error)?;
         }
         self.pos += self.buf.len() as f64;
         Ok(())
@@ -1280,6 +1299,10 @@ pub fn tokenize_plan(
 
 /// One part, as the bytes of `PartOutput::to_bytes` (tokens: they stay in this browser).
 /// `start` comes from [`tokenize_plan`]; `next_start` is the next part's start, if any.
+/// With `chunks`, each chunk of the file read is handed to `chunks(array_buffer, offset)`
+/// after use, `offset` counted from the start of the file (see
+/// [`BlobReader::passing_chunks_to`]); together the parts' chunks hold every byte from
+/// the first part's start to the end of the file.
 #[wasm_bindgen]
 #[allow(clippy::too_many_arguments)]
 pub fn tokenize_part(
@@ -1290,6 +1313,7 @@ pub fn tokenize_part(
     start: f64,
     next_start: Option<f64>,
     progress: &Function,
+    chunks: Option<Function>,
 ) -> Result<Uint8Array, JsError> {
     let req = Req::parse(req)?;
     let secret = parse_secret(&req, key)?;
@@ -1307,7 +1331,10 @@ pub fn tokenize_part(
     let chunk = next_start.map_or(PART_CHUNK, |n| {
         PART_CHUNK.min((n - start) as usize + (64 << 10))
     });
-    let input = BlobReader::with_chunk(rest, chunk).map_err(js_err)?;
+    let mut input = BlobReader::with_chunk(rest, chunk).map_err(js_err)?;
+    if let Some(f) = chunks {
+        input = input.passing_chunks_to(f, start);
+    }
     let mut cb = progress_fn(progress, file.size());
     let part = t
         .run_part(start as u64, input, next_start.map(|n| n as u64), &mut cb)

@@ -1655,11 +1655,16 @@ async fn parts_flow() {
             assert_eq!(helpers.len(), 2, "{}: not two helpers: {g}", w["file"]);
             let taken: u64 = helpers.iter().map(|h| h.as_u64().expect("count")).sum();
             assert_eq!(taken, parts, "{}: parts lost or run twice: {g}", w["file"]);
-            // The list's digest for the receipt came from the helper that ran out of parts
-            // first (while this worker merged), not from this worker.
+            // The list's digest for the receipt came from a helper (while this worker
+            // merged), which hashed the chunks the parts had read, not the file read again.
             assert!(
                 g["hash_ms"].is_number(),
                 "{}: no helper hashed the list: {g}",
+                w["file"]
+            );
+            assert_eq!(
+                g["hashed"], "chunks",
+                "{}: the list was read again for its digest: {g}",
                 w["file"]
             );
             most_parts = most_parts.max(parts);
@@ -1749,7 +1754,7 @@ const [lists, done] = arguments;
     const file = new File([await get(l.file)], l.file);
     const r = await call(w, Object.assign({ op: 'tokenize', file, key, key_name: 'demo.key', party: l.party, parts: 2 }, gate));
     w.terminate();
-    out.push({ parts: r.timings.parts, helper_parts: (r.timings.helpers || []).map((h) => h.parts), hash_ms: r.timings.hash_ms, input_sha256: r.summary.input_sha256, sha256: hex(await crypto.subtle.digest('SHA-256', r.token_file)) });
+    out.push({ parts: r.timings.parts, helper_parts: (r.timings.helpers || []).map((h) => h.parts), hash_ms: r.timings.hash_ms, hashed: r.timings.hashed, input_sha256: r.summary.input_sha256, sha256: hex(await crypto.subtle.digest('SHA-256', r.token_file)) });
     files.push(new File([r.token_file], r.file_name));
   }
   const w = new Worker('worker.js', { type: 'module' });

@@ -83,6 +83,59 @@ fn small_reads_and_empty_blob() {
     assert_eq!(empty.read_to_end(&mut v).expect("read"), 0);
 }
 
+/// Chunks passed on (`BlobReader::passing_chunks_to`) are the bytes read, each once, at
+/// its offset plus the base, in order, whatever the chunk size; a function that throws
+/// fails the read.
+#[wasm_bindgen_test]
+fn passes_on_each_chunk_read_with_its_offset() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use wasm_bindgen::prelude::*;
+    let data = sample();
+    for chunk in [64, 1000, 4096, 1 << 20] {
+        type Seen = Vec<(f64, Vec<u8>)>;
+        let seen: Rc<RefCell<Seen>> = Rc::default();
+        let into = seen.clone();
+        let f = Closure::<dyn FnMut(js_sys::ArrayBuffer, f64)>::new(
+            move |b: js_sys::ArrayBuffer, at| {
+                into.borrow_mut()
+                    .push((at, js_sys::Uint8Array::new(&b).to_vec()));
+            },
+        );
+        let r = BlobReader::with_chunk(blob(&[&data]), chunk)
+            .expect("reader")
+            .passing_chunks_to(
+                f.as_ref().unchecked_ref::<js_sys::Function>().clone(),
+                1000.0,
+            );
+        let mut got = Vec::new();
+        let mut r = r;
+        r.read_to_end(&mut got).expect("read");
+        assert_eq!(got, data);
+        let seen = seen.borrow();
+        assert_eq!(seen.len(), data.len().div_ceil(chunk), "chunk {chunk}");
+        let mut at = 1000.0;
+        let mut joined = Vec::new();
+        for (offset, bytes) in seen.iter() {
+            assert_eq!(*offset, at, "chunk {chunk}");
+            assert!(bytes.len() <= chunk);
+            at += bytes.len() as f64;
+            joined.extend_from_slice(bytes);
+        }
+        assert_eq!(joined, data, "chunk {chunk}");
+    }
+    let throws = js_sys::Function::from(
+        Closure::<dyn FnMut()>::new(|| wasm_bindgen::throw_str("no room")).into_js_value(),
+    );
+    let mut r = BlobReader::with_chunk(blob(&[&data]), 100)
+        .expect("reader")
+        .passing_chunks_to(throws, 0.0);
+    let err = r
+        .read_to_end(&mut Vec::new())
+        .expect_err("the function threw");
+    assert!(err.to_string().contains("no room"), "{err}");
+}
+
 /// `token_file_digests` (the worker's fallback without WebCrypto): the SHA-256 of all but
 /// the last 32 bytes, then of the whole blob, also when the body ends inside a later
 /// 4 MiB read or the blob is shorter than 32 bytes.

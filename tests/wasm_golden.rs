@@ -240,11 +240,30 @@ fn two_parts(g: &Golden) {
     let key = || g.key.as_bytes().to_vec();
     let wf = g.workflow.as_bytes();
     for cut in [g.input.len() / 3, g.input.len() / 2, g.input.len() - 2] {
+        // The parts pass on the chunks they read (for the list's digest): together they
+        // make the whole input, every byte where it belongs.
+        let mut whole = vec![None::<u8>; g.input.len()];
+        let chunks = std::rc::Rc::new(std::cell::RefCell::new(Vec::<(f64, Vec<u8>)>::new()));
+        let into = chunks.clone();
+        let pass = wasm_bindgen::closure::Closure::<dyn FnMut(js_sys::ArrayBuffer, f64)>::new(
+            move |b: js_sys::ArrayBuffer, at| {
+                into.borrow_mut().push((at, Uint8Array::new(&b).to_vec()))
+            },
+        );
+        let pass = || Some(pass.as_ref().clone().into());
         let cut = cut as f64;
-        let p1 = padan::wasm::tokenize_part(&req, &blob, wf, key(), 0.0, Some(cut), &progress)
-            .unwrap_or_else(|_| panic!("part 1"));
-        let p2 = padan::wasm::tokenize_part(&req, &blob, wf, key(), cut, None, &progress)
+        let p1 =
+            padan::wasm::tokenize_part(&req, &blob, wf, key(), 0.0, Some(cut), &progress, pass())
+                .unwrap_or_else(|_| panic!("part 1"));
+        let p2 = padan::wasm::tokenize_part(&req, &blob, wf, key(), cut, None, &progress, pass())
             .unwrap_or_else(|_| panic!("part 2"));
+        for (at, bytes) in chunks.borrow().iter() {
+            for (i, &b) in bytes.iter().enumerate() {
+                whole[*at as usize + i] = Some(b);
+            }
+        }
+        let whole: Option<Vec<u8>> = whole.into_iter().collect();
+        assert_eq!(whole.as_deref(), Some(g.input.as_bytes()), "cut at {cut}");
         // Sealed here, and unsealed: the worker then writes the checksum (WebCrypto there,
         // sha2 here) into the 32 bytes left for it.
         for unsealed in [false, true] {

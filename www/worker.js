@@ -114,6 +114,49 @@ const nameOf = (x, fallback) => (x && typeof x.name === 'string' && x.name) || f
 // stream through wasm.
 const DIGEST_WHOLE_MAX = 256 << 20;
 
+// Gathers the chunks of `file` that helper workers read (tokenize_part's `pass_chunks`)
+// into one buffer, for `digestIn(helper)`: the file's SHA-256 (hex) by WebCrypto in that
+// (idle) helper, or null when it could not be had that way. The bytes no chunk brought
+// (the header before the first part) are read here. null where WebCrypto cannot hash the
+// file whole.
+function gatherer(file) {
+  if (file.size > DIGEST_WHOLE_MAX || !(self.crypto && self.crypto.subtle)) return null;
+  let bytes = new Uint8Array(file.size);
+  const spans = [];
+  return {
+    add(buf, at) {
+      const b = new Uint8Array(buf);
+      if (!bytes || at < 0 || at + b.length > bytes.length) {
+        bytes = null; // not this file's chunk: a bug; hash by reading the file instead
+        return;
+      }
+      bytes.set(b, at);
+      spans.push([at, at + b.length]);
+    },
+    // WebCrypto copies the bytes before it hashes them, on the calling thread: a helper
+    // does it, not this worker, which merges meanwhile.
+    async digestIn(helper) {
+      try {
+        if (!bytes) return null;
+        spans.sort((a, b) => a[0] - b[0]);
+        let at = 0;
+        const reader = new FileReaderSync();
+        for (const [s, e] of spans.concat([[bytes.length, bytes.length]])) {
+          if (s > at) bytes.set(new Uint8Array(reader.readAsArrayBuffer(file.slice(at, s))), at);
+          at = Math.max(at, e);
+        }
+        const b = bytes;
+        bytes = null;
+        return (await helperCall(helper, { id: -1, op: 'sha256_bytes', bytes: b }, () => {}, null, [b.buffer])).sha256;
+      } catch (_) {
+        return null;
+      } finally {
+        bytes = null;
+      }
+    },
+  };
+}
+
 // A token file's digests for `compare`: 64 bytes, the SHA-256 of its body (all but the
 // 32-byte checksum at its end; the core checks the checksum against it instead of hashing
 // the records in wasm) then of the whole file (for the receipt). null (the core hashes the
@@ -234,7 +277,9 @@ function takeHelpers(n) {
   return spares.splice(0, n);
 }
 
-function helperCall(w, msg, onProgress) {
+// `onChunk` takes the chunks of the list a helper's part passes on (tokenize_part);
+// `transfer` lists buffers moved to the helper with the message.
+function helperCall(w, msg, onProgress, onChunk, transfer) {
   return new Promise((resolve, reject) => {
     if (w.failed) {
       reject(new Error(w.failed));
@@ -243,6 +288,7 @@ function helperCall(w, msg, onProgress) {
     w.onmessage = (ev) => {
       const r = ev.data;
       if (r.type === 'progress') onProgress(r);
+      else if (r.type === 'chunk' && onChunk) onChunk(r);
       else if (r.type === 'done') resolve(Object.assign(r.result, { wasm_memory: r.wasm_memory }));
       else reject(new Error(r.message));
     };
@@ -250,7 +296,7 @@ function helperCall(w, msg, onProgress) {
       if (e.preventDefault) e.preventDefault();
       reject(new Error(e.message || 'helper worker failed'));
     };
-    w.postMessage(msg);
+    w.postMessage(msg, transfer || []);
   });
 }
 
@@ -278,16 +324,19 @@ async function tokenizeInPartsOrFail(id, file, r, workflow, key, workers) {
     const post = progressFor(id);
     const results = new Array(starts.length);
     let next = 0;
-    // The whole input's SHA-256 for the receipt: hashing it beside the helpers would take
-    // a core from them (reading the file once more costs about as much as the hash), so the
-    // first helper to run out of parts hashes it, beside the other helpers' last (small)
-    // parts and this worker's merge, when a core would otherwise sit idle.
+    // The whole input's SHA-256 for the receipt. The helpers pass on the chunks of the list
+    // they read, and they are gathered here, so that WebCrypto can hash the list without
+    // reading it once more (a read costs about as much as the hash). Where that cannot be
+    // (a list above DIGEST_WHOLE_MAX, no WebCrypto), the first helper to run out of parts
+    // hashes it, beside the other helpers' last (small) parts and this worker's merge.
+    const whole = gatherer(file);
     let hashing = null;
     const hashIn = (helper) => {
       const t = performance.now();
       hashing = helperCall(helper, { id: -1, op: 'sha256_file', file }, () => {})
         .then((x) => {
           timings.hash_ms = performance.now() - t;
+          timings.hashed = 'file';
           return x.sha256;
         })
         .catch(() => null);
@@ -299,17 +348,18 @@ async function tokenizeInPartsOrFail(id, file, r, workflow, key, workers) {
         const x = await helperCall(helper, {
           id: i, op: 'tokenize_part', req: r, file, workflow, key, start,
           next_start: i + 1 < starts.length ? starts[i + 1] : null,
+          pass_chunks: !!whole,
         }, (p) => {
           seen[i] = [p.rows, Math.max(0, p.bytes - start)];
           post(seen.reduce((a, y) => a + y[0], 0), seen.reduce((a, y) => a + y[1], 0), file.size);
-        });
+        }, whole && ((c) => whole.add(c.buf, c.at)));
         results[i] = x.part;
         done.parts += 1;
         done.ms += x.timings.ms;
         done.read_ms += x.timings.read_ms;
         done.wasm_memory = Math.max(done.wasm_memory, x.wasm_memory);
       }
-      if (!hashing) hashIn(helper);
+      if (!hashing && !whole) hashIn(helper);
       return done;
     })());
     let done;
@@ -321,6 +371,15 @@ async function tokenizeInPartsOrFail(id, file, r, workflow, key, workers) {
     timings.helpers = done.map(({ parts, ms, read_ms }) => ({ parts, ms, read_ms }));
     timings.parts_done_ms = performance.now() - t0;
     helperMemory = done.map((x) => x.wasm_memory);
+    if (whole) {
+      // Started before the merge below, in an idle helper.
+      const t = performance.now();
+      hashing = whole.digestIn(helpers[0]).then((x) => {
+        timings.hash_ms = performance.now() - t;
+        if (x) timings.hashed = 'chunks';
+        return x;
+      });
+    }
     const t = performance.now();
     // The token file's checksum by WebCrypto (wasm leaves its last 32 bytes to us).
     const subtle = self.crypto && self.crypto.subtle;
@@ -504,8 +563,10 @@ const OPS = {
     try {
       const t0 = performance.now();
       padan.take_read_ms();
+      // The chunks read go to the worker that hashes the list (moved, not copied).
+      const pass = m.pass_chunks ? (buf, at) => self.postMessage({ id: m.id, type: 'chunk', buf, at }, [buf]) : undefined;
       const part = padan.tokenize_part(m.req, m.file, m.workflow, m.key, m.start,
-        m.next_start === null ? undefined : m.next_start, progressFor(m.id));
+        m.next_start === null ? undefined : m.next_start, progressFor(m.id), pass);
       const timings = { ms: performance.now() - t0, read_ms: padan.take_read_ms() };
       return [{ part, timings }, [part.buffer]];
     } finally {
@@ -516,6 +577,10 @@ const OPS = {
   // tokenizeInPartsOrFail).
   async sha256_file(m) {
     return [{ sha256: await sha256File(m.file) }, []];
+  },
+  // Internal: the same for a list gathered from the chunks its parts read (gatherer).
+  async sha256_bytes(m) {
+    return [{ sha256: await sha256Bytes(m.bytes) }, []];
   },
   // Internal: the digests of token files (see tokenFileDigests), in a helper worker while
   // `compare` runs in this one: WebCrypto hashes on its own thread meanwhile, and one file
