@@ -63,18 +63,85 @@ impl RawRecord {
         }
     }
 
-    /// The record of one unquoted line (without its `\n`).
-    fn set_line(&mut self, line: &[u8], delimiter: u8) {
-        self.bytes.clear();
-        self.bytes.extend_from_slice(line);
+    /// The record of the line at the start of `avail`, when the line holds no quote
+    /// character: one pass (eight bytes at a time) finds its end and its delimiters.
+    /// Nothing of use is left in `self` for any other outcome.
+    fn set_line(&mut self, avail: &[u8], delimiter: u8) -> Line {
         self.ranges.clear();
-        let mut start = 0;
-        for d in memchr::memchr_iter(delimiter, line) {
-            self.ranges.push(start..d);
-            start = d + 1;
-        }
-        self.ranges.push(start..line.len());
+        let line = match scan_line(avail, delimiter, &mut self.ranges) {
+            Line::Plain(n) => n,
+            other => return other,
+        };
+        self.bytes.clear();
+        self.bytes.extend_from_slice(&avail[..line]);
+        Line::Plain(line)
     }
+}
+
+/// What [`scan_line`] found at the start of a buffer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Line {
+    /// A line of this many bytes (its `\n` not counted) without a quote character.
+    Plain(usize),
+    /// A quote character before the first `\n`.
+    Quoted,
+    /// Neither a `\n` nor a quote character.
+    Open,
+}
+
+/// Bytes of `w` equal to `b`: `0x80` in those bytes of the result, 0 in the others (no
+/// false positives: the classic carry-free test).
+fn bytes_equal(w: u64, b: u8) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let x = w ^ (u64::from(b) * 0x0101_0101_0101_0101);
+    !(((x & LOW7) + LOW7) | x | LOW7)
+}
+
+/// Finds the first `\n` or quote character of `avail`, and pushes to `ranges` the fields
+/// (ranges between delimiters) of the line before it when it is a `\n`.
+fn scan_line(avail: &[u8], delimiter: u8, ranges: &mut Vec<Range<usize>>) -> Line {
+    let mut start = 0;
+    let mut base = 0;
+    let mut words = avail.chunks_exact(8);
+    for word in &mut words {
+        let w = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+        let stop = bytes_equal(w, b'\n') | bytes_equal(w, b'"');
+        let mut delims = bytes_equal(w, delimiter);
+        if stop != 0 {
+            // Only the delimiters before the first stop.
+            delims &= (stop & stop.wrapping_neg()) - 1;
+        }
+        while delims != 0 {
+            let d = base + (delims.trailing_zeros() / 8) as usize;
+            ranges.push(start..d);
+            start = d + 1;
+            delims &= delims - 1;
+        }
+        if stop != 0 {
+            let at = base + (stop.trailing_zeros() / 8) as usize;
+            return end_at(avail, at, start, ranges);
+        }
+        base += 8;
+    }
+    for (i, &b) in words.remainder().iter().enumerate() {
+        let at = base + i;
+        if b == b'\n' || b == b'"' {
+            return end_at(avail, at, start, ranges);
+        }
+        if b == delimiter {
+            ranges.push(start..at);
+            start = at + 1;
+        }
+    }
+    Line::Open
+}
+
+fn end_at(avail: &[u8], at: usize, start: usize, ranges: &mut Vec<Range<usize>>) -> Line {
+    if avail[at] == b'"' {
+        return Line::Quoted;
+    }
+    ranges.push(start..at);
+    Line::Plain(at)
 }
 
 impl std::ops::Index<usize> for RawRecord {
@@ -100,6 +167,9 @@ pub struct Records<R> {
     line: u64,
     /// Where the last record's reading began (before blank lines skipped).
     start: (u64, u64),
+    /// The last record was one line without a quote character (so without line breaks
+    /// in its fields).
+    plain: bool,
     /// The parser's field ends (quoted records).
     ends: Vec<usize>,
 }
@@ -120,6 +190,7 @@ impl<R: Read> Records<R> {
             byte: 0,
             line: 1,
             start: (0, 1),
+            plain: false,
             ends: vec![0; 64],
         }
     }
@@ -146,6 +217,12 @@ impl<R: Read> Records<R> {
     /// included.
     pub fn record_start(&self) -> (u64, u64) {
         self.start
+    }
+
+    /// The last record read was one line without a quote character: its fields hold no
+    /// line break.
+    pub fn last_was_plain(&self) -> bool {
+        self.plain
     }
 
     /// Moves the unread bytes to the front and reads more after them; 0 at the end.
@@ -175,23 +252,23 @@ impl<R: Read> Records<R> {
         self.start = (self.byte, self.line);
         loop {
             let avail = &self.buf[self.pos..self.end];
-            match memchr::memchr(b'\n', avail) {
-                Some(0) => {
+            match rec.set_line(avail, self.delimiter) {
+                Line::Plain(0) => {
                     // A blank line before a record, skipped as the parser skips it.
                     self.pos += 1;
                     self.byte += 1;
                     self.line += 1;
                 }
-                Some(i) if memchr::memchr(b'"', &avail[..i]).is_none() => {
-                    rec.set_line(&avail[..i], self.delimiter);
+                Line::Plain(i) => {
                     self.pos += i + 1;
                     self.byte += i as u64 + 1;
                     self.line += 1;
+                    self.plain = true;
                     return Ok(true);
                 }
-                Some(_) => break,
-                None if self.eof || avail.len() == self.buf.len() => break,
-                None => {
+                Line::Quoted => break,
+                Line::Open if self.eof || avail.len() == self.buf.len() => break,
+                Line::Open => {
                     self.fill()?;
                 }
             }
@@ -201,6 +278,7 @@ impl<R: Read> Records<R> {
 
     /// One record through `csv_core`, from the start of a record.
     fn read_quoted(&mut self, rec: &mut RawRecord) -> io::Result<bool> {
+        self.plain = false;
         rec.bytes.clear();
         rec.bytes.resize(rec.bytes.capacity().max(256), 0);
         let (mut outlen, mut endlen) = (0, 0);
@@ -327,17 +405,48 @@ mod tests {
         assert_eq!(by_records(&d, b',', 64), by_csv(&d, b','));
     }
 
+    #[test]
+    fn bytes_equal_marks_exactly_the_equal_bytes() {
+        for b in 0..=255u8 {
+            for fill in [
+                0u8,
+                0x7f,
+                0x80,
+                0xff,
+                b.wrapping_add(1),
+                b.wrapping_sub(1),
+                b ^ 0x80,
+            ] {
+                for at in 0..8 {
+                    let mut word = [fill; 8];
+                    word[at] = b;
+                    let w = u64::from_le_bytes(word);
+                    let want = (0..8)
+                        .filter(|&i| word[i] == b)
+                        .fold(0u64, |m, i| m | 0x80 << (8 * i));
+                    assert_eq!(
+                        bytes_equal(w, b),
+                        want,
+                        "byte {b:#x} at {at} among {fill:#x}"
+                    );
+                }
+            }
+        }
+    }
+
     proptest! {
         #[test]
         fn any_input_splits_like_the_csv_crate(
             d in proptest::collection::vec(
-                prop_oneof![Just(b'a'), Just(b','), Just(b';'), Just(b'"'), Just(b'\n'), Just(b'\r'), any::<u8>()],
+                prop_oneof![
+                    Just(b'a'), Just(b','), Just(b';'), Just(b'|'), Just(b'\t'), Just(b'"'),
+                    Just(b'\n'), Just(b'\r'), any::<u8>()
+                ],
                 0..400,
             ),
             cap in 64usize..200,
-            semi in any::<bool>(),
+            delim in prop_oneof![Just(b','), Just(b';'), Just(b'|'), Just(b'\t')],
         ) {
-            let delim = if semi { b';' } else { b',' };
             prop_assert_eq!(by_records(&d, delim, cap), by_csv(&d, delim));
         }
     }

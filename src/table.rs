@@ -470,7 +470,11 @@ impl<R: Read> TableReader<R> {
             let (b0, l0) = self.rdr.record_start();
             // Quoted line breaks (a line without quotes has none).
             let bytes = self.record.bytes();
-            let inner = memchr::memchr_iter(b'\n', bytes).count() as u64;
+            let inner = if self.rdr.last_was_plain() {
+                0
+            } else {
+                memchr::memchr_iter(b'\n', bytes).count() as u64
+            };
             let src = self.rdr.get_ref();
             let unterminated = src.eof && bytes.last() == Some(&b'\n') && src.tail != *b"\"\n";
             let ends = inner + u64::from(!unterminated);
