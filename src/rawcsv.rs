@@ -3,11 +3,12 @@
 //!
 //! Such a line (nearly every line of a real list) is one record: its fields are exactly the
 //! pieces between delimiters, which is what `csv_core` would give too, so it is split
-//! directly (SIMD searches for `\n`, `"` and the delimiter) instead of byte by byte through
-//! the parser's state machine. A line with a quote, or one longer than the buffer, goes
-//! through `csv_core` as a whole record (which may span lines). Both paths keep the
-//! parser's conventions: records end at `\n` only, `\r` is data, and blank lines (`\n`
-//! alone) before a record are skipped, one byte and one line each.
+//! directly (`scan_line`: one pass of 16-byte SIMD compares finds the line's end, a quote
+//! and the delimiters) instead of byte by byte through the parser's state machine. A line
+//! with a quote, or one longer than the buffer, goes through `csv_core` as a whole record
+//! (which may span lines). Both paths keep the parser's conventions: records end at `\n`
+//! only, `\r` is data, and blank lines (`\n` alone) before a record are skipped, one byte
+//! and one line each.
 
 use std::io::{self, Read};
 use std::ops::Range;
