@@ -239,6 +239,15 @@ enum WorkflowCmd {
 }
 
 fn main() -> ExitCode {
+    // Output piped into a reader that stops early (`padan check ... | head`) ends padan
+    // quietly, as it ends other command-line tools, instead of a panic on the first write
+    // after. Output files are not at stake: each is written to a temporary file and put in
+    // place whole, and the summaries are printed after that.
+    #[cfg(unix)]
+    // SAFETY: sets the default action of one signal before any other thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     match run(cli.cmd) {
         Ok(()) => ExitCode::SUCCESS,

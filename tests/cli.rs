@@ -454,3 +454,24 @@ fn invalid_workflow_is_refused_with_reason() {
     let err = fails(&padan(&["workflow", "check", "bad.json"], p));
     assert!(err.contains("bad.json") && err.contains("baris 1"), "{err}");
 }
+
+/// Output piped into a reader that is gone (`padan ... | head`) ends padan quietly, as
+/// it ends other tools: no panic message, no abort.
+#[cfg(unix)]
+#[test]
+fn a_closed_stdout_pipe_ends_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    // The reading end is closed before padan starts: its first write finds no reader.
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_padan"))
+        .args(["workflow", "example"])
+        .stdout(writer)
+        .output()
+        .expect("padan runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+    // Ended by SIGPIPE (13), the default action, not by SIGABRT or an error code.
+    assert_eq!(out.status.signal(), Some(13), "{:?}", out.status);
+}
