@@ -65,8 +65,8 @@ impl RawRecord {
     }
 
     /// The record of the line at the start of `avail`, when the line holds no quote
-    /// character: one pass (eight bytes at a time) finds its end and its delimiters.
-    /// Nothing of use is left in `self` for any other outcome.
+    /// character: one pass ([`scan_line`]) finds its end and its delimiters. Nothing of
+    /// use is left in `self` for any other outcome.
     fn set_line(&mut self, avail: &[u8], delimiter: u8) -> Line {
         self.ranges.clear();
         let line = match scan_line(avail, delimiter, &mut self.ranges) {
