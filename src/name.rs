@@ -34,14 +34,15 @@ pub enum NameError {
 ///    dots and spaces (`S. Pd` = `S.PD` = `SPD`). A name that is only titles keeps them.
 /// 5. Variants are unified (`MOCH` -> `MUHAMMAD`, `ABD` -> `ABDUL`, `ACHMAD` -> `AHMAD`).
 ///
-/// The key folds the display form further, each word and then the words joined without spaces,
-/// until nothing changes: old spelling (DJ->J, TJ->C, NJ->NY, SJ->SY first, then CH->KH,
-/// OE->U), an H after K, D, T, S, G, P, B dropped (KHOLIFAH = HOLIFAH, RAMADHAN = RAMADAN),
-/// Sundanese and common variation (F, V->P; Z->J; Q->K; AE->AI), ABDUL assimilated before
-/// T, D, R, J, S, N (ABDUL RAHMAN = ABDURRAHMAN), doubled letters collapsed, a final Y read
-/// as I and a final H dropped (RIZKY = RIZKI, FATIMAH = FATIMA). Folding the joined words
-/// can cross a word boundary (MUHAMMAD DJUANDA -> MUHAMAJUANDA); every spelling of the name
-/// crosses it the same way. The key is a fixpoint: `normalize_name(&key)` gives `key` again.
+/// The key folds the display form ([`display_name`]) further, each word and then the words
+/// joined without spaces, until nothing changes: old spelling (DJ->J, TJ->C, NJ->NY, SJ->SY
+/// first, then CH->KH, OE->U), an H after K, D, T, S, G, P, B dropped (KHOLIFAH = HOLIFAH,
+/// RAMADHAN = RAMADAN), Sundanese and common variation (F, V->P; Z->J; Q->K; AE->AI), ABDUL
+/// assimilated before T, D, R, J, S, N (ABDUL RAHMAN = ABDURRAHMAN), doubled letters
+/// collapsed, a final Y read as I and a final H dropped (RIZKY = RIZKI, FATIMAH = FATIMA).
+/// Folding the joined words can cross a word boundary (MUHAMMAD DJUANDA -> MUHAMAJUANDA);
+/// every spelling of the name crosses it the same way. The key is a fixpoint:
+/// `normalize_name(&key)` gives `key` again.
 ///
 /// Ambiguous words, and what this function decides:
 /// - `H`, `HJ` at the start followed by another word: Haji, removed. Elsewhere `H` is an
