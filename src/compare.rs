@@ -237,6 +237,28 @@ impl UnionFind {
     /// The longest chain [`UnionFind::roots`] walks without path halving.
     const SHORT: usize = 64;
 
+    /// Links the records of one group of the strongest key (which refuses no link) when
+    /// each is still the root of its cluster, as every record is before the strongest key's
+    /// groups (a record is in one group per key): the first becomes the root of them all,
+    /// with no search. Returns the links made, or `None` (and changes nothing) when a
+    /// record is not a root; [`UnionFind::link_group`] links such a group.
+    fn link_roots(&mut self, group: &[u32]) -> Option<u64> {
+        let (&first, rest) = group.split_first()?;
+        if group.iter().any(|&x| self.parent[x as usize] != x) {
+            return None;
+        }
+        let (mut links, mut mask) = (0, self.mask[first as usize]);
+        for &x in rest {
+            if x != first && self.parent[x as usize] == x {
+                self.parent[x as usize] = first;
+                mask |= self.mask[x as usize];
+                links += 1;
+            }
+        }
+        self.mask[first as usize] = mask;
+        Some(links)
+    }
+
     /// Links the records of one group of equal key-`i` tokens, in order, refusing links
     /// between clusters that both hold a token of a key in `stronger`. Returns the links
     /// made and the links refused.
@@ -276,7 +298,7 @@ impl UnionFind {
 
 /// How many records ahead the loops over records ask for a record's parent or cluster
 /// (they go through the records in order; parents and clusters are all over memory), and
-/// the passes over the groups for a later group member's parent or root.
+/// the pass over the groups for later group members' parents.
 const AHEAD: usize = 16;
 
 /// Where `link` gets the groups of equal tokens of each match key from.
@@ -284,7 +306,7 @@ trait GroupSource {
     /// Calls `f` with every group of key `key` (records sharing one token, two or more),
     /// in token order, the records of a group in record order, and the records of the
     /// groups after it as far as the source knows them (possibly none): `link` asks for
-    /// their data ahead. Called twice per key.
+    /// their data ahead. Called once per key.
     fn groups(&mut self, key: usize, f: &mut dyn FnMut(&[u32], &[u32])) -> Result<()>;
     /// The groups of key `key` are no longer needed.
     fn done(&mut self, key: usize) -> Result<()>;
@@ -1151,7 +1173,7 @@ struct JoinedGroups<'s> {
 
 impl GroupSource for JoinedGroups<'_> {
     fn groups(&mut self, key: usize, f: &mut dyn FnMut(&[u32], &[u32])) -> Result<()> {
-        // Counted on the first pass: `link` throws its state away on an error, so a
+        // Counted as they are read: `link` throws its state away on an error, so a
         // merged group it has already seen does no harm.
         if self.checked[key] {
             return self.sorted.groups(key, f);
@@ -1257,6 +1279,98 @@ pub fn join_tokens(
     ))
 }
 
+/// The people (clusters) of a comparison, counted.
+struct People {
+    /// People per list.
+    per_list: Vec<u64>,
+    /// People per combination of lists (a mask of lists).
+    combos: BTreeMap<u64, u64>,
+    /// `pair[a * np + b]` (`a < b`): people in lists `a` and `b`.
+    pair: Vec<u64>,
+    total: u64,
+}
+
+impl People {
+    /// Up to this many lists, the combinations are counted in an array (2^lists of them).
+    const DENSE: usize = 12;
+
+    fn new(np: usize) -> People {
+        People {
+            per_list: vec![0; np],
+            combos: BTreeMap::new(),
+            pair: vec![0; np * np],
+            total: 0,
+        }
+    }
+
+    /// The people whose root is in `roots`.
+    fn count(
+        cluster: &[[u64; 2]],
+        root: &[u32],
+        roots: std::ops::Range<usize>,
+        np: usize,
+    ) -> People {
+        let mut p = People::new(np);
+        let mut dense = vec![0u64; if np <= Self::DENSE { 1 << np } else { 0 }];
+        // Without the array: runs of equal masks are common (people in one list only).
+        let mut last: Option<(u64, u64)> = None;
+        for r in roots {
+            if root[r] != r as u32 {
+                continue;
+            }
+            let m = cluster[r][0];
+            p.total += 1;
+            match dense.get_mut(m as usize) {
+                Some(c) => *c += 1,
+                None => match &mut last {
+                    Some((lm, c)) if *lm == m => *c += 1,
+                    _ => {
+                        if let Some((lm, c)) = last {
+                            *p.combos.entry(lm).or_default() += c;
+                        }
+                        last = Some((m, 1));
+                    }
+                },
+            }
+            let mut ma = m;
+            while ma != 0 {
+                let a = ma.trailing_zeros() as usize;
+                ma &= ma - 1;
+                p.per_list[a] += 1;
+                let mut mb = ma;
+                while mb != 0 {
+                    let b = mb.trailing_zeros() as usize;
+                    mb &= mb - 1;
+                    p.pair[a * np + b] += 1;
+                }
+            }
+        }
+        if let Some((lm, c)) = last {
+            *p.combos.entry(lm).or_default() += c;
+        }
+        for (m, &c) in dense.iter().enumerate() {
+            if c > 0 {
+                *p.combos.entry(m as u64).or_default() += c;
+            }
+        }
+        p
+    }
+
+    fn add(mut self, other: People) -> People {
+        for (a, b) in self.per_list.iter_mut().zip(&other.per_list) {
+            *a += b;
+        }
+        for (a, b) in self.pair.iter_mut().zip(&other.pair) {
+            *a += b;
+        }
+        for (m, c) in other.combos {
+            *self.combos.entry(m).or_default() += c;
+        }
+        self.total += other.total;
+        self
+    }
+}
+
 const STRONG: u8 = 1;
 const CONFLICT: u8 = 2;
 
@@ -1278,18 +1392,50 @@ fn link(
     let mut links = vec![0u64; nk];
     let mut conflicts = vec![0u64; nk];
     // Key by key, strongest first: the groups of equal tokens, linked in token order.
+    // Each group's flags are known as soon as it is linked, so the groups are read once:
+    // - A group with a refused link is a conflict to verify, every record in it: it spans
+    //   two clusters for good (a cluster's masks only grow, so a refused link is refused
+    //   again, by this key or a weaker one), and a group without one ends in one cluster.
+    // - Key 0 refuses nothing (no key is stronger), so each of its groups ends in one
+    //   cluster: a record is linked by the strongest key when its key-0 group holds
+    //   another list's record.
+    let mut flags = vec![0u8; n];
+    let party = &l.party;
     let mut roots: Vec<u32> = Vec::new();
     for i in 0..nk {
         let stronger: u8 = (1u8 << i) - 1;
         let (mut a, mut b) = (0, 0);
         groups.groups(i, &mut |group, rest| {
-            if let Some(&y) = rest.get(AHEAD) {
+            // As many records ahead as this group has: every record is asked for once.
+            for &y in rest.iter().skip(AHEAD).take(group.len()) {
                 crate::runs::prefetch(&uf.parent, y as usize);
+                if i == 0 {
+                    crate::runs::prefetch(party, y as usize);
+                }
             }
-            let (x, y) = uf.link_group(group, stronger, &mut roots);
+            let (x, y) = match i {
+                0 => match uf.link_roots(group) {
+                    Some(x) => (x, 0),
+                    None => uf.link_group(group, stronger, &mut roots),
+                },
+                _ => uf.link_group(group, stronger, &mut roots),
+            };
+            let mut flag = if y > 0 { CONFLICT } else { 0 };
+            if i == 0 {
+                let p0 = party[group[0] as usize];
+                if group.iter().any(|&x| party[x as usize] != p0) {
+                    flag |= STRONG;
+                }
+            }
+            if flag != 0 {
+                for &x in group {
+                    flags[x as usize] |= flag;
+                }
+            }
             a += x;
             b += y;
         })?;
+        groups.done(i)?;
         links[i] = a;
         conflicts[i] = b;
         progress(((i + 1) * n) as u64);
@@ -1303,110 +1449,35 @@ fn link(
     drop(l.masks);
     let root = uf.roots(par);
 
-    // A group of equal tokens that spans more than one cluster holds a refused link: every
-    // record in it is a conflict to verify (a cluster's masks only grow, so a refused link
-    // is never made later by a weaker key). A record is linked by the strongest key when
-    // its key-0 group holds another party's record of its cluster.
-    let mut flags = uf.mask;
-    flags.fill(0);
-    // Per cluster (at its root): the parties in it and the parties in it twice, and the
-    // counts of people; on another core when lent one, while this one reads the groups
-    // again for the records' flags.
+    // Per cluster (at its root): the lists in it and the lists in it twice.
     let np = parties.len();
-    let (party, root_of) = (&l.party, &root);
-    let per_cluster = move || {
-        let (l_party, root) = (party, root_of);
-        let mut cluster: Vec<[u64; 2]> = vec![[0, 0]; n];
-        let mut records_per_list = vec![0u64; np];
-        for x in 0..n {
-            crate::runs::prefetch_via(&cluster, root, x + AHEAD);
-            let (bit, c) = (1u64 << l_party[x], &mut cluster[root[x] as usize]);
-            records_per_list[l_party[x] as usize] += 1;
-            c[1] |= c[0] & bit;
-            c[0] |= bit;
-        }
-        let mut people_per_list = vec![0u64; np];
-        let mut combos: BTreeMap<u64, u64> = BTreeMap::new();
-        let mut pair = vec![0u64; np * np];
-        let mut people_total = 0u64;
-        let mut last: Option<(u64, u64)> = None;
-        for r in 0..n {
-            if root[r] != r as u32 {
-                continue;
-            }
-            let m = cluster[r][0];
-            people_total += 1;
-            // Runs of equal masks are common (people in one list only).
-            match &mut last {
-                Some((lm, c)) if *lm == m => *c += 1,
-                _ => {
-                    if let Some((lm, c)) = last {
-                        *combos.entry(lm).or_default() += c;
-                    }
-                    last = Some((m, 1));
-                }
-            }
-            let mut ma = m;
-            while ma != 0 {
-                let a = ma.trailing_zeros() as usize;
-                ma &= ma - 1;
-                people_per_list[a] += 1;
-                let mut mb = ma;
-                while mb != 0 {
-                    let b = mb.trailing_zeros() as usize;
-                    mb &= mb - 1;
-                    pair[a * np + b] += 1;
-                }
-            }
-        }
-        if let Some((lm, c)) = last {
-            *combos.entry(lm).or_default() += c;
-        }
-        (
-            cluster,
-            records_per_list,
-            people_per_list,
-            combos,
-            pair,
-            people_total,
-        )
-    };
-    let mut counted = None;
-    let mut flagged = Ok(());
-    par.join(Box::new(|| counted = Some(per_cluster())), &mut || {
-        flagged = (|| -> Result<()> {
-            for i in 0..nk {
-                groups.groups(i, &mut |group, rest| {
-                    if let Some(&y) = rest.get(AHEAD) {
-                        crate::runs::prefetch(&root, y as usize);
-                        crate::runs::prefetch(&flags, y as usize);
-                    }
-                    let r0 = root[group[0] as usize];
-                    if group.iter().any(|&x| root[x as usize] != r0) {
-                        for &x in group {
-                            flags[x as usize] |= CONFLICT;
-                        }
-                    }
-                    if i == 0 {
-                        for &x in group {
-                            let (px, rx) = (l.party[x as usize], root[x as usize]);
-                            if group
-                                .iter()
-                                .any(|&y| l.party[y as usize] != px && root[y as usize] == rx)
-                            {
-                                flags[x as usize] |= STRONG;
-                            }
-                        }
-                    }
-                })?;
-                groups.done(i)?;
-            }
-            Ok(())
-        })();
-    });
-    flagged?;
-    let (mut cluster, records_per_list, people_per_list, combos, pair, people_total) =
-        counted.expect("joined");
+    let mut cluster: Vec<[u64; 2]> = vec![[0, 0]; n];
+    let mut records_per_list = vec![0u64; np];
+    for x in 0..n {
+        crate::runs::prefetch_via(&cluster, &root, x + AHEAD);
+        let (bit, c) = (1u64 << l.party[x], &mut cluster[root[x] as usize]);
+        records_per_list[l.party[x] as usize] += 1;
+        c[1] |= c[0] & bit;
+        c[0] |= bit;
+    }
+    // The people, counted over the roots in parts on the lent cores.
+    let step = n.div_ceil(par.width().max(1)).max(1);
+    let parts: Vec<std::ops::Range<usize>> =
+        (0..n).step_by(step).map(|s| s..(s + step).min(n)).collect();
+    let people = crate::par::map(
+        par,
+        &parts,
+        |r| r.len() as u64,
+        |r| People::count(&cluster, &root, r.clone(), np),
+    )
+    .into_iter()
+    .fold(People::new(np), People::add);
+    let People {
+        per_list: people_per_list,
+        combos,
+        pair,
+        total: people_total,
+    } = people;
 
     // Fuzzy matching: verification links between clusters, never merged into them.
     let mut verify: BTreeMap<u32, (Verify, u64)> = BTreeMap::new();
@@ -2542,6 +2613,171 @@ mod tests {
             let want = run(&records);
             let out = sorted_link(loaded(&records), budget * crate::runs::ENTRY_MEMORY / 8, fan_in);
             assert_same(&out, &want, "proptest");
+        }
+    }
+
+    /// Statuses (by record) and people of `records` computed the way `link` did until
+    /// the fourteenth session: every group linked by `link_group`, then a second pass
+    /// over the groups with the final roots (a group spanning two clusters is a conflict;
+    /// a record is linked by the strongest key when its key-0 group holds another list's
+    /// record of its cluster).
+    fn two_pass(records: &[(u8, [u128; 3])]) -> (Vec<Status>, u64) {
+        let l = loaded(records);
+        let n = records.len();
+        let groups = reference::groups(&l);
+        let mut uf = UnionFind {
+            parent: (0..n as u32).collect(),
+            mask: l.masks.clone(),
+        };
+        let mut roots = Vec::new();
+        for (i, g) in groups.iter().enumerate() {
+            for group in g.iter() {
+                uf.link_group(group, (1u8 << i) - 1, &mut roots);
+            }
+        }
+        let root: Vec<usize> = (0..n as u32).map(|x| uf.find(x) as usize).collect();
+        let mut flags = vec![0u8; n];
+        for (i, g) in groups.iter().enumerate() {
+            for group in g.iter() {
+                let group: Vec<usize> = group.iter().map(|&x| x as usize).collect();
+                if group.iter().any(|&x| root[x] != root[group[0]]) {
+                    for &x in &group {
+                        flags[x] |= CONFLICT;
+                    }
+                }
+                for &x in &group {
+                    let other = |y: usize| l.party[y] != l.party[x] && root[y] == root[x];
+                    if i == 0 && group.iter().any(|&y| other(y)) {
+                        flags[x] |= STRONG;
+                    }
+                }
+            }
+        }
+        let mut lists = vec![0u64; n];
+        for x in 0..n {
+            lists[root[x]] |= 1 << l.party[x];
+        }
+        let statuses = (0..n)
+            .map(|x| {
+                if flags[x] & CONFLICT != 0 {
+                    Status::Conflict
+                } else if lists[root[x]] & !(1u64 << l.party[x]) == 0 {
+                    Status::NotFound
+                } else if flags[x] & STRONG != 0 {
+                    Status::Matched
+                } else {
+                    Status::MatchedWeaker
+                }
+            })
+            .collect();
+        let people = (0..n).filter(|&x| root[x] == x).count() as u64;
+        (statuses, people)
+    }
+
+    proptest::proptest! {
+        /// The flags set as the groups are linked (one pass) are those of a second pass
+        /// with the final roots, on small token sets with many collisions and conflicts.
+        #[test]
+        fn one_pass_flags_equal_two_passes(
+            records in proptest::collection::vec(
+                (0u8..3, [0u8..5, 0u8..4, 0u8..4]), 1..80),
+        ) {
+            let records: Vec<(u8, [u128; 3])> = records
+                .iter()
+                .map(|(p, t)| {
+                    let tok = |v: u8, k: u128| if v == 0 { 0 } else { k << 120 | v as u128 };
+                    (*p, [tok(t[0], 1), tok(t[1], 2), tok(t[2], 3)])
+                })
+                .collect();
+            let out = run(&records);
+            let (want, people) = two_pass(&records);
+            for (p, party) in PARTIES.iter().enumerate() {
+                let want: Vec<(Token, Status)> = (0..records.len())
+                    .filter(|&x| records[x].0 as usize == p)
+                    .map(|x| (r(x as u128 + 1), want[x]))
+                    .collect();
+                // A list with no record has no result file.
+                let got = match out.results.iter().any(|f| f.party == *party) {
+                    true => statuses(&out, party),
+                    false => Vec::new(),
+                };
+                proptest::prop_assert_eq!(got, want);
+            }
+            proptest::prop_assert_eq!(out.summary.people_total, people);
+        }
+    }
+
+    /// The strongest key's groups link to their first record without a search, and a
+    /// group holding a record that is no longer a root is left to `link_group`.
+    #[test]
+    fn link_roots_links_to_the_first_record() {
+        let mut uf = UnionFind {
+            parent: (0..6).collect(),
+            mask: vec![1, 2, 4, 1, 2, 4],
+        };
+        // A record twice (not in real groups) is linked once.
+        assert_eq!(uf.link_roots(&[1, 3, 4, 4]), Some(2));
+        assert_eq!(uf.parent, [0, 1, 2, 1, 1, 5]);
+        assert_eq!(uf.mask[1], 3);
+        assert_eq!(uf.link_roots(&[]), None);
+        assert_eq!(uf.link_roots(&[5]), Some(0));
+        // Record 3 has a parent: nothing changes.
+        let before = (uf.parent.clone(), uf.mask.clone());
+        assert_eq!(uf.link_roots(&[2, 3]), None);
+        assert_eq!((uf.parent.clone(), uf.mask.clone()), before);
+    }
+
+    /// People are counted the same in parts as in one, with the combinations in an array
+    /// (few lists) or in a map (many).
+    #[test]
+    fn people_counted_in_parts() {
+        let n = 3000usize;
+        let mut seed = 7u64;
+        let mut next = move || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as usize
+        };
+        for np in [3usize, People::DENSE, People::DENSE + 1, 40] {
+            let root: Vec<u32> = (0..n)
+                .map(|x| if next() % 3 == 0 { x } else { next() % (x + 1) } as u32)
+                .collect();
+            let cluster: Vec<[u64; 2]> = (0..n)
+                .map(|_| {
+                    [
+                        (next() as u64 | (next() as u64) << 31) & ((1u64 << np) - 1),
+                        0,
+                    ]
+                })
+                .collect();
+            let mut want = People::new(np);
+            for (r, c) in cluster.iter().enumerate() {
+                if root[r] as usize != r {
+                    continue;
+                }
+                want.total += 1;
+                *want.combos.entry(c[0]).or_default() += 1;
+                for a in 0..np {
+                    if c[0] >> a & 1 == 1 {
+                        want.per_list[a] += 1;
+                        for b in a + 1..np {
+                            want.pair[a * np + b] += c[0] >> b & 1;
+                        }
+                    }
+                }
+            }
+            let whole = People::count(&cluster, &root, 0..n, np);
+            let parts = [0..1000, 1000..1001, 1001..n]
+                .into_iter()
+                .map(|r| People::count(&cluster, &root, r, np))
+                .fold(People::new(np), People::add);
+            for got in [whole, parts] {
+                assert_eq!(got.total, want.total, "{np}");
+                assert_eq!(got.per_list, want.per_list, "{np}");
+                assert_eq!(got.pair, want.pair, "{np}");
+                assert_eq!(got.combos, want.combos, "{np}");
+            }
         }
     }
 
