@@ -11,6 +11,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Read;
+use std::sync::atomic::{AtomicU32, AtomicU8, Ordering::Relaxed};
 
 use serde::{Deserialize, Serialize};
 
@@ -19,7 +20,6 @@ use crate::keys::{Token, TOKEN_LEN};
 use crate::par::{Parallel, Serial};
 use crate::pipeline::{Context, Progress};
 use crate::result::{ResultHeader, Status, Verify};
-#[cfg(test)]
 use crate::runs::Groups;
 use crate::runs::{MemoryRuns, RunStore, Sorted, Sorter};
 use crate::tokens::TokenReader;
@@ -185,18 +185,49 @@ fn chunk_len(n: usize, par: &dyn Parallel) -> usize {
     n.div_ceil(par.width().max(1) * 4).max(MIN)
 }
 
-/// Union-find with path halving and per-root key masks.
+/// Union-find with path halving and per-root key masks. Its entries are atomics (plain
+/// loads and stores: every access is `Relaxed`) so that the strongest key's groups, whose
+/// records are disjoint, can be linked on several cores at once ([`UnionFind::link_roots`]);
+/// everything else is serial.
 struct UnionFind {
-    parent: Vec<u32>,
-    mask: Vec<u8>,
+    parent: Vec<AtomicU32>,
+    mask: Vec<AtomicU8>,
 }
 
 impl UnionFind {
-    fn find(&mut self, mut x: u32) -> u32 {
-        while self.parent[x as usize] != x {
-            let p = self.parent[x as usize];
-            self.parent[x as usize] = self.parent[p as usize];
-            x = self.parent[x as usize];
+    /// Every record its own root, with its key mask.
+    fn new(masks: &[u8]) -> UnionFind {
+        UnionFind::with_parents((0..masks.len() as u32).collect(), masks)
+    }
+
+    fn with_parents(parent: Vec<u32>, masks: &[u8]) -> UnionFind {
+        UnionFind {
+            parent: parent.into_iter().map(AtomicU32::new).collect(),
+            mask: masks.iter().map(|&m| AtomicU8::new(m)).collect(),
+        }
+    }
+
+    fn parent(&self, x: u32) -> u32 {
+        self.parent[x as usize].load(Relaxed)
+    }
+
+    fn set_parent(&self, x: u32, p: u32) {
+        self.parent[x as usize].store(p, Relaxed)
+    }
+
+    fn mask(&self, x: u32) -> u8 {
+        self.mask[x as usize].load(Relaxed)
+    }
+
+    fn set_mask(&self, x: u32, m: u8) {
+        self.mask[x as usize].store(m, Relaxed)
+    }
+
+    fn find(&self, mut x: u32) -> u32 {
+        while self.parent(x) != x {
+            let p = self.parent(x);
+            self.set_parent(x, self.parent(p));
+            x = self.parent(x);
         }
         x
     }
@@ -206,20 +237,21 @@ impl UnionFind {
     /// [`UnionFind::SHORT`] (token files made to build one) sends it to the serial pass
     /// with path halving, which stays O(n log n) where walking every chain in full could
     /// take O(n^2).
-    fn roots(&mut self, par: &dyn Parallel) -> Vec<u32> {
+    fn roots(&self, par: &dyn Parallel) -> Vec<u32> {
         let n = self.parent.len();
         let mut root = vec![0u32; n];
-        let parent = &self.parent;
         let short = crate::par::map_chunks(par, &mut root, chunk_len(n, par), |start, out| {
             for (i, r) in out.iter_mut().enumerate() {
-                crate::runs::prefetch_via(parent, parent, start + i + AHEAD);
+                if let Some(p) = self.parent.get(start + i + AHEAD) {
+                    crate::runs::prefetch(&self.parent, p.load(Relaxed) as usize);
+                }
                 let mut x = (start + i) as u32;
                 let mut steps = 0;
-                while parent[x as usize] != x {
+                while self.parent(x) != x {
                     if steps == Self::SHORT {
                         return false;
                     }
-                    x = parent[x as usize];
+                    x = self.parent(x);
                     steps += 1;
                 }
                 *r = x;
@@ -241,28 +273,29 @@ impl UnionFind {
     /// each is still the root of its cluster, as every record is before the strongest key's
     /// groups (a record is in one group per key): the first becomes the root of them all,
     /// with no search. Returns the links made, or `None` (and changes nothing) when a
-    /// record is not a root; [`UnionFind::link_group`] links such a group.
-    fn link_roots(&mut self, group: &[u32]) -> Option<u64> {
+    /// record is not a root; [`UnionFind::link_group`] links such a group. Groups with no
+    /// record in common may be linked at the same time.
+    fn link_roots(&self, group: &[u32]) -> Option<u64> {
         let (&first, rest) = group.split_first()?;
-        if group.iter().any(|&x| self.parent[x as usize] != x) {
+        if group.iter().any(|&x| self.parent(x) != x) {
             return None;
         }
-        let (mut links, mut mask) = (0, self.mask[first as usize]);
+        let (mut links, mut mask) = (0, self.mask(first));
         for &x in rest {
-            if x != first && self.parent[x as usize] == x {
-                self.parent[x as usize] = first;
-                mask |= self.mask[x as usize];
+            if x != first && self.parent(x) == x {
+                self.set_parent(x, first);
+                mask |= self.mask(x);
                 links += 1;
             }
         }
-        self.mask[first as usize] = mask;
+        self.set_mask(first, mask);
         Some(links)
     }
 
     /// Links the records of one group of equal key-`i` tokens, in order, refusing links
     /// between clusters that both hold a token of a key in `stronger`. Returns the links
     /// made and the links refused.
-    fn link_group(&mut self, group: &[u32], stronger: u8, roots: &mut Vec<u32>) -> (u64, u64) {
+    fn link_group(&self, group: &[u32], stronger: u8, roots: &mut Vec<u32>) -> (u64, u64) {
         let (mut links, mut conflicts) = (0, 0);
         roots.clear();
         for &x in group {
@@ -275,14 +308,13 @@ impl UnionFind {
                     merged = true;
                     continue;
                 }
-                if self.mask[rx as usize] & self.mask[rr as usize] & stronger != 0 {
+                if self.mask(rx) & self.mask(rr) & stronger != 0 {
                     conflicts += 1;
                     continue;
                 }
                 if !merged {
-                    let m = self.mask[rx as usize] | self.mask[rr as usize];
-                    self.parent[rx as usize] = rr;
-                    self.mask[rr as usize] = m;
+                    self.set_mask(rr, self.mask(rx) | self.mask(rr));
+                    self.set_parent(rx, rr);
                     links += 1;
                     rx = rr;
                     merged = true;
@@ -310,6 +342,10 @@ trait GroupSource {
     fn groups(&mut self, key: usize, f: &mut dyn FnMut(&[u32], &[u32])) -> Result<()>;
     /// The groups of key `key` are no longer needed.
     fn done(&mut self, key: usize) -> Result<()>;
+    /// The groups of key `key` in parts held in memory, in token order, when the source
+    /// has them so and each record is in at most one of them (else `None`; the groups
+    /// then come from [`GroupSource::groups`]).
+    fn parts(&self, key: usize) -> Option<&[Groups]>;
 }
 
 /// Groups held in memory (the tests' reference).
@@ -323,6 +359,9 @@ impl GroupSource for Vec<Groups> {
         self[key] = Groups::default();
         Ok(())
     }
+    fn parts(&self, key: usize) -> Option<&[Groups]> {
+        Some(std::slice::from_ref(&self[key]))
+    }
 }
 
 /// Groups from the external sort (the native comparison).
@@ -332,6 +371,9 @@ impl GroupSource for Sorted<'_> {
     }
     fn done(&mut self, key: usize) -> Result<()> {
         Sorted::done(self, key)
+    }
+    fn parts(&self, key: usize) -> Option<&[Groups]> {
+        Sorted::parts(self, key)
     }
 }
 
@@ -1198,6 +1240,10 @@ impl GroupSource for JoinedGroups<'_> {
     fn done(&mut self, key: usize) -> Result<()> {
         self.sorted.done(key)
     }
+    /// None: the groups are counted as they are read.
+    fn parts(&self, _key: usize) -> Option<&[Groups]> {
+        None
+    }
 }
 
 /// What `spark/padan_join.py` computes, in one process: the joined output of token files
@@ -1385,10 +1431,7 @@ fn link(
 ) -> Result<CompareOutput> {
     let n = l.refs.len();
     let nk = wf.match_keys.len();
-    let mut uf = UnionFind {
-        parent: (0..n as u32).collect(),
-        mask: l.masks.clone(),
-    };
+    let uf = UnionFind::new(&l.masks);
     let mut links = vec![0u64; nk];
     let mut conflicts = vec![0u64; nk];
     // Key by key, strongest first: the groups of equal tokens, linked in token order.
@@ -1399,13 +1442,13 @@ fn link(
     // - Key 0 refuses nothing (no key is stronger), so each of its groups ends in one
     //   cluster: a record is linked by the strongest key when its key-0 group holds
     //   another list's record.
-    let mut flags = vec![0u8; n];
+    let flags: Vec<AtomicU8> = (0..n).map(|_| AtomicU8::new(0)).collect();
     let party = &l.party;
-    let mut roots: Vec<u32> = Vec::new();
     for i in 0..nk {
         let stronger: u8 = (1u8 << i) - 1;
-        let (mut a, mut b) = (0, 0);
-        groups.groups(i, &mut |group, rest| {
+        // Links one group (the records of the groups after it are asked for ahead):
+        // returns the links made and refused.
+        let link_one = |group: &[u32], rest: &[u32], roots: &mut Vec<u32>| {
             // As many records ahead as this group has: every record is asked for once.
             for &y in rest.iter().skip(AHEAD).take(group.len()) {
                 crate::runs::prefetch(&uf.parent, y as usize);
@@ -1416,9 +1459,9 @@ fn link(
             let (x, y) = match i {
                 0 => match uf.link_roots(group) {
                     Some(x) => (x, 0),
-                    None => uf.link_group(group, stronger, &mut roots),
+                    None => uf.link_group(group, stronger, roots),
                 },
-                _ => uf.link_group(group, stronger, &mut roots),
+                _ => uf.link_group(group, stronger, roots),
             };
             let mut flag = if y > 0 { CONFLICT } else { 0 };
             if i == 0 {
@@ -1429,17 +1472,52 @@ fn link(
             }
             if flag != 0 {
                 for &x in group {
-                    flags[x as usize] |= flag;
+                    flags[x as usize].fetch_or(flag, Relaxed);
                 }
             }
-            a += x;
-            b += y;
-        })?;
+            (x, y)
+        };
+        let link_part = |(part, range): &(&Groups, std::ops::Range<usize>)| {
+            let (mut a, mut b, mut roots) = (0, 0, Vec::new());
+            part.each_in(range.clone(), &mut |group, rest| {
+                let (x, y) = link_one(group, rest, &mut roots);
+                a += x;
+                b += y;
+            });
+            (a, b)
+        };
+        let (a, b) = match groups.parts(i) {
+            // The strongest key's groups in ranges, one per lent core: with every record a
+            // root and in one group, `link_roots` links each group on its own.
+            Some(parts) if i == 0 && par.width() > 1 => {
+                let ranges: Vec<(&Groups, std::ops::Range<usize>)> = parts
+                    .iter()
+                    .flat_map(|g| g.ranges(par.width()).into_iter().map(move |r| (g, r)))
+                    .collect();
+                let members = |(g, r): &(&Groups, std::ops::Range<usize>)| match r.start {
+                    0 => g.ends[r.end - 1] as u64,
+                    s => (g.ends[r.end - 1] - g.ends[s - 1]) as u64,
+                };
+                crate::par::map(par, &ranges, members, link_part)
+                    .into_iter()
+                    .fold((0, 0), |(a, b), (x, y)| (a + x, b + y))
+            }
+            _ => {
+                let (mut a, mut b, mut roots) = (0, 0, Vec::new());
+                groups.groups(i, &mut |group, rest| {
+                    let (x, y) = link_one(group, rest, &mut roots);
+                    a += x;
+                    b += y;
+                })?;
+                (a, b)
+            }
+        };
         groups.done(i)?;
         links[i] = a;
         conflicts[i] = b;
         progress(((i + 1) * n) as u64);
     }
+    let mut flags: Vec<u8> = flags.into_iter().map(AtomicU8::into_inner).collect();
     let nik_keys = wf.nik_key_mask();
     let has_nik: Vec<bool> = if wf.fuzzy.is_some() {
         l.masks.iter().map(|m| m & nik_keys != 0).collect()
@@ -2321,16 +2399,10 @@ mod tests {
             })
             .collect();
         for parent in [chain, forest] {
-            let mut want = UnionFind {
-                parent: parent.clone(),
-                mask: vec![0; n as usize],
-            };
+            let want = UnionFind::with_parents(parent.clone(), &vec![0; n as usize]);
             let want: Vec<u32> = (0..n).map(|x| want.find(x)).collect();
             for par in [&Serial as &dyn Parallel, &crate::par::TestThreads(3)] {
-                let mut uf = UnionFind {
-                    parent: parent.clone(),
-                    mask: vec![0; n as usize],
-                };
+                let uf = UnionFind::with_parents(parent.clone(), &vec![0; n as usize]);
                 assert_eq!(uf.roots(par), want);
             }
         }
@@ -2567,9 +2639,11 @@ mod tests {
     }
 
     /// The groups of records pushed through a sorter with `budget` and `fan_in`.
-    fn sorted_link(l: Loaded, budget: usize, fan_in: usize) -> CompareOutput {
+    fn sorted_link(l: Loaded, budget: usize, fan_in: usize, par: &dyn Parallel) -> CompareOutput {
         let mut store = MemoryRuns::default();
-        let mut s = crate::runs::Sorter::new(&mut store, 3, budget).with_fan_in(fan_in);
+        let mut s = crate::runs::Sorter::new(&mut store, 3, budget)
+            .with_fan_in(fan_in)
+            .parallel(par);
         for x in 0..l.refs.len() {
             for i in 0..3 {
                 if l.masks[x] & (1 << i) != 0 {
@@ -2584,7 +2658,7 @@ mod tests {
             l,
             "kcv".into(),
             &mut sorted,
-            &Serial,
+            par,
             &mut |_| {},
         )
         .unwrap()
@@ -2611,8 +2685,13 @@ mod tests {
                 })
                 .collect();
             let want = run(&records);
-            let out = sorted_link(loaded(&records), budget * crate::runs::ENTRY_MEMORY / 8, fan_in);
+            let budget = budget * crate::runs::ENTRY_MEMORY / 8;
+            let out = sorted_link(loaded(&records), budget, fan_in, &Serial);
             assert_same(&out, &want, "proptest");
+            // Nothing spilled, on threads: the strongest key linked a part per thread.
+            let threads = crate::par::TestThreads(2);
+            let out = sorted_link(loaded(&records), usize::MAX, fan_in, &threads);
+            assert_same(&out, &want, "proptest, threads");
         }
     }
 
@@ -2625,10 +2704,7 @@ mod tests {
         let l = loaded(records);
         let n = records.len();
         let groups = reference::groups(&l);
-        let mut uf = UnionFind {
-            parent: (0..n as u32).collect(),
-            mask: l.masks.clone(),
-        };
+        let uf = UnionFind::new(&l.masks);
         let mut roots = Vec::new();
         for (i, g) in groups.iter().enumerate() {
             for group in g.iter() {
@@ -2711,20 +2787,19 @@ mod tests {
     /// group holding a record that is no longer a root is left to `link_group`.
     #[test]
     fn link_roots_links_to_the_first_record() {
-        let mut uf = UnionFind {
-            parent: (0..6).collect(),
-            mask: vec![1, 2, 4, 1, 2, 4],
+        let uf = UnionFind::new(&[1, 2, 4, 1, 2, 4]);
+        let state = |uf: &UnionFind| -> (Vec<u32>, Vec<u8>) {
+            (0..6).map(|x| (uf.parent(x), uf.mask(x))).unzip()
         };
         // A record twice (not in real groups) is linked once.
         assert_eq!(uf.link_roots(&[1, 3, 4, 4]), Some(2));
-        assert_eq!(uf.parent, [0, 1, 2, 1, 1, 5]);
-        assert_eq!(uf.mask[1], 3);
+        assert_eq!(state(&uf), (vec![0, 1, 2, 1, 1, 5], vec![1, 3, 4, 1, 2, 4]));
         assert_eq!(uf.link_roots(&[]), None);
         assert_eq!(uf.link_roots(&[5]), Some(0));
         // Record 3 has a parent: nothing changes.
-        let before = (uf.parent.clone(), uf.mask.clone());
+        let before = state(&uf);
         assert_eq!(uf.link_roots(&[2, 3]), None);
-        assert_eq!((uf.parent.clone(), uf.mask.clone()), before);
+        assert_eq!(state(&uf), before);
     }
 
     /// People are counted the same in parts as in one, with the combinations in an array

@@ -447,6 +447,34 @@ impl Groups {
         }
     }
 
+    /// [`Groups::each`] for groups `range` only (the members after them run to the end).
+    pub(crate) fn each_in(&self, range: std::ops::Range<usize>, f: &mut dyn FnMut(&[u32], &[u32])) {
+        let mut start = match range.start {
+            0 => 0,
+            g => self.ends[g - 1] as usize,
+        };
+        for &e in &self.ends[range] {
+            let (group, rest) = self.members[start..].split_at(e as usize - start);
+            f(group, rest);
+            start = e as usize;
+        }
+    }
+
+    /// The groups cut into at most `n` ranges of about as many members each.
+    pub(crate) fn ranges(&self, n: usize) -> Vec<std::ops::Range<usize>> {
+        let (m, n) = (self.members.len(), n.max(1));
+        let mut cuts = vec![0];
+        for k in 1..n {
+            let at = self.ends.partition_point(|&e| (e as usize) < m * k / n) + 1;
+            cuts.push(at.min(self.ends.len()).max(*cuts.last().expect("one")));
+        }
+        cuts.push(self.ends.len());
+        cuts.windows(2)
+            .filter(|w| w[0] < w[1])
+            .map(|w| w[0]..w[1])
+            .collect()
+    }
+
     #[cfg(test)]
     pub(crate) fn iter(&self) -> impl Iterator<Item = &[u32]> + '_ {
         let mut start = 0;
@@ -734,6 +762,15 @@ impl Sorted<'_> {
         Ok(())
     }
 
+    /// The groups of key `key` in parts (in token order), when nothing was spilled. Each
+    /// record is in at most one group of a key (it has one token per key).
+    pub(crate) fn parts(&self, key: usize) -> Option<&[Groups]> {
+        match self.keys[key] {
+            Source::Memory => Some(&self.memory[key]),
+            _ => None,
+        }
+    }
+
     /// The groups of key `key` are no longer needed: frees its memory or runs.
     pub fn done(&mut self, key: usize) -> Result<()> {
         if let Source::Runs(runs) = std::mem::replace(&mut self.keys[key], Source::Done) {
@@ -861,6 +898,37 @@ mod tests {
                 (vec![3, 5], vec![]),
             ]
         );
+    }
+
+    /// The ranges of groups cover every group once, in order, with about as many members
+    /// each; `each_in` over them gives what `each` gives.
+    #[test]
+    fn ranges_of_groups_cover_them_once() {
+        let mut g = Groups::default();
+        for i in 0..50u32 {
+            g.push((0..2 + i % 5).map(|m| i * 10 + m));
+        }
+        let mut whole: Vec<(Vec<u32>, Vec<u32>)> = Vec::new();
+        g.each(&mut |group, rest| whole.push((group.to_vec(), rest.to_vec())));
+        for n in [1, 2, 3, 7, 50, 80] {
+            let ranges = g.ranges(n);
+            assert!(
+                ranges.len() <= n && ranges.len() >= n.min(50) * 2 / 3,
+                "{n}: {ranges:?}"
+            );
+            let mut seen = Vec::new();
+            for r in &ranges {
+                let mut members = 0;
+                g.each_in(r.clone(), &mut |group, rest| {
+                    members += group.len();
+                    seen.push((group.to_vec(), rest.to_vec()));
+                });
+                // About a share of the 200 members (a group at most over).
+                assert!(members <= 200 / n + 6, "{n}: {members} in {r:?}");
+            }
+            assert_eq!(seen, whole, "{n}");
+        }
+        assert!(Groups::default().ranges(2).is_empty());
     }
 
     /// With any budget and fan-in, the groups are those of one full sort, in its order;
