@@ -1471,8 +1471,11 @@ fn link(
                 }
             }
             if flag != 0 {
+                // Not `fetch_or` (a locked instruction): no two groups of a key being
+                // linked at once share a record.
                 for &x in group {
-                    flags[x as usize].fetch_or(flag, Relaxed);
+                    let f = &flags[x as usize];
+                    f.store(f.load(Relaxed) | flag, Relaxed);
                 }
             }
             (x, y)
