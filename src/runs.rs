@@ -439,12 +439,7 @@ impl Groups {
 
     /// Calls `f` with every group and the members of the groups after it.
     pub(crate) fn each(&self, f: &mut dyn FnMut(&[u32], &[u32])) {
-        let mut start = 0;
-        for &e in &self.ends {
-            let (group, rest) = self.members[start..].split_at(e as usize - start);
-            f(group, rest);
-            start = e as usize;
-        }
+        self.each_in(0..self.ends.len(), f)
     }
 
     /// [`Groups::each`] for groups `range` only (the members after them run to the end).
