@@ -634,12 +634,17 @@ fn load<'w>(
         .fold(0, usize::saturating_add);
     let _ = loaded.fuzzy.try_reserve_exact(fuzzy);
     if let Some(s) = sorter.as_deref_mut() {
-        s.expect(
-            readers
-                .iter()
-                .flat_map(|(_, r, _)| r.header.tokens.values())
-                .fold(0, |a, &b| a.saturating_add(b)),
-        );
+        let per_key: Vec<u64> = wf
+            .match_keys
+            .iter()
+            .map(|k| {
+                readers
+                    .iter()
+                    .filter_map(|(_, r, _)| r.header.tokens.get(&k.name))
+                    .fold(0, |a: u64, &b| a.saturating_add(b))
+            })
+            .collect();
+        s.expect(&per_key);
     }
     for (name, mut r, p) in readers {
         let h = r.header.clone();

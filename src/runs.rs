@@ -92,47 +92,64 @@ impl RunStore for MemoryRuns {
     }
 }
 
-/// One `(token, record)` pair of a key, packed into three words so that their order is
-/// the order of (key, token bytes, record) and compares cheaply: `a` = key (3 bits) and
-/// the token's first 61 bits, `b` its next 64 bits, `c` its last 3 bits and the record.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+/// One `(token, record)` pair of a key (each key has its own buffer and runs): the
+/// token's 16 bytes as four big-endian words, then the record. Twenty bytes, aligned to
+/// four: the 8.6 million entries of the DTKS bench take 173 MB, where three 64-bit words
+/// (with the key in them, as until the fifteenth session) took 207 MB. The order is that
+/// of (token bytes, record).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+#[repr(C)]
 struct Entry {
-    a: u64,
-    b: u64,
-    c: u64,
+    w: [u32; 5],
 }
 
 impl Entry {
-    fn key(&self) -> u32 {
-        (self.a >> 61) as u32
-    }
-    fn token(&self) -> u128 {
-        let hi = self.a << 3 | self.b >> 61;
-        let lo = self.b << 3 | self.c >> 61;
-        (hi as u128) << 64 | lo as u128
-    }
-    fn record(&self) -> u32 {
-        self.c as u32
-    }
-    /// Byte `i` (0..24) of the entry's 192 bits `(a, b, c)`, most significant first.
-    #[inline(always)]
-    fn byte(&self, i: usize) -> usize {
-        let w = match i / 8 {
-            0 => self.a,
-            1 => self.b,
-            _ => self.c,
-        };
-        (w >> (56 - 8 * (i % 8))) as u8 as usize
-    }
-    fn new(key: u32, token: u128, record: u32) -> Entry {
-        let (hi, lo) = ((token >> 64) as u64, token as u64);
+    fn new(token: u128, record: u32) -> Entry {
         Entry {
-            a: (key as u64) << 61 | hi >> 3,
-            b: hi << 61 | lo >> 3,
-            c: (lo & 7) << 61 | record as u64,
+            w: [
+                (token >> 96) as u32,
+                (token >> 64) as u32,
+                (token >> 32) as u32,
+                token as u32,
+                record,
+            ],
         }
     }
+    #[inline(always)]
+    fn hi(&self) -> u64 {
+        (self.w[0] as u64) << 32 | self.w[1] as u64
+    }
+    #[inline(always)]
+    fn lo(&self) -> u64 {
+        (self.w[2] as u64) << 32 | self.w[3] as u64
+    }
+    fn token(&self) -> u128 {
+        (self.hi() as u128) << 64 | self.lo() as u128
+    }
+    fn record(&self) -> u32 {
+        self.w[4]
+    }
+    /// Byte `i` (0..20) of the entry, most significant first: the token's, then the
+    /// record's.
+    #[inline(always)]
+    fn byte(&self, i: usize) -> usize {
+        (self.w[i / 4] >> (24 - 8 * (i % 4))) as u8 as usize
+    }
 }
+
+impl Ord for Entry {
+    #[inline]
+    fn cmp(&self, o: &Entry) -> std::cmp::Ordering {
+        (self.hi(), self.lo(), self.w[4]).cmp(&(o.hi(), o.lo(), o.w[4]))
+    }
+}
+
+impl PartialOrd for Entry {
+    fn partial_cmp(&self, o: &Entry) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+
 /// Buckets at most this long are left to a comparison sort.
 const SMALL_SORT: usize = 48;
 
@@ -140,9 +157,9 @@ const SMALL_SORT: usize = 48;
 /// are indistinguishable, so the result is the same slice). Tokens are uniformly random,
 /// so an in-place most-significant-digit radix sort (American flag sort) on the entry's
 /// bytes splits the buffer into buckets that soon fit in cache; buckets of at most
-/// `SMALL_SORT` entries, and whatever is left after all 24 bytes, go to `sort_unstable`.
+/// `SMALL_SORT` entries, and whatever is left after all 20 bytes, go to `sort_unstable`.
 /// Needs no memory beyond the slice (the browser keeps everything in memory) and at most
-/// 24 levels of recursion; on skewed input it is never worse than a few passes per byte
+/// 20 levels of recursion; on skewed input it is never worse than a few passes per byte
 /// plus the comparison sort.
 fn sort_entries(v: &mut [Entry]) {
     sort_from(v, 0);
@@ -181,7 +198,7 @@ fn histogram(v: &[Entry], byte: usize) -> [usize; 256] {
 fn partition(v: &mut [Entry], mut byte: usize) -> Option<(usize, [usize; 256])> {
     let mut count;
     loop {
-        if v.len() <= SMALL_SORT || byte == 24 {
+        if v.len() <= SMALL_SORT || byte == ENTRY_BYTES {
             v.sort_unstable();
             return None;
         }
@@ -359,9 +376,9 @@ fn sort_then<U: Send>(
     let chunk_len = v.len().div_ceil(width);
     let mut byte = 0;
     let counts = loop {
-        // Bytes 0..17 hold the key and the token; past them all entries share both, and
-        // splitting would cut their run in two.
-        if byte >= 17 {
+        // Bytes 0..16 hold the token; past them all entries share it, and splitting would
+        // cut their run in two.
+        if byte >= TOKEN_LEN {
             return whole(v);
         }
         let chunks: Vec<&[Entry]> = v.chunks(chunk_len).collect();
@@ -480,32 +497,75 @@ impl Groups {
         })
     }
 
-    /// The groups of a share of sorted entries, one `Groups` per key (`keys` of them).
-    fn of_share(share: &Share, keys: usize) -> Vec<Groups> {
-        match share.entries()[..] {
-            [v] => Groups::of_sorted(v.iter().copied(), keys),
-            ref runs => Groups::of_sorted(merged(runs), keys),
+    /// The groups of one key's entries, which are sorted here (on this core), made in
+    /// the entries' own memory: each entry takes five words and gives at most one member,
+    /// so the members are written over entries already read, and the rest of the memory
+    /// is given back. Nothing as large as the entries is allocated meanwhile: in the
+    /// browser a comparison's peak memory is its sort buffers.
+    fn in_place(mut v: Vec<Entry>) -> Groups {
+        sort_entries(&mut v);
+        let n = v.len();
+        let mut words: Vec<u32> = bytemuck::allocation::cast_vec(v);
+        let mut ends = Vec::new();
+        // Members written; the start of the run of equal tokens entry `i` is in, its
+        // token, and its first record (written once a second one comes).
+        let (mut m, mut start, mut of, mut first) = (0, 0, [0u32; 4], 0);
+        for i in 0..n {
+            let e: [u32; 5] = words[5 * i..5 * i + 5].try_into().expect("5 words");
+            let token = [e[0], e[1], e[2], e[3]];
+            if i > start && token == of {
+                // `m` < `i`: these words belong to entries read already.
+                if i - start == 1 {
+                    words[m] = first;
+                    m += 1;
+                }
+                words[m] = e[4];
+                m += 1;
+            } else {
+                if i - start >= 2 {
+                    ends.push(m as u32);
+                }
+                (start, of, first) = (i, token, e[4]);
+            }
+        }
+        if n - start >= 2 {
+            ends.push(m as u32);
+        }
+        words.truncate(m);
+        words.shrink_to_fit();
+        ends.shrink_to_fit();
+        Groups {
+            members: words,
+            ends,
         }
     }
 
-    /// The groups of entries given in sorted order, one `Groups` per key (`keys` of them).
-    fn of_sorted(entries: impl Iterator<Item = Entry>, keys: usize) -> Vec<Groups> {
-        let mut out: Vec<Groups> = (0..keys).map(|_| Groups::default()).collect();
+    /// The groups of a share of one key's sorted entries.
+    fn of_share(share: &Share) -> Groups {
+        match share.entries()[..] {
+            [v] => Groups::of_sorted(v.iter().copied()),
+            ref runs => Groups::of_sorted(merged(runs)),
+        }
+    }
+
+    /// The groups of one key's entries, given in sorted order.
+    fn of_sorted(entries: impl Iterator<Item = Entry>) -> Groups {
+        let mut out = Groups::default();
         let mut group: Vec<u32> = Vec::new();
-        let mut of = (0u32, 0u128);
+        let mut of = 0u128;
         for e in entries {
-            let kt = (e.key(), e.token());
-            if kt != of {
+            let t = e.token();
+            if t != of || group.is_empty() {
                 if group.len() >= 2 {
-                    out[of.0 as usize].push(group.drain(..));
+                    out.push(group.drain(..));
                 }
                 group.clear();
-                of = kt;
+                of = t;
             }
             group.push(e.record());
         }
         if group.len() >= 2 {
-            out[of.0 as usize].push(group);
+            out.push(group);
         }
         out
     }
@@ -529,34 +589,31 @@ fn io_err(e: io::Error) -> Error {
     Error::io(RUNS_NAME, e)
 }
 
-fn entry(key: usize, token: &Token, record: u32) -> Entry {
-    Entry::new(key as u32, u128::from_be_bytes(*token), record)
-}
-
 fn encode(e: &Entry) -> [u8; ENTRY_BYTES] {
     let mut b = [0u8; ENTRY_BYTES];
-    b[..16].copy_from_slice(&e.token().to_be_bytes());
-    b[16..].copy_from_slice(&e.record().to_be_bytes());
+    for (out, w) in b.chunks_exact_mut(4).zip(e.w) {
+        out.copy_from_slice(&w.to_be_bytes());
+    }
     b
 }
 
-fn decode(key: u32, b: &[u8; ENTRY_BYTES]) -> Entry {
-    let token = u128::from_be_bytes(b[..16].try_into().expect("16"));
-    Entry::new(
-        key,
-        token,
-        u32::from_be_bytes(b[16..].try_into().expect("4")),
-    )
+fn decode(b: &[u8; ENTRY_BYTES]) -> Entry {
+    let mut e = Entry::default();
+    for (w, x) in e.w.iter_mut().zip(b.chunks_exact(4)) {
+        *w = u32::from_be_bytes(x.try_into().expect("4"));
+    }
+    e
 }
 
-/// Collects the entries of every match key and sorts them, spilling sorted runs (one per
-/// key) to the store whenever the buffer is full.
+/// Collects the entries of every match key, each key in its own buffer, and sorts them,
+/// spilling sorted runs (one per key) to the store whenever a buffer is full.
 pub struct Sorter<'s> {
     store: &'s mut dyn RunStore,
-    keys: usize,
-    /// Buffered entries of all keys; at most `limit`.
-    buf: Vec<Entry>,
+    /// Buffered entries per key; key `k` holds at most `limits[k]`.
+    bufs: Vec<Vec<Entry>>,
+    /// The budget in entries, over all keys.
     limit: usize,
+    limits: Vec<usize>,
     /// Spilled runs per key.
     runs: Vec<Vec<usize>>,
     fan_in: usize,
@@ -564,14 +621,16 @@ pub struct Sorter<'s> {
 }
 
 impl<'s> Sorter<'s> {
-    /// A sorter for `keys` match keys whose buffer takes at most about `budget` bytes (at
-    /// least a few entries).
+    /// A sorter for `keys` match keys whose buffers take at most about `budget` bytes
+    /// (at least a few entries per key), shared evenly until [`Sorter::expect`] says how
+    /// many entries each key will have.
     pub fn new(store: &'s mut dyn RunStore, keys: usize, budget: usize) -> Sorter<'s> {
+        let limit = (budget / ENTRY_MEMORY).max(2 * keys);
         Sorter {
             store,
-            keys,
-            buf: Vec::new(),
-            limit: (budget / ENTRY_MEMORY).max(2),
+            bufs: (0..keys).map(|_| Vec::new()).collect(),
+            limit,
+            limits: vec![limit / keys.max(1); keys],
             runs: vec![Vec::new(); keys],
             fan_in: FAN_IN,
             par: &Serial,
@@ -590,58 +649,60 @@ impl<'s> Sorter<'s> {
         self
     }
 
-    /// About `n` more entries are coming: reserves room for them within the budget, so
-    /// that the buffer does not grow by doubling (when the reservation fails, it grows).
-    pub fn expect(&mut self, n: u64) {
-        let want = (self.buf.len() as u64)
-            .saturating_add(n)
-            .min(self.limit as u64) as usize;
-        if want > self.buf.capacity() {
-            let _ = self.buf.try_reserve_exact(want - self.buf.len());
+    /// About `per_key[k]` entries of key `k` are coming (before any is pushed): shares
+    /// the budget among the keys by these counts and reserves room for them within it, so
+    /// that the buffers do not grow by doubling (when a reservation fails, they grow).
+    pub fn expect(&mut self, per_key: &[u64]) {
+        let total = per_key.iter().fold(0u64, |a, &b| a.saturating_add(b));
+        if total == 0 {
+            return;
+        }
+        // A key expected to have (almost) nothing still gets a little room.
+        let floor = (self.limit / (8 * self.bufs.len())).max(2);
+        for (k, &n) in per_key.iter().enumerate().take(self.bufs.len()) {
+            let share = (self.limit as u128 * n as u128 / total as u128) as usize;
+            self.limits[k] = share.max(floor);
+            let want = (n.min(self.limits[k] as u64) as usize).saturating_sub(self.bufs[k].len());
+            let _ = self.bufs[k].try_reserve_exact(want);
         }
     }
 
     /// Adds the key-`key` token of record `record`.
     pub fn push(&mut self, key: usize, token: &Token, record: u32) -> Result<()> {
-        if self.buf.len() == self.buf.capacity() {
-            if self.buf.len() >= self.limit {
+        let b = &self.bufs[key];
+        if b.len() == b.capacity() {
+            if b.len() >= self.limits[key] {
                 self.spill()?;
-            } else {
-                let want = (self.buf.len() * 2).max(4096).min(self.limit);
-                self.buf.reserve_exact(want - self.buf.len());
+            }
+            let (b, limit) = (&mut self.bufs[key], self.limits[key]);
+            if b.len() == b.capacity() {
+                let want = (b.len() * 2).max(4096).min(limit.max(b.len() + 1));
+                b.reserve_exact(want - b.len());
             }
         }
-        self.buf.push(entry(key, token, record));
+        self.bufs[key].push(Entry::new(u128::from_be_bytes(*token), record));
         Ok(())
     }
 
-    /// Sorts the buffer and spills it as one run per key, keeping its memory.
+    /// Sorts every key's buffer and spills it as one run, keeping its memory.
     fn spill(&mut self) -> Result<()> {
-        let shares = sort_then(&mut self.buf, self.par, &|s| s.ranges());
-        // (key, run, its writer) of the run being written.
-        type Open = Option<(u32, usize, BufWriter<Box<dyn Write>>)>;
-        let mut open: Open = None;
-        let mut close = |open: Open| {
-            if let Some((key, run, mut w)) = open {
-                w.flush().map_err(io_err)?;
-                self.runs[key as usize].push(run);
+        for (buf, runs) in self.bufs.iter_mut().zip(&mut self.runs) {
+            if buf.is_empty() {
+                continue;
             }
-            Ok::<_, Error>(())
-        };
-        for ranges in shares {
-            let runs: Vec<&[Entry]> = ranges.into_iter().map(|r| &self.buf[r]).collect();
-            for x in merged(&runs) {
-                if open.as_ref().map(|o| o.0) != Some(x.key()) {
-                    close(open.take())?;
-                    let (run, w) = self.store.create().map_err(io_err)?;
-                    open = Some((x.key(), run, BufWriter::with_capacity(WRITE_BUF, w)));
+            let shares = sort_then(buf, self.par, &|s| s.ranges());
+            let (run, w) = self.store.create().map_err(io_err)?;
+            let mut w = BufWriter::with_capacity(WRITE_BUF, w);
+            for ranges in shares {
+                let parts: Vec<&[Entry]> = ranges.into_iter().map(|r| &buf[r]).collect();
+                for x in merged(&parts) {
+                    w.write_all(&encode(&x)).map_err(io_err)?;
                 }
-                let (_, _, w) = open.as_mut().expect("opened above");
-                w.write_all(&encode(&x)).map_err(io_err)?;
             }
+            w.flush().map_err(io_err)?;
+            runs.push(run);
+            buf.clear();
         }
-        close(open)?;
-        self.buf.clear();
         Ok(())
     }
 
@@ -650,36 +711,40 @@ impl<'s> Sorter<'s> {
         self.runs.iter().map(Vec::len).sum()
     }
 
-    /// Ends the input. Without a spill, the buffer is sorted and only its groups of equal
-    /// tokens stay in memory; otherwise the rest is spilled too and each key's runs are
-    /// merged down to at most the fan-in.
+    /// Ends the input. Without a spill, each key's buffer in turn is sorted, only its
+    /// groups of equal tokens are kept, and its memory is freed before the next key's
+    /// groups are made; otherwise the rest is spilled too and each key's runs are merged
+    /// down to at most the fan-in.
     pub fn finish(mut self) -> Result<Sorted<'s>> {
+        let keys = self.bufs.len();
         if self.spilled() == 0 {
-            let keys = self.keys;
-            let parts = sort_then(&mut self.buf, self.par, &|s| Groups::of_share(s, keys));
-            self.buf = Vec::new();
-            let mut memory: Vec<Vec<Groups>> = (0..keys).map(|_| Vec::new()).collect();
-            for part in parts {
-                for (k, g) in part.into_iter().enumerate() {
-                    memory[k].push(g);
-                }
+            let mut memory = Vec::with_capacity(keys);
+            for buf in &mut self.bufs {
+                let mut buf = std::mem::take(buf);
+                // On one core, in the buffer's own memory; else in shares on the lent
+                // cores, then the buffer is freed.
+                memory.push(if self.par.width() <= 1 || buf.len() < PARALLEL_MIN {
+                    vec![Groups::in_place(buf)]
+                } else {
+                    sort_then(&mut buf, self.par, &Groups::of_share)
+                });
             }
             return Ok(Sorted {
                 store: self.store,
                 memory,
-                keys: vec![Source::Memory; self.keys],
+                keys: vec![Source::Memory; keys],
             });
         }
         self.spill()?;
-        self.buf = Vec::new();
-        let mut keys = Vec::with_capacity(self.keys);
-        for key in 0..self.keys {
+        self.bufs = Vec::new();
+        let mut sources = Vec::with_capacity(keys);
+        for key in 0..keys {
             let mut runs = std::mem::take(&mut self.runs[key]);
             while runs.len() > self.fan_in {
                 let part: Vec<usize> = runs.drain(..self.fan_in).collect();
                 let (run, w) = self.store.create().map_err(io_err)?;
                 let mut w = BufWriter::with_capacity(WRITE_BUF, w);
-                let mut m = Merge::new(self.store, key, &part)?;
+                let mut m = Merge::new(self.store, &part)?;
                 while let Some(e) = m.next()? {
                     w.write_all(&encode(&e)).map_err(io_err)?;
                 }
@@ -690,12 +755,12 @@ impl<'s> Sorter<'s> {
                 }
                 runs.push(run);
             }
-            keys.push(Source::Runs(runs));
+            sources.push(Source::Runs(runs));
         }
         Ok(Sorted {
             store: self.store,
             memory: Vec::new(),
-            keys,
+            keys: sources,
         })
     }
 }
@@ -744,7 +809,7 @@ impl Sorted<'_> {
         match &self.keys[key] {
             Source::Memory => unreachable!("handled above"),
             Source::Runs(runs) => {
-                let mut m = Merge::new(self.store, key, runs)?;
+                let mut m = Merge::new(self.store, runs)?;
                 while let Some(e) = m.next()? {
                     add(&e, &mut group);
                 }
@@ -782,22 +847,20 @@ impl Sorted<'_> {
 
 /// A k-way merge of sorted runs.
 struct Merge {
-    key: u32,
     readers: Vec<BufReader<Box<dyn Read>>>,
     heap: BinaryHeap<Reverse<(Entry, usize)>>,
 }
 
 impl Merge {
-    fn new(store: &mut dyn RunStore, key: usize, runs: &[usize]) -> Result<Merge> {
+    fn new(store: &mut dyn RunStore, runs: &[usize]) -> Result<Merge> {
         let mut m = Merge {
-            key: key as u32,
             readers: Vec::with_capacity(runs.len()),
             heap: BinaryHeap::with_capacity(runs.len()),
         };
         for (i, &r) in runs.iter().enumerate() {
             let input = store.open(r).map_err(io_err)?;
             m.readers.push(BufReader::with_capacity(READ_BUF, input));
-            if let Some(e) = read_entry(m.key, &mut m.readers[i])? {
+            if let Some(e) = read_entry(&mut m.readers[i])? {
                 m.heap.push(Reverse((e, i)));
             }
         }
@@ -809,7 +872,7 @@ impl Merge {
             return Ok(None);
         };
         let Reverse((e, i)) = *top;
-        match read_entry(self.key, &mut self.readers[i])? {
+        match read_entry(&mut self.readers[i])? {
             Some(n) => *top = Reverse((n, i)),
             None => {
                 std::collections::binary_heap::PeekMut::pop(top);
@@ -820,14 +883,14 @@ impl Merge {
 }
 
 /// The next entry of a run, `None` at its end.
-fn read_entry(key: u32, r: &mut BufReader<Box<dyn Read>>) -> Result<Option<Entry>> {
+fn read_entry(r: &mut BufReader<Box<dyn Read>>) -> Result<Option<Entry>> {
     let mut b = [0u8; ENTRY_BYTES];
     // Fast path: a whole entry in the buffer.
     let buf = r.buffer();
     if buf.len() >= ENTRY_BYTES {
         b.copy_from_slice(&buf[..ENTRY_BYTES]);
         r.consume(ENTRY_BYTES);
-        return Ok(Some(decode(key, &b)));
+        return Ok(Some(decode(&b)));
     }
     let mut got = 0;
     while got < ENTRY_BYTES {
@@ -847,7 +910,7 @@ fn read_entry(key: u32, r: &mut BufReader<Box<dyn Read>>) -> Result<Option<Entry
         }
         got += n;
     }
-    Ok(Some(decode(key, &b)))
+    Ok(Some(decode(&b)))
 }
 
 // `TOKEN_LEN` is what the entry layout assumes.
@@ -926,6 +989,42 @@ mod tests {
         assert!(Groups::default().ranges(2).is_empty());
     }
 
+    /// Groups made in the entries' own memory equal those made beside them, for runs of
+    /// equal tokens of every length, at the start, in the middle and at the end.
+    #[test]
+    fn groups_in_place_equal_groups_beside() {
+        let mut seed = 0x5851_f42d_4c95_7f2du64;
+        let mut rnd = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let groups = |g: &Groups| g.iter().map(<[u32]>::to_vec).collect::<Vec<_>>();
+        for (n, distinct) in [
+            (0, 1),
+            (1, 1),
+            (2, 1),
+            (3, 2),
+            (50, 1),
+            (500, 40),
+            (5000, 4000),
+        ] {
+            let v: Vec<Entry> = (0..n)
+                .map(|r| Entry::new((rnd() % distinct) as u128 * 0x1_0000_0001, r as u32))
+                .collect();
+            let mut sorted = v.clone();
+            sorted.sort_unstable();
+            let beside = Groups::of_sorted(sorted.into_iter());
+            let inside = Groups::in_place(v);
+            assert_eq!(groups(&inside), groups(&beside), "{n} entries");
+            assert_eq!(inside.members.capacity(), inside.members.len());
+            if distinct < n {
+                assert!(!beside.ends.is_empty());
+            }
+        }
+    }
+
     /// With any budget and fan-in, the groups are those of one full sort, in its order;
     /// every spilled run is removed at the end.
     #[test]
@@ -986,7 +1085,8 @@ mod tests {
         }
     }
 
-    /// The packing keeps every bit and the order of (key, token, record).
+    /// The packing keeps every bit and the order of (token, record), in memory and in a
+    /// run.
     #[test]
     fn entry_packing() {
         let t = [
@@ -994,17 +1094,24 @@ mod tests {
             7,
             8,
             1 << 127,
+            1 << 64,
+            1 << 63,
+            1 << 32,
             u128::MAX,
         ];
         let mut all = Vec::new();
-        for key in [0u32, 1, 7] {
-            for &tok in &t {
-                for rec in [0u32, 5, u32::MAX] {
-                    let e = Entry::new(key, tok, rec);
-                    assert_eq!((e.key(), e.token(), e.record()), (key, tok, rec));
-                    assert_eq!(decode(key, &encode(&e)), e);
-                    all.push(((key, tok, rec), e));
+        for &tok in &t {
+            for rec in [0u32, 5, 1 << 31, u32::MAX] {
+                let e = Entry::new(tok, rec);
+                assert_eq!((e.token(), e.record()), (tok, rec));
+                assert_eq!(decode(&encode(&e)), e);
+                let mut bytes = tok.to_be_bytes().to_vec();
+                bytes.extend(rec.to_be_bytes());
+                assert_eq!(&encode(&e)[..], &bytes[..]);
+                for (i, &b) in bytes.iter().enumerate() {
+                    assert_eq!(e.byte(i), b as usize, "byte {i}");
                 }
+                all.push(((tok, rec), e));
             }
         }
         let mut by_tuple = all.clone();
@@ -1024,7 +1131,7 @@ mod tests {
             sort_entries(&mut got);
             assert_eq!(got, want);
             // In tasks: the shares, merged one after the other, are the sorted entries,
-            // none splitting a run of equal (key, token); each share's runs are sorted
+            // none splitting a run of equal tokens; each share's runs are sorted
             // and are where their ranges say in the slice, which holds the same entries.
             for width in [2, 3, 7] {
                 let mut got = v.clone();
@@ -1049,21 +1156,20 @@ mod tests {
                 assert_eq!(placed, want);
                 for w in parts.windows(2) {
                     let (a, b) = (w[0].0.last().unwrap(), w[1].0[0]);
-                    assert!((a.key(), a.token()) != (b.key(), b.token()));
+                    assert!(a.token() != b.token());
                 }
             }
         };
         check(Vec::new());
-        check(vec![Entry::new(1, 5, 2)]);
-        check(vec![Entry::new(1, 5, 2), Entry::new(0, 9, 1)]);
-        check(vec![Entry::new(3, 77, 4); 1000]);
+        check(vec![Entry::new(5, 2)]);
+        check(vec![Entry::new(5, 2), Entry::new(9, 1)]);
+        check(vec![Entry::new(77, 4); 1000]);
+        check((0..5000).rev().map(|r| Entry::new(1 << 100, r)).collect());
         check(
-            (0..5000)
-                .rev()
-                .map(|r| Entry::new(2, 1 << 100, r))
+            (0..5000u32)
+                .map(|r| Entry::new((r % 5) as u128, r % 7))
                 .collect(),
         );
-        check((0..5000u32).map(|r| Entry::new(r % 5, 0, r % 7)).collect());
         let mut seed = 0x9e37_79b9_7f4a_7c15u64;
         let mut rnd = move || {
             seed ^= seed << 13;
@@ -1075,7 +1181,7 @@ mod tests {
             let v: Vec<Entry> = (0..n)
                 .map(|r| {
                     let t = (rnd() as u128) << 64 | rnd() as u128;
-                    Entry::new((rnd() % 5) as u32, t, r)
+                    Entry::new(t, r)
                 })
                 .collect();
             check(v.clone());
@@ -1083,7 +1189,7 @@ mod tests {
             let v: Vec<Entry> = (0..n)
                 .map(|_| {
                     let t = (0xfeed_u128 << 112) | (rnd() % 37) as u128;
-                    Entry::new((rnd() % 2) as u32, t, (rnd() % 50) as u32)
+                    Entry::new(t, (rnd() % 50) as u32)
                 })
                 .collect();
             check(v);
@@ -1096,13 +1202,13 @@ mod tests {
         #[test]
         fn radix_sort_equals_sort_unstable(
             v in proptest::collection::vec(
-                (0u32..8, 0u8..4, 0u8..3, 0u32..4, proptest::bool::ANY), 0..400),
+                (0u8..4, 0u8..3, 0u32..4, proptest::bool::ANY), 0..400),
         ) {
             let mut v: Vec<Entry> = v
                 .iter()
-                .map(|&(k, hi, lo, r, wide)| {
+                .map(|&(hi, lo, r, wide)| {
                     let t = (hi as u128) << 120 | (lo as u128) << (if wide { 3 } else { 64 });
-                    Entry::new(k, t, if wide { r.wrapping_mul(0x9e37_79b9) } else { r })
+                    Entry::new(t, if wide { r.wrapping_mul(0x9e37_79b9) } else { r })
                 })
                 .collect();
             let mut want = v.clone();
@@ -1119,7 +1225,7 @@ mod tests {
         let (_, mut w) = store.create().unwrap();
         w.write_all(&[1u8; ENTRY_BYTES + 3]).unwrap();
         drop(w);
-        let mut m = Merge::new(&mut store, 0, &[0]).unwrap();
+        let mut m = Merge::new(&mut store, &[0]).unwrap();
         // The first entry is whole; reading past it finds the cut.
         let e = m.next().unwrap_err();
         assert!(e.to_string().contains("terpotong"), "{e}");
