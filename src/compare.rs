@@ -2277,13 +2277,7 @@ mod tests {
     /// `groups_of` agrees with one sort of all tokens, also with many shared leading bits.
     #[test]
     fn groups_match_a_full_sort() {
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut rnd = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut rnd = crate::runs::tests::xorshift(0x9e37_79b9_7f4a_7c15u64);
         for n in [0usize, 1, 2, 3, 10, 100, 5000] {
             let mut tokens: Vec<u128> = Vec::new();
             let mut masks = Vec::new();
@@ -2295,7 +2289,7 @@ mod tests {
                     _ => (rnd() as u128) << 64 | rnd() as u128,
                 };
                 tokens.push(t);
-                masks.push(if rnd() % 8 == 0 { 2 } else { 3 });
+                masks.push(if rnd().is_multiple_of(8) { 2 } else { 3 });
             }
             let mut all: Vec<(u128, u32)> = (0..n)
                 .filter(|&x| masks[x] & 1 != 0)

@@ -917,9 +917,19 @@ fn read_entry(r: &mut BufReader<Box<dyn Read>>) -> Result<Option<Entry>> {
 const _: () = assert!(TOKEN_LEN == 16);
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::par::TestThreads;
+
+    /// A small, seeded pseudo-random sequence (xorshift64) for the tests' inputs.
+    pub(crate) fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
+        move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        }
+    }
 
     fn groups_by_sort(entries: &[(Token, u32)]) -> Vec<Vec<u32>> {
         let mut all = entries.to_vec();
@@ -993,13 +1003,7 @@ mod tests {
     /// equal tokens of every length, at the start, in the middle and at the end.
     #[test]
     fn groups_in_place_equal_groups_beside() {
-        let mut seed = 0x5851_f42d_4c95_7f2du64;
-        let mut rnd = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut rnd = xorshift(0x5851_f42d_4c95_7f2du64);
         let groups = |g: &Groups| g.iter().map(<[u32]>::to_vec).collect::<Vec<_>>();
         for (n, distinct) in [
             (0, 1),
@@ -1029,18 +1033,12 @@ mod tests {
     /// every spilled run is removed at the end.
     #[test]
     fn spilled_groups_equal_a_full_sort() {
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut rnd = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut rnd = xorshift(0x2545_f491_4f6c_dd1du64);
         let n = 3000u32;
         let mut per_key: Vec<Vec<(Token, u32)>> = vec![Vec::new(); 2];
         for rec in 0..n {
             for (k, v) in per_key.iter_mut().enumerate() {
-                if rnd() % 5 == 0 {
+                if rnd().is_multiple_of(5) {
                     continue;
                 }
                 let t = ((rnd() % (200 + 300 * k as u64)) as u128) << (rnd() % 3 * 40);
@@ -1170,13 +1168,7 @@ mod tests {
                 .map(|r| Entry::new((r % 5) as u128, r % 7))
                 .collect(),
         );
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut rnd = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut rnd = xorshift(0x9e37_79b9_7f4a_7c15u64);
         for n in [47, 48, 49, 300, 20_000] {
             let v: Vec<Entry> = (0..n)
                 .map(|r| {
