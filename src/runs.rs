@@ -94,8 +94,8 @@ impl RunStore for MemoryRuns {
 
 /// One `(token, record)` pair of a key (each key has its own buffer and runs): the
 /// token's 16 bytes as four big-endian words, then the record. Twenty bytes, aligned to
-/// four: the 8.6 million entries of the DTKS bench take 173 MB, where three 64-bit words
-/// (with the key in them, as until the fifteenth session) took 207 MB. The order is that
+/// four: the 8.6 million entries of the DTKS bench take 171 MB, where three 64-bit words
+/// (with the key in them, as until the fifteenth session) took 206 MB. The order is that
 /// of (token bytes, record).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
 #[repr(C)]
@@ -514,7 +514,8 @@ impl Groups {
             let e: [u32; 5] = words[5 * i..5 * i + 5].try_into().expect("5 words");
             let token = [e[0], e[1], e[2], e[3]];
             if i > start && token == of {
-                // `m` < `i`: these words belong to entries read already.
+                // `m` <= `i` here: these words belong to entries read already (entry
+                // `i` included), which take five words each.
                 if i - start == 1 {
                     words[m] = first;
                     m += 1;
