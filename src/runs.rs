@@ -552,23 +552,29 @@ impl Groups {
     /// The groups of one key's entries, given in sorted order.
     fn of_sorted(entries: impl Iterator<Item = Entry>) -> Groups {
         let mut out = Groups::default();
-        let mut group: Vec<u32> = Vec::new();
-        let mut of = 0u128;
-        for e in entries {
-            let t = e.token();
-            if t != of || group.is_empty() {
-                if group.len() >= 2 {
-                    out.push(group.drain(..));
-                }
-                group.clear();
-                of = t;
-            }
-            group.push(e.record());
-        }
-        if group.len() >= 2 {
-            out.push(group);
-        }
+        each_group(entries, &mut |group| out.push(group.iter().copied()));
         out
+    }
+}
+
+/// Calls `f` with the records of every run of two or more equal tokens among `entries`,
+/// which come in sorted order.
+fn each_group(entries: impl Iterator<Item = Entry>, f: &mut dyn FnMut(&[u32])) {
+    let mut group: Vec<u32> = Vec::new();
+    let mut of = 0u128;
+    for e in entries {
+        let t = e.token();
+        if t != of || group.is_empty() {
+            if group.len() >= 2 {
+                f(&group);
+            }
+            group.clear();
+            of = t;
+        }
+        group.push(e.record());
+    }
+    if group.len() >= 2 {
+        f(&group);
     }
 }
 
@@ -794,33 +800,21 @@ impl Sorted<'_> {
             }
             return Ok(());
         }
-        let mut group: Vec<u32> = Vec::new();
-        let mut token = 0u128;
-        let mut add = |e: &Entry, group: &mut Vec<u32>| {
-            let t = e.token();
-            if group.is_empty() || t != token {
-                if group.len() >= 2 {
-                    f(group, &[]);
-                }
-                group.clear();
-                token = t;
-            }
-            group.push(e.record());
-        };
-        match &self.keys[key] {
+        let mut m = match &self.keys[key] {
             Source::Memory => unreachable!("handled above"),
-            Source::Runs(runs) => {
-                let mut m = Merge::new(self.store, runs)?;
-                while let Some(e) = m.next()? {
-                    add(&e, &mut group);
-                }
-            }
+            Source::Runs(runs) => Merge::new(self.store, runs)?,
             Source::Done => panic!("groups of key {key} read after done"),
-        }
-        if group.len() >= 2 {
-            f(&group, &[]);
-        }
-        Ok(())
+        };
+        // The merge's entries until its end or its first error.
+        let mut failed = None;
+        let entries = std::iter::from_fn(|| {
+            m.next().unwrap_or_else(|e| {
+                failed = Some(e);
+                None
+            })
+        });
+        each_group(entries, &mut |group| f(group, &[]));
+        failed.map_or(Ok(()), Err)
     }
 
     /// The groups of key `key` in parts (in token order), when nothing was spilled. Each
@@ -1209,6 +1203,52 @@ pub(crate) mod tests {
             sort_entries(&mut v);
             proptest::prop_assert_eq!(v, want);
         }
+    }
+
+    /// A spilled run cut short fails the reading of its key's groups, after the groups
+    /// before the cut.
+    #[test]
+    fn groups_of_a_cut_run_are_an_error() {
+        /// Runs in memory whose reads, once `cut` is set, lose their last 3 bytes.
+        struct Cutting {
+            runs: MemoryRuns,
+            cut: Rc<std::cell::Cell<bool>>,
+        }
+        impl RunStore for Cutting {
+            fn create(&mut self) -> io::Result<(usize, Box<dyn Write>)> {
+                self.runs.create()
+            }
+            fn open(&mut self, run: usize) -> io::Result<Box<dyn Read>> {
+                let mut bytes = Vec::new();
+                self.runs.open(run)?.read_to_end(&mut bytes)?;
+                if self.cut.get() {
+                    bytes.truncate(bytes.len().saturating_sub(3));
+                }
+                Ok(Box::new(io::Cursor::new(bytes)))
+            }
+            fn remove(&mut self, run: usize) -> io::Result<()> {
+                self.runs.remove(run)
+            }
+        }
+        let cut = Rc::new(std::cell::Cell::new(false));
+        let mut store = Cutting {
+            runs: MemoryRuns::default(),
+            cut: cut.clone(),
+        };
+        let mut s = Sorter::new(&mut store, 1, 8 * ENTRY_MEMORY);
+        for rec in 0..40u32 {
+            s.push(0, &((rec / 2) as u128).to_be_bytes(), rec).unwrap();
+        }
+        assert!(s.spilled() > 0);
+        let mut sorted = s.finish().unwrap();
+        let mut whole = 0;
+        sorted.groups(0, &mut |_, _| whole += 1).unwrap();
+        assert_eq!(whole, 20);
+        cut.set(true);
+        let mut seen = 0;
+        let e = sorted.groups(0, &mut |_, _| seen += 1).unwrap_err();
+        assert!(e.to_string().contains("terpotong"), "{e}");
+        assert!(seen < whole);
     }
 
     /// A run cut short is an error, not a silent end.
